@@ -1,0 +1,66 @@
+# assettrack — two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 5000
+MO := assettrack/translations/fr/LC_MESSAGES/messages.mo
+PO := assettrack/translations/fr/LC_MESSAGES/messages.po
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test setup migrate seed lint bench system-deps translations extract-messages clean
+
+run: migrate seed
+	@echo "assettrack on http://127.0.0.1:$(PORT)  (Ctrl-C stops the web server and the job worker)"
+	@$(BIN)/assettrack jobs worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) \
+		--access-logfile - --forwarded-allow-ips 127.0.0.1 wsgi:app
+
+test: setup system-deps
+	$(BIN)/ruff check assettrack tests benchmarks wsgi.py migrations/env.py
+	$(BIN)/python -m pytest -q
+
+setup: $(STAMP) $(MO)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(MO): $(PO) | $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d assettrack/translations -D messages
+
+translations: $(MO)
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k Msg -k _l -k lazy_gettext -o assettrack/translations/messages.pot .
+	$(BIN)/pybabel update -i assettrack/translations/messages.pot -d assettrack/translations --no-fuzzy-matching
+
+migrate: setup
+	$(BIN)/assettrack db upgrade
+
+seed: migrate
+	$(BIN)/assettrack demo seed
+
+# What the browser tests and PDF checks need from Debian: Chromium, poppler's pdftoppm/pdftotext
+# and the Noto fonts. Installed only when missing.
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then \
+		echo "installing chromium, chromium-driver, poppler-utils, fonts-noto-core"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+			chromium chromium-driver poppler-utils fonts-noto-core >/dev/null; \
+	fi
+
+lint: setup
+	$(BIN)/ruff check assettrack tests benchmarks wsgi.py migrations/env.py
+
+bench: setup
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

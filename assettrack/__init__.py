@@ -1,0 +1,82 @@
+"""assettrack: trace, freeze, manage and confiscate criminal assets — the case manager."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+__all__ = ["create_app"]
+
+_ENV_PREFIX = "ASSETTRACK_"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: defaults → instance/config.py → ASSETTRACK_* env → ``config``."""
+    app = Flask(
+        __name__,
+        instance_path=(config or {}).get("INSTANCE_PATH")
+        or os.environ.get(f"{_ENV_PREFIX}INSTANCE_PATH")
+        or str(Path(__file__).resolve().parent.parent / "instance"),
+        instance_relative_config=True,
+        template_folder=str(Path(__file__).resolve().parent.parent / "templates"),
+    )
+    app.config.from_object("assettrack.config")
+    app.config.from_pyfile("config.py", silent=True)
+    for key, value in os.environ.items():
+        if key.startswith(_ENV_PREFIX) and key != f"{_ENV_PREFIX}INSTANCE_PATH":
+            app.config[key[len(_ENV_PREFIX) :]] = value
+    app.config.update(config or {})
+    _derive_paths_and_secrets(app)
+
+    from . import api
+    from . import auth
+    from . import db
+    from . import i18n
+    from . import jobs
+    from . import security
+    from . import web
+    from .cli import register_cli
+
+    db.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
+    jobs.init_app(app)
+    web.init_app(app)
+    api.init_app(app)
+    register_cli(app)
+    return app
+
+
+def _derive_paths_and_secrets(app: Flask) -> None:
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'assettrack.sqlite'}"
+    for name, filename in (("SECRET_KEY", "secret_key"), ("AUDIT_KEY", "audit_key")):
+        if not app.config.get(name):
+            app.config[name] = _read_or_create_secret(instance / filename)
+    if not app.config.get("AUDIT_CHECKPOINT"):
+        app.config["AUDIT_CHECKPOINT"] = str(instance / "audit-checkpoint.json")
+    if not app.config.get("FILES_DIR"):
+        app.config["FILES_DIR"] = str(instance / "files")
+    for flag in ("JOBS_IMMEDIATE", "SESSION_COOKIE_SECURE", "TESTING", "DEBUG"):
+        if isinstance(app.config.get(flag), str):
+            app.config[flag] = app.config[flag].lower() in ("1", "true", "yes", "on")
+    for number in ("PROXY_COUNT", "PAGE_SIZE", "LOGIN_MAX_FAILURES", "LOGIN_LOCK_MINUTES"):
+        app.config[number] = int(app.config[number])
+
+
+def _read_or_create_secret(path: Path) -> str:
+    # Generated on first run and kept in instance/, outside the database and the repository.
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process (web worker, job worker) created it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value

@@ -1,0 +1,89 @@
+"""JSON API under /api/v1: bearer tokens or the browser session, problem+json errors."""
+
+from flask import Blueprint
+from flask import current_app
+from flask import request
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from ..auth import bearer_token
+from ..errors import DomainError
+from ..security import csrf
+from .problems import problem
+from .problems import problem_from
+
+__all__ = ["bp", "init_app", "json_body"]
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def init_app(app):
+    """Register the API routes; bearer-token requests skip CSRF, session ones do not."""
+    from . import cases  # noqa: F401  (routes register on bp)
+    from . import jobs  # noqa: F401
+    from . import openapi  # noqa: F401
+
+    csrf.exempt(bp)
+    app.register_blueprint(bp)
+
+
+@bp.before_request
+def _authenticate():
+    if request.endpoint == "api.openapi":
+        return None
+    if bearer_token() is not None:
+        if not current_user.is_authenticated:
+            return problem(401, "The bearer token is invalid, revoked, or its user deactivated.")
+        return None
+    if not current_user.is_authenticated:
+        return problem(401, "Authentication required: send Authorization: Bearer <token>.")
+    if request.method not in ("GET", "HEAD", "OPTIONS") and current_app.config["WTF_CSRF_ENABLED"]:
+        # Cookie-authenticated writes need the CSRF token, like the forms.
+        csrf.protect()
+    return None
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc):
+    return problem_from(exc)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc):
+    return problem(exc.code or 500, exc.description)
+
+
+def json_body() -> dict:
+    """Return the request's JSON object, or raise a 422 naming the problem."""
+    from ..errors import Invalid
+
+    if not request.is_json:
+        raise Invalid({"": "send a JSON object with Content-Type: application/json"})
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise Invalid({"": "the body is not a JSON object"})
+    return data
+
+
+def page_args(default_limit: int = 50, max_limit: int = 500) -> tuple[int, int]:
+    """Return ``limit`` and ``offset`` from the query string, checked."""
+    from ..errors import Invalid
+
+    errors = {}
+    try:
+        limit = int(request.args.get("limit", default_limit))
+        if not 1 <= limit <= max_limit:
+            raise ValueError
+    except ValueError:
+        errors["limit"] = f"must be a whole number from 1 to {max_limit}"
+        limit = default_limit
+    try:
+        offset = int(request.args.get("offset", 0))
+        if offset < 0:
+            raise ValueError
+    except ValueError:
+        errors["offset"] = "must be a whole number, 0 or more"
+        offset = 0
+    if errors:
+        raise Invalid(errors)
+    return limit, offset

@@ -1,0 +1,83 @@
+"""/api/v1/cases"""
+
+from flask import request
+from flask import url_for
+from flask_login import current_user
+
+from ..db import get_session
+from ..errors import Invalid
+from ..models import TLP
+from ..models import CaseStatus
+from ..services import cases as case_service
+from . import bp
+from . import json_body
+from . import page_args
+
+
+@bp.get("/cases")
+def list_cases():
+    """List the cases the caller may read: ``q``, ``status``, ``tlp``, ``sort``, paging."""
+    db = get_session()
+    limit, offset = page_args()
+    status = request.args.get("status")
+    tlp = request.args.get("tlp")
+    sort = request.args.get("sort", "updated_at")
+    errors = {}
+    if status and status not in {s.value for s in CaseStatus}:
+        errors["status"] = "unknown status; expected open or closed"
+    if tlp and tlp not in {t.value for t in TLP}:
+        errors["tlp"] = "unknown TLP label"
+    descending = sort.startswith("-") or request.args.get("dir", "desc") == "desc"
+    sort = sort.lstrip("-")
+    if sort not in case_service.SORTABLE:
+        errors["sort"] = "unknown sort key; one of " + ", ".join(case_service.SORTABLE)
+    if errors:
+        raise Invalid(errors)
+    items, total = case_service.search_cases(
+        db,
+        current_user,
+        q=request.args.get("q"),
+        status=status,
+        tlp=tlp,
+        sort=sort,
+        descending=descending,
+        limit=limit,
+        offset=offset,
+    )
+    return {
+        "items": [case_service.case_as_dict(db, c) for c in items],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+@bp.post("/cases")
+def create_case():
+    """Open a case in the caller's organisation."""
+    db = get_session()
+    case = case_service.create_case(db, current_user, json_body())
+    db.commit()
+    body = case_service.case_as_dict(db, case)
+    return body, 201, {"Location": url_for("api.get_case", case_id=case.id)}
+
+
+@bp.get("/cases/<int:case_id>")
+def get_case(case_id: int):
+    """Return one case (logged as a consultation)."""
+    db = get_session()
+    case = case_service.read_case(db, current_user, case_id, via="api")
+    db.commit()
+    return case_service.case_as_dict(db, case)
+
+
+@bp.patch("/cases/<int:case_id>")
+def update_case(case_id: int):
+    """Change some fields of a case; the audit log keeps old and new values."""
+    db = get_session()
+    from .. import access
+
+    case = access.get_case(db, current_user, case_id)
+    case_service.update_case(db, current_user, case, json_body())
+    db.commit()
+    return case_service.case_as_dict(db, case)

@@ -1,0 +1,94 @@
+"""Column types and vocabularies shared by every table."""
+
+from datetime import UTC
+from datetime import datetime
+from enum import Enum
+from enum import StrEnum
+
+from sqlalchemy import DateTime
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "UTCDateTime",
+    "utcnow",
+    "check_in",
+    "Role",
+    "TLP",
+    "HandlingCode",
+    "CaseStatus",
+]
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always returned timezone-aware (UTC).
+
+    SQLite keeps no zone; PostgreSQL gets ``timestamp with time zone``. Naive values are refused
+    so a local time can never be stored as if it were UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: store timezone-aware UTC values")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """Return the current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def check_in(column: str, enum: type[Enum]) -> str:
+    """Return the SQL of a CHECK constraint keeping ``column`` within ``enum``'s values."""
+    values = ", ".join(f"'{member.value}'" for member in enum)
+    return f"{column} IN ({values})"
+
+
+class Role(StrEnum):
+    """What a user does in assettrack (DOMAIN.md, "Who uses it")."""
+
+    OFFICER = "officer"
+    LIAISON = "liaison"
+    PARTNER = "partner"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+class TLP(StrEnum):
+    """Traffic Light Protocol 2.0 labels."""
+
+    CLEAR = "CLEAR"
+    GREEN = "GREEN"
+    AMBER = "AMBER"
+    AMBER_STRICT = "AMBER+STRICT"
+    RED = "RED"
+
+
+class HandlingCode(StrEnum):
+    """Europol handling codes."""
+
+    H0 = "H0"
+    H1 = "H1"
+    H2 = "H2"
+    H3 = "H3"
+
+
+class CaseStatus(StrEnum):
+    """A case's status, chosen by the officer (distinct from its derived stage)."""
+
+    OPEN = "open"
+    CLOSED = "closed"

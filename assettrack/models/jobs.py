@@ -1,0 +1,47 @@
+"""Background jobs: their state, progress and the file they made."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint
+from sqlalchemy import Column
+from sqlalchemy import ForeignKey
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlmodel import Field
+from sqlmodel import SQLModel
+
+from .base import UTCDateTime
+from .base import utcnow
+
+__all__ = ["Job"]
+
+JOB_STATUSES = ("queued", "running", "done", "failed")
+
+
+class Job(SQLModel, table=True):
+    """A long piece of work (import, report, export, analytics) run by the job worker."""
+
+    __tablename__ = "job"
+    __table_args__ = (
+        CheckConstraint("progress BETWEEN 0 AND 100", name="ck_job_progress"),
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="ck_job_status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_type=String(32))
+    status: str = Field(default="queued", sa_type=String(8))
+    progress: int = Field(default=0)
+    message: str | None = Field(default=None, sa_type=String(500))
+    params: str = Field(default="{}", sa_type=Text)
+    result_path: str | None = Field(default=None, sa_type=String(500))
+    result_name: str | None = Field(default=None, sa_type=String(200))
+    result_type: str | None = Field(default=None, sa_type=String(100))
+    error: str | None = Field(default=None, sa_type=Text)
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=False))
+    organisation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("organisation.id"), nullable=False)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,1 @@
+"""Use-cases. Each takes a Session, checks access, writes, audits and flushes; never commits."""

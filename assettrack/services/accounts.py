@@ -1,0 +1,418 @@
+"""Organisations, users, passwords, login lock-out and API tokens."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError
+from argon2.exceptions import VerificationError
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlmodel import Session
+
+from .. import audit
+from ..errors import Conflict
+from ..errors import Invalid
+from ..errors import Msg
+from ..errors import NotFound
+from ..models import ApiToken
+from ..models import Organisation
+from ..models import Role
+from ..models import User
+from ..models import UserOrganisation
+from ..models import utcnow
+from ..reference import PORT_CITIES
+from ..reference import contact_address
+from .validation import Errors
+from .validation import clean_choice
+from .validation import clean_text
+
+__all__ = [
+    "hash_password",
+    "create_organisation",
+    "seed_reference_organisations",
+    "get_organisation_by_code",
+    "create_user",
+    "deactivate_user",
+    "reactivate_user",
+    "reset_password",
+    "authenticate",
+    "create_token",
+    "revoke_tokens",
+    "user_for_token",
+    "PASSWORD_MIN",
+]
+
+PASSWORD_MIN = 12
+_hasher = PasswordHasher()
+# A hash to verify against when the e-mail is unknown, so both paths take the same time.
+_DUMMY_HASH = _hasher.hash("assettrack-timing-equaliser")
+
+
+def hash_password(password: str) -> str:
+    """Return the argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+# --- organisations ---------------------------------------------------------------------------
+
+
+def create_organisation(
+    session: Session,
+    actor,
+    *,
+    code: str,
+    name: str,
+    country: str,
+    timezone: str,
+    language: str,
+    contact_email: str | None = None,
+) -> Organisation:
+    """Add an organisation after checking its code, country, time zone and language."""
+    errors = Errors()
+    code = (code or "").strip().upper()
+    if not (2 <= len(code) <= 10 and code.isalnum()):
+        errors["code"] = Msg("must be 2 to 10 letters or digits (a UN/LOCODE such as NLRTM)")
+    name = clean_text(errors, "name", name, limit=200)
+    country = (country or "").strip().upper()
+    if len(country) != 2 or not country.isalpha():
+        errors["country"] = Msg("must be an ISO 3166 two-letter country code")
+    try:
+        ZoneInfo(timezone or "")
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = Msg(
+            "unknown time zone {value} (use an IANA name: Europe/Rome)", value=repr(timezone)
+        )
+    language = (language or "").strip().lower()
+    if len(language) != 2 or not language.isalpha():
+        errors["language"] = Msg("must be an ISO 639-1 two-letter language code")
+    if contact_email is not None:
+        contact_email = clean_text(errors, "contact_email", contact_email, limit=254)
+        if contact_email and "@" not in contact_email:
+            errors["contact_email"] = Msg("must be an e-mail address")
+    if errors:
+        raise Invalid(errors)
+    if session.scalar(select(Organisation).where(Organisation.code == code)):
+        raise Conflict(f"organisation {code} already exists")
+    org = Organisation(
+        code=code,
+        name=name,
+        country=country,
+        timezone=timezone,
+        language=language,
+        contact_email=contact_email or contact_address(code),
+    )
+    session.add(org)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        audit.Action.CREATE,
+        "organisation",
+        org.id,
+        details={"code": code, "name": name},
+        actor=None if actor else "cli",
+    )
+    return org
+
+
+def seed_reference_organisations(session: Session) -> int:
+    """Insert the reference port cities that are missing; return how many were added."""
+    existing = set(session.scalars(select(Organisation.code)))
+    added = 0
+    for code, name, country, tz, language in PORT_CITIES:
+        if code not in existing:
+            create_organisation(
+                session,
+                None,
+                code=code,
+                name=name,
+                country=country,
+                timezone=tz,
+                language=language,
+            )
+            added += 1
+    return added
+
+
+def get_organisation_by_code(session: Session, code: str) -> Organisation:
+    """Return the organisation with UN/LOCODE ``code`` or raise NotFound."""
+    org = session.scalar(
+        select(Organisation).where(Organisation.code == (code or "").strip().upper())
+    )
+    if org is None:
+        raise NotFound(f"unknown organisation {code!r}")
+    return org
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+def create_user(
+    session: Session,
+    actor,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    organisation_codes: list[str],
+    password: str,
+    language: str | None = None,
+) -> User:
+    """Create a user; the first organisation is home, further ones only for liaisons."""
+    errors = Errors()
+    email = clean_text(errors, "email", email, limit=254)
+    if email and ("@" not in email or " " in email):
+        errors["email"] = Msg("must be an e-mail address")
+    name = clean_text(errors, "name", name, limit=200)
+    role_value = clean_choice(errors, "role", role, Role)
+    _check_password(errors, password)
+    orgs = []
+    codes = [c for c in (organisation_codes or []) if c and c.strip()]
+    if not codes:
+        errors["organisations"] = Msg("at least one organisation is required")
+    for code in codes:
+        try:
+            orgs.append(get_organisation_by_code(session, code))
+        except NotFound:
+            errors["organisations"] = Msg("unknown organisation {codes}", codes=code)
+    if len(orgs) > 1 and role_value is not Role.LIAISON:
+        errors["organisations"] = Msg("only a liaison may belong to more than one organisation")
+    if language and language not in ("en", "fr"):
+        errors["language"] = Msg("must be en or fr")
+    if errors:
+        raise Invalid(errors)
+    email = email.lower()
+    if session.scalar(select(User).where(func.lower(User.email) == email)):
+        raise Conflict(f"a user {email} already exists", errors={"email": Msg("already in use")})
+    user = User(
+        email=email,
+        name=name,
+        role=role_value.value,
+        organisation_id=orgs[0].id,
+        password_hash=hash_password(password),
+        language=language or None,
+    )
+    session.add(user)
+    session.flush()
+    for org in {o.id: o for o in orgs[1:]}.values():
+        session.add(UserOrganisation(user_id=user.id, organisation_id=org.id))
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        audit.Action.CREATE,
+        "user",
+        user.id,
+        details={"email": email, "role": user.role, "organisations": [o.code for o in orgs]},
+        actor=None if actor else "cli",
+    )
+    return user
+
+
+def get_user_by_email(session: Session, email: str) -> User:
+    """Return the user with ``email`` (case-insensitive) or raise NotFound."""
+    user = session.scalar(select(User).where(func.lower(User.email) == (email or "").lower()))
+    if user is None:
+        raise NotFound(f"no user {email!r}")
+    return user
+
+
+def deactivate_user(session: Session, actor, user: User) -> User:
+    """Deactivate ``user``: no more logins, tokens refused; the account and its trail stay."""
+    if not user.active:
+        return user
+    user.active = False
+    user.deactivated_at = utcnow()
+    session.add(user)
+    audit.record(
+        session,
+        actor,
+        audit.Action.UPDATE,
+        "user",
+        user.id,
+        details={"active": [True, False]},
+        actor=None if actor else "cli",
+    )
+    session.flush()
+    return user
+
+
+def reactivate_user(session: Session, actor, user: User) -> User:
+    """Allow a deactivated user to log in again."""
+    if user.active:
+        return user
+    user.active = True
+    user.deactivated_at = None
+    user.failed_logins = 0
+    user.locked_until = None
+    session.add(user)
+    audit.record(
+        session,
+        actor,
+        audit.Action.UPDATE,
+        "user",
+        user.id,
+        details={"active": [False, True]},
+        actor=None if actor else "cli",
+    )
+    session.flush()
+    return user
+
+
+def reset_password(session: Session, actor, user: User, password: str) -> User:
+    """Set a new password for ``user`` and lift any lock-out."""
+    errors = Errors()
+    _check_password(errors, password)
+    if errors:
+        raise Invalid(errors)
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    session.add(user)
+    audit.record(
+        session,
+        actor,
+        audit.Action.UPDATE,
+        "user",
+        user.id,
+        details={"password": "reset"},
+        actor=None if actor else "cli",
+    )
+    session.flush()
+    return user
+
+
+class LoginRefused(Exception):
+    """Login failed; ``reason`` is safe to show (it does not reveal whether the e-mail exists)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def authenticate(
+    session: Session, email: str, password: str, *, max_failures: int, lock_minutes: int
+) -> User:
+    """Return the user whose credentials match, counting failures and locking after too many."""
+    user = session.scalar(select(User).where(func.lower(User.email) == (email or "").lower()))
+    now = utcnow()
+    if user is None:
+        _verify(_DUMMY_HASH, password)
+        raise LoginRefused(Msg("Unknown e-mail or wrong password."))
+    if user.locked_until is not None and user.locked_until > now:
+        audit.record(
+            session, user, audit.Action.LOGIN_FAILED, "user", user.id, details={"reason": "locked"}
+        )
+        raise LoginRefused(Msg("This account is locked after too many failed logins. Try later."))
+    if not _verify(user.password_hash, password):
+        user.failed_logins += 1
+        details = {"reason": "password", "failures": user.failed_logins}
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + timedelta(minutes=lock_minutes)
+            user.failed_logins = 0
+            details["locked_until"] = user.locked_until.isoformat()
+        session.add(user)
+        audit.record(session, user, audit.Action.LOGIN_FAILED, "user", user.id, details=details)
+        raise LoginRefused(Msg("Unknown e-mail or wrong password."))
+    if not user.active:
+        audit.record(
+            session,
+            user,
+            audit.Action.LOGIN_FAILED,
+            "user",
+            user.id,
+            details={"reason": "deactivated"},
+        )
+        raise LoginRefused(Msg("This account is deactivated."))
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    session.add(user)
+    audit.record(session, user, audit.Action.LOGIN, "user", user.id)
+    return user
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+def create_token(session: Session, actor, user: User) -> str:
+    """Create an API token for ``user`` and return it; only its SHA-256 is stored."""
+    if not user.active:
+        raise Conflict(f"{user.email} is deactivated")
+    token = "at_" + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=_token_hash(token), prefix=token[:10])
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        audit.Action.CREATE,
+        "api_token",
+        row.id,
+        details={"user": user.email, "prefix": row.prefix},
+        actor=None if actor else "cli",
+    )
+    return token
+
+
+def revoke_tokens(session: Session, actor, user: User, prefix: str | None = None) -> int:
+    """Revoke ``user``'s tokens (those starting with ``prefix`` if given); return how many."""
+    stmt = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    count = 0
+    for row in session.scalars(stmt):
+        if prefix and not row.prefix.startswith(prefix[:10]):
+            continue
+        row.revoked_at = utcnow()
+        session.add(row)
+        audit.record(
+            session,
+            actor,
+            audit.Action.UPDATE,
+            "api_token",
+            row.id,
+            details={"revoked": True, "prefix": row.prefix},
+            actor=None if actor else "cli",
+        )
+        count += 1
+    session.flush()
+    return count
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """Return the active user owning ``token`` if it is valid and not revoked."""
+    if not token:
+        return None
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    return user
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _check_password(errors: Errors, password) -> None:
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
+        errors["password"] = Msg("must be at least {limit} characters long", limit=PASSWORD_MIN)
+    elif len(password) > 1024:
+        errors["password"] = Msg("is longer than the limit of {limit} characters", limit=1024)

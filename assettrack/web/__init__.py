@@ -1,0 +1,98 @@
+"""HTML pages: thin views over the services, one blueprint per area."""
+
+from flask import render_template
+from flask import request
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+
+from ..errors import DomainError
+from ..errors import Msg
+
+__all__ = ["init_app", "translate", "apply_errors"]
+
+
+def translate(message) -> str:
+    """Translate a service message (``Msg``) or plain text into the user's language."""
+    if isinstance(message, Msg):
+        text = gettext(message.msgid)
+        return text.format(**message.params) if message.params else text
+    return gettext(str(message)) if message else ""
+
+
+def apply_errors(form, errors: dict) -> None:
+    """Put each service error beside its form field (or on the form when it has no field)."""
+    for field, message in errors.items():
+        name = field.replace("organisations", "organisation_codes")
+        target = getattr(form, name, None)
+        if target is not None and hasattr(target, "errors"):
+            target.errors = [*list(target.errors or []), translate(message)]
+        else:
+            form.form_errors.append(translate(message))
+
+
+def init_app(app):
+    """Register the page blueprints, template helpers and error pages."""
+    from . import admin
+    from . import audit_log
+    from . import auth
+    from . import cases
+    from . import jobs
+    from . import main
+
+    for module in (auth, main, cases, admin, audit_log, jobs):
+        app.register_blueprint(module.bp)
+    app.jinja_env.globals["translate"] = translate
+    app.jinja_env.filters["tlp_class"] = _tlp_class
+    app.register_error_handler(CSRFError, _csrf_error)
+    for code in (400, 403, 404, 405, 413, 500):
+        app.register_error_handler(code, _error_page)
+    app.register_error_handler(DomainError, _domain_error)
+
+
+def _tlp_class(tlp: str) -> str:
+    return "tlp-" + (tlp or "").lower().replace("+", "-")
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _csrf_error(exc):
+    if _wants_json():
+        from ..api.problems import problem
+
+        return problem(400, gettext("The CSRF token is missing or invalid."))
+    return render_template(
+        "errors/error.html",
+        code=400,
+        message=gettext(
+            "The form expired or was not sent from this site. Go back, reload it and try again."
+        ),
+    ), 400
+
+
+def _domain_error(exc: DomainError):
+    if _wants_json():
+        from ..api.problems import problem_from
+
+        return problem_from(exc)
+    return render_template("errors/error.html", code=exc.status, message=translate(exc.detail)), (
+        exc.status
+    )
+
+
+def _error_page(exc):
+    code = getattr(exc, "code", 500) or 500
+    if _wants_json():
+        from ..api.problems import problem
+
+        return problem(code, getattr(exc, "description", None))
+    messages = {
+        400: gettext("The request could not be understood."),
+        403: gettext("You are not allowed to do this."),
+        404: gettext("There is nothing here, or it is outside what you may see."),
+        405: gettext("This address does not accept that kind of request."),
+        413: gettext("The file is too large."),
+        500: gettext("Something went wrong on our side. The error was logged."),
+    }
+    return render_template("errors/error.html", code=code, message=messages.get(code, "")), code
