@@ -38,15 +38,14 @@ _CASE_READERS = {Role.OFFICER.value, Role.LIAISON.value}
 
 def organisation_ids(session: Session, user: User) -> set[int]:
     """Return the ids of the organisations ``user`` belongs to (home first, then granted)."""
-    cached = getattr(user, "_org_ids", None)
-    if cached is None:
+    # Cached for the life of the session (one request): memberships change only by the admin.
+    cache = session.info.setdefault("access.organisation_ids", {})
+    if user.id not in cache:
         granted = session.scalars(
             select(UserOrganisation.organisation_id).where(UserOrganisation.user_id == user.id)
         )
-        cached = {user.organisation_id, *granted}
-        # Cached on the instance for the request: memberships change only through the admin.
-        object.__setattr__(user, "_org_ids", cached)
-    return cached
+        cache[user.id] = {user.organisation_id, *granted}
+    return cache[user.id]
 
 
 def readable_organisation_ids(session: Session, user: User) -> set[int]:

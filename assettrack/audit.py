@@ -76,7 +76,7 @@ def record(
     ``user`` may be None for system acts (then ``actor`` names the command). The head row is
     updated first, which serialises concurrent appenders on both SQLite and PostgreSQL.
     """
-    key = _key()
+    key = _key(session)
     session.flush()
     row = session.execute(
         update(AuditHead)
@@ -107,7 +107,7 @@ def record(
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hmac=entry.hmac))
     session.flush()
     # Entries of one transaction come in increasing order: the last one is the head.
-    session.info["audit_checkpoint"] = (_checkpoint_path(), seq, entry.hmac)
+    session.info["audit_pending_checkpoint"] = (_checkpoint_path(session), seq, entry.hmac)
     return entry
 
 
@@ -132,36 +132,17 @@ class VerifyResult:
 
 def verify_chain(session: Session, *, key: bytes | None = None, checkpoint: Path | None = None):
     """Walk the whole chain and return the first problem found, if any."""
-    key = key or _key()
-    checkpoint = checkpoint or _checkpoint_path()
-    prev = GENESIS
-    expected = 1
-    count = 0
-    stmt = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=1000)
-    for entry in session.scalars(stmt):
-        count += 1
-        where = f"audit entry #{entry.seq} (id {entry.id})"
-        if entry.seq != expected:
-            return VerifyResult(
-                False,
-                count,
-                f"audit entries #{expected}..#{entry.seq - 1} are missing before {where}",
-                expected,
-                entry.id,
-            )
-        if entry.prev_hmac != prev:
-            return VerifyResult(
-                False, count, f"{where} does not follow its predecessor", entry.seq, entry.id
-            )
-        if not hmac_lib.compare_digest(entry.hmac, _entry_hmac(key, entry)):
-            return VerifyResult(False, count, f"{where} was altered", entry.seq, entry.id)
-        if entry.erased_at is None and _sha256(entry.details) != entry.details_digest:
-            return VerifyResult(
-                False, count, f"the details of {where} were altered", entry.seq, entry.id
-            )
-        prev = entry.hmac
-        expected += 1
-    last_seq = expected - 1
+    key = key or _key(session)
+    checkpoint = checkpoint or _checkpoint_path(session)
+    rows = session.scalars(
+        select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=1000)
+    )
+    try:
+        broken, count, prev, last_seq = _walk(rows, key)
+    finally:
+        rows.close()  # a server-side cursor on PostgreSQL: close it even when we stop early
+    if broken is not None:
+        return broken
     head = session.get(AuditHead, 1)
     if head is not None and (head.seq != last_seq or head.last_hmac != prev):
         return VerifyResult(
@@ -194,14 +175,42 @@ def verify_chain(session: Session, *, key: bytes | None = None, checkpoint: Path
     return VerifyResult(True, count)
 
 
+def _walk(rows, key):
+    """Check each entry against its predecessor; return (problem, count, last hmac, last seq)."""
+    prev = GENESIS
+    count = 0
+    for entry in rows:
+        count += 1
+        expected = count
+        where = f"audit entry #{entry.seq} (id {entry.id})"
+        problem = None
+        if entry.seq != expected:
+            problem = f"audit entries #{expected}..#{entry.seq - 1} are missing before {where}"
+        elif entry.prev_hmac != prev:
+            problem = f"{where} does not follow its predecessor"
+        elif not hmac_lib.compare_digest(entry.hmac, _entry_hmac(key, entry)):
+            problem = f"{where} was altered"
+        elif entry.erased_at is None and _sha256(entry.details) != entry.details_digest:
+            problem = f"the details of {where} were altered"
+        if problem:
+            return VerifyResult(False, count, problem, expected, entry.id), count, prev, count - 1
+        prev = entry.hmac
+    return None, count, prev, count
+
+
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _key() -> bytes:
+def _key(session: Session) -> bytes:
+    # The key travels with the session (db.new_session), never with the database.
+    if "audit_key" in session.info:
+        return session.info["audit_key"]
     return current_app.config["AUDIT_KEY"].encode()
 
 
-def _checkpoint_path() -> Path:
+def _checkpoint_path(session: Session) -> Path:
+    if "audit_checkpoint" in session.info:
+        return Path(session.info["audit_checkpoint"])
     return Path(current_app.config["AUDIT_CHECKPOINT"])
 
 
@@ -251,7 +260,7 @@ def _write_checkpoint(path: Path, seq: int, digest: str | None) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _checkpoint_after_commit(session):
-    pending = session.info.pop("audit_checkpoint", None)
+    pending = session.info.pop("audit_pending_checkpoint", None)
     if pending is not None:
         path, seq, digest = pending
         _write_checkpoint(path, seq, digest)
@@ -259,4 +268,4 @@ def _checkpoint_after_commit(session):
 
 @event.listens_for(Session, "after_rollback")
 def _forget_checkpoint(session):
-    session.info.pop("audit_checkpoint", None)
+    session.info.pop("audit_pending_checkpoint", None)

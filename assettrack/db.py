@@ -14,7 +14,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from sqlmodel import create_engine
 
-__all__ = ["init_app", "make_engine", "get_engine", "get_session", "session_scope"]
+__all__ = [
+    "init_app",
+    "make_engine",
+    "get_engine",
+    "get_session",
+    "new_session",
+    "session_scope",
+]
 
 _KEY = "assettrack.engine"
 
@@ -32,6 +39,9 @@ def make_engine(url: str, **kwargs) -> Engine:
 def init_app(app):
     """Create the engine of ``app`` and close the request's session at teardown."""
     app.extensions[_KEY] = make_engine(app.config["DATABASE_URL"])
+    # One session per request, even when the request reuses an application context
+    # already pushed (CLI commands, jobs and tests hold one open).
+    app.teardown_request(_close_session)
     app.teardown_appcontext(_close_session)
 
 
@@ -43,14 +53,26 @@ def get_engine() -> Engine:
 def get_session() -> Session:
     """Return the session of the current request or CLI command, opening it on first use."""
     if "db_session" not in g:
-        g.db_session = Session(get_engine(), expire_on_commit=False)
+        g.db_session = new_session(current_app)
     return g.db_session
+
+
+def new_session(app) -> Session:
+    """Open a session on ``app``'s engine carrying what the audit log needs (key, checkpoint)."""
+    return Session(
+        app.extensions[_KEY],
+        expire_on_commit=False,
+        info={
+            "audit_key": app.config["AUDIT_KEY"].encode(),
+            "audit_checkpoint": app.config["AUDIT_CHECKPOINT"],
+        },
+    )
 
 
 @contextmanager
 def session_scope():
     """Yield a fresh session outside a request (jobs); rolled back unless committed."""
-    session = Session(get_engine(), expire_on_commit=False)
+    session = new_session(current_app)
     try:
         yield session
     finally:

@@ -112,9 +112,15 @@ def runner(app):
 
 @pytest.fixture
 def session(app):
-    """A database session inside an app context (what services receive)."""
-    with app.app_context():
-        yield get_session()
+    """A database session of its own inside an app context (what services receive).
+
+    Requests made with ``client`` meanwhile open their own sessions, as in production.
+    """
+    from assettrack.db import new_session
+
+    db = new_session(app)
+    yield db
+    db.close()
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from . import apply_errors
 from .forms import EmptyForm
 from .forms import PasswordForm
 from .forms import UserForm
+from .forms import options
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -135,7 +136,7 @@ def organisations():
 
 
 def _org_choices(db):
-    return [
+    return options(
         (o.code, f"{o.code} — {o.name}")
         for o in db.scalars(select(Organisation).order_by(Organisation.code))
-    ]
+    )

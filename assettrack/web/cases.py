@@ -25,6 +25,7 @@ from ..models import User
 from ..services import cases as case_service
 from . import apply_errors
 from .forms import CaseForm
+from .forms import options
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -144,14 +145,14 @@ def edit(case_id: int):
 
 
 def _fill_choices(db, form, organisation_id: int) -> None:
-    form.shared_with.choices = [
+    form.shared_with.choices = options(
         (o.code, f"{o.code} — {o.name}")
         for o in db.scalars(
             select(Organisation)
             .where(Organisation.id != organisation_id)
             .order_by(Organisation.code)
         )
-    ]
+    )
     officers = db.scalars(
         select(User)
         .where(
@@ -161,7 +162,7 @@ def _fill_choices(db, form, organisation_id: int) -> None:
         )
         .order_by(User.name)
     )
-    form.assigned_officer.choices = [("", "—")] + [(str(u.id), u.name) for u in officers]
+    form.assigned_officer.choices = options([("", "—")] + [(str(u.id), u.name) for u in officers])
 
 
 def _form_data(form: CaseForm, *, creating: bool) -> dict:

@@ -10,6 +10,7 @@ from wtforms import SelectField
 from wtforms import SelectMultipleField
 from wtforms import StringField
 from wtforms import TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 from wtforms.validators import Optional
 
@@ -20,23 +21,43 @@ from ..models import Role
 from ..models.cases import SUMMARY_MAX
 from ..models.cases import TITLE_MAX
 
-__all__ = ["LoginForm", "CaseForm", "UserForm", "PasswordForm", "EmptyForm", "LanguageForm"]
+__all__ = [
+    "options",
+    "LoginForm",
+    "CaseForm",
+    "UserForm",
+    "PasswordForm",
+    "EmptyForm",
+    "LanguageForm",
+]
 
-TLP_CHOICES = [(t.value, "TLP:" + t.value) for t in TLP]
-HANDLING_CHOICES = [
-    (HandlingCode.H0.value, _l("H0 — use for crime prevention only")),
-    (HandlingCode.H1.value, _l("H1 — not for court without permission")),
-    (HandlingCode.H2.value, _l("H2 — not to be passed on without permission")),
-    (HandlingCode.H3.value, _l("H3 — other restrictions (state them)")),
-]
-STATUS_CHOICES = [(CaseStatus.OPEN.value, _l("open")), (CaseStatus.CLOSED.value, _l("closed"))]
-ROLE_CHOICES = [
-    (Role.OFFICER.value, _l("officer")),
-    (Role.LIAISON.value, _l("liaison")),
-    (Role.PARTNER.value, _l("partner")),
-    (Role.AUDITOR.value, _l("auditor")),
-    (Role.ADMIN.value, _l("admin")),
-]
+
+def options(pairs) -> list[SelectChoice]:
+    """Turn (value, label) pairs into the choices WTForms expects."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+TLP_CHOICES = options((t.value, "TLP:" + t.value) for t in TLP)
+HANDLING_CHOICES = options(
+    [
+        (HandlingCode.H0.value, _l("H0 — use for crime prevention only")),
+        (HandlingCode.H1.value, _l("H1 — not for court without permission")),
+        (HandlingCode.H2.value, _l("H2 — not to be passed on without permission")),
+        (HandlingCode.H3.value, _l("H3 — other restrictions (state them)")),
+    ]
+)
+STATUS_CHOICES = options(
+    [(CaseStatus.OPEN.value, _l("open")), (CaseStatus.CLOSED.value, _l("closed"))]
+)
+ROLE_CHOICES = options(
+    [
+        (Role.OFFICER.value, _l("officer")),
+        (Role.LIAISON.value, _l("liaison")),
+        (Role.PARTNER.value, _l("partner")),
+        (Role.AUDITOR.value, _l("auditor")),
+        (Role.ADMIN.value, _l("admin")),
+    ]
+)
 
 
 class EmptyForm(FlaskForm):
@@ -49,7 +70,7 @@ class LoginForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField(_l("Language"), choices=[("en", "English"), ("fr", "Français")])
+    language = SelectField(_l("Language"), choices=options([("en", "English"), ("fr", "Français")]))
 
 
 class CaseForm(FlaskForm):
@@ -76,7 +97,8 @@ class UserForm(FlaskForm):
         description=_l("The first is the home organisation; only liaisons may have several."),
     )
     language = SelectField(
-        _l("Language"), choices=[("", _l("browser's")), ("en", "English"), ("fr", "Français")]
+        _l("Language"),
+        choices=options([("", _l("browser's")), ("en", "English"), ("fr", "Français")]),
     )
     password = PasswordField(_l("Initial password"))
 
