@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -61,11 +62,25 @@ def _derive_paths_and_secrets(app: Flask) -> None:
         app.config["AUDIT_CHECKPOINT"] = str(instance / "audit-checkpoint.json")
     if not app.config.get("FILES_DIR"):
         app.config["FILES_DIR"] = str(instance / "files")
-    for flag in ("JOBS_IMMEDIATE", "SESSION_COOKIE_SECURE", "TESTING", "DEBUG"):
-        if isinstance(app.config.get(flag), str):
-            app.config[flag] = app.config[flag].lower() in ("1", "true", "yes", "on")
-    for number in ("PROXY_COUNT", "PAGE_SIZE", "LOGIN_MAX_FAILURES", "LOGIN_LOCK_MINUTES"):
-        app.config[number] = int(app.config[number])
+
+
+def _from_env(name: str, value: str, default):
+    """Convert an environment string to the type of the setting's default."""
+    if isinstance(default, bool):
+        if value.strip().lower() not in _BOOLEANS:
+            raise ValueError(f"{_ENV_PREFIX}{name} must be true or false, not {value!r}")
+        return _BOOLEANS[value.strip().lower()]
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, timedelta):
+        return timedelta(seconds=int(value))
+    if isinstance(default, tuple):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    return value
+
+
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True,
+             "0": False, "false": False, "no": False, "off": False}
 
 
 def _read_or_create_secret(path: Path) -> str:

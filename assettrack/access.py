@@ -121,3 +121,9 @@ def visible_audit_entries(session: Session, user: User):
     return select(AuditEntry).where(
         or_(AuditEntry.organisation_id.in_(orgs), AuditEntry.organisation_id.is_(None))
     )
+
+
+def require_edit_organisation(user: User, organisation_id: int) -> None:
+    """Raise AccessDenied unless ``user`` is an officer of ``organisation_id``."""
+    if not (can_create_case(user) and user.organisation_id == organisation_id):
+        raise AccessDenied("only an officer of the owning organisation may change this")

@@ -22,7 +22,10 @@ class Invalid(DomainError):
     title = "Invalid input"
 
     def __init__(self, errors: dict[str, str], detail: str = ""):
-        super().__init__(detail or "; ".join(f"{k}: {v}" for k, v in errors.items()))
+        # A key "?name" is a query parameter (named, not pointed at, in problem+json).
+        super().__init__(
+            detail or "; ".join(f"{k.lstrip('?')}: {v}" if k else str(v) for k, v in errors.items())
+        )
         self.errors = errors
 
 

@@ -21,6 +21,7 @@ def init_app(app):
     """Register the API routes; bearer-token requests skip CSRF, session ones do not."""
     from . import cases  # noqa: F401  (routes register on bp)
     from . import jobs  # noqa: F401
+    from . import lifecycle  # noqa: F401
     from . import openapi  # noqa: F401
 
     csrf.exempt(bp)
@@ -58,10 +59,13 @@ def json_body() -> dict:
     from ..errors import Invalid
 
     if not request.is_json:
-        raise Invalid({"": "send a JSON object with Content-Type: application/json"})
+        raise Invalid(
+            {"": "send a JSON object with Content-Type: application/json"},
+            detail="the body must be a JSON object (Content-Type: application/json)",
+        )
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise Invalid({"": "the body is not a JSON object"})
+        raise Invalid({"": "the body is not a JSON object"}, detail="the body is not a JSON object")
     return data
 
 
@@ -75,14 +79,14 @@ def page_args(default_limit: int = 50, max_limit: int = 500) -> tuple[int, int]:
         if not 1 <= limit <= max_limit:
             raise ValueError
     except ValueError:
-        errors["limit"] = f"must be a whole number from 1 to {max_limit}"
+        errors["?limit"] = f"must be a whole number from 1 to {max_limit}"
         limit = default_limit
     try:
         offset = int(request.args.get("offset", 0))
         if offset < 0:
             raise ValueError
     except ValueError:
-        errors["offset"] = "must be a whole number, 0 or more"
+        errors["?offset"] = "must be a whole number, 0 or more"
         offset = 0
     if errors:
         raise Invalid(errors)

@@ -4,6 +4,7 @@ from flask import request
 from flask import url_for
 from flask_login import current_user
 
+from .. import access
 from ..db import get_session
 from ..errors import Invalid
 from ..models import TLP
@@ -21,16 +22,17 @@ def list_cases():
     limit, offset = page_args()
     status = request.args.get("status")
     tlp = request.args.get("tlp")
-    sort = request.args.get("sort", "updated_at")
+    sort = request.args.get("sort", "-updated_at")
     errors = {}
     if status and status not in {s.value for s in CaseStatus}:
-        errors["status"] = "unknown status; expected open or closed"
+        errors["?status"] = "unknown status; expected open or closed"
     if tlp and tlp not in {t.value for t in TLP}:
-        errors["tlp"] = "unknown TLP label"
-    descending = sort.startswith("-") or request.args.get("dir", "desc") == "desc"
+        errors["?tlp"] = "unknown TLP label"
+    # "-title" sorts descending; "dir=desc" is accepted too (as the HTML list uses it).
+    descending = sort.startswith("-") or request.args.get("dir") == "desc"
     sort = sort.lstrip("-")
     if sort not in case_service.SORTABLE:
-        errors["sort"] = "unknown sort key; one of " + ", ".join(case_service.SORTABLE)
+        errors["?sort"] = "unknown sort key; one of " + ", ".join(case_service.SORTABLE)
     if errors:
         raise Invalid(errors)
     items, total = case_service.search_cases(
@@ -68,15 +70,50 @@ def get_case(case_id: int):
     db = get_session()
     case = case_service.read_case(db, current_user, case_id, via="api")
     db.commit()
-    return case_service.case_as_dict(db, case)
+    body = case_service.case_as_dict(db, case)
+    body["entities"], body["assets"] = _case_contents(db, case)
+    return body
+
+
+def _case_contents(db, case) -> tuple[list, list]:
+    from ..money import money_text
+    from ..services import entities as entity_service
+
+    entities, assets = [], []
+    for link, entity, asset in entity_service.case_entities(db, case):
+        entities.append(
+            {
+                "id": entity.id,
+                "schema": entity.schema_name,
+                "name": entity.caption,
+                "role": link.role,
+                "source_grade": link.source_grade,
+                "info_grade": link.info_grade,
+                "as_asset": link.as_asset,
+            }
+        )
+        if asset is not None:
+            assets.append(
+                {
+                    "id": entity.id,
+                    "schema": entity.schema_name,
+                    "name": entity.caption,
+                    "stage": asset.stage,
+                    "estimated_value": money_text(asset.estimated_value),
+                    "currency": asset.currency,
+                    "urgent_unconfirmed": asset.urgent_unconfirmed,
+                    "urgent_expires_on": asset.urgent_expires_on.isoformat()
+                    if asset.urgent_expires_on
+                    else None,
+                }
+            )
+    return entities, assets
 
 
 @bp.patch("/cases/<int:case_id>")
 def update_case(case_id: int):
     """Change some fields of a case; the audit log keeps old and new values."""
     db = get_session()
-    from .. import access
-
     case = access.get_case(db, current_user, case_id)
     case_service.update_case(db, current_user, case, json_body())
     db.commit()

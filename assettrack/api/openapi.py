@@ -28,6 +28,12 @@ def _id_param(name: str, what: str) -> dict:
     }
 
 
+_MONEY = {
+    "type": "string",
+    "pattern": "^[0-9]{1,15}(\\.[0-9]{1,4})?$",
+    "description": "a decimal string, never a float",
+}
+_CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$", "default": "EUR", "description": "ISO 4217"}
 _ERRORS = {"401": _PROBLEM, "403": _PROBLEM, "404": _PROBLEM, "422": _PROBLEM}
 
 PATHS = {
@@ -95,6 +101,182 @@ PATHS = {
             },
         },
     },
+    "/cases/{case_id}/entities": {
+        "parameters": [_id_param("case_id", "case id")],
+        "post": {
+            "summary": "Add an entity to a case (new, by FtM schema and properties) or link an "
+            "existing one (entity_id), with its role and grade",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("CaseEntityIn")}},
+            },
+            "responses": {
+                "201": _json(_ref("EntitySummary"), "the entity as linked"),
+                "409": _PROBLEM,
+                **_ERRORS,
+            },
+        },
+    },
+    "/entities": {
+        "get": {
+            "summary": "Search entities within scope by name or identifier, or by FtM id",
+            "parameters": [
+                {
+                    "name": "q",
+                    "in": "query",
+                    "schema": {"type": "string"},
+                    "description": "name, or a strong identifier (IMO, IBAN, LEI, ISIN...)",
+                },
+                {
+                    "name": "external_id",
+                    "in": "query",
+                    "schema": {"type": "string"},
+                    "description": "the FollowTheMoney id of an imported entity",
+                },
+                {"name": "schema", "in": "query", "schema": {"type": "string"}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                {"name": "offset", "in": "query", "schema": {"type": "integer"}},
+            ],
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "items": {"type": "array", "items": _ref("EntitySummary")},
+                            "total": {"type": "integer"},
+                        },
+                    },
+                    "matching entities",
+                ),
+                **_ERRORS,
+            },
+        },
+    },
+    "/entities/{entity_id}": {
+        "parameters": [_id_param("entity_id", "entity id")],
+        "get": {
+            "summary": "Read an entity: properties, asset state, cases (logged)",
+            "responses": {"200": _json(_ref("Entity"), "the entity"), **_ERRORS},
+        },
+    },
+    "/relations": {
+        "post": {
+            "summary": "Record a relation between two entities",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("Relation")}},
+            },
+            "responses": {"201": _json(_ref("Relation"), "the relation"), **_ERRORS},
+        },
+    },
+    "/cases/{case_id}/decisions": {
+        "parameters": [_id_param("case_id", "case id")],
+        "post": {
+            "summary": "Record a legal decision on one or more assets of the case, all or "
+            "nothing; 409 when the lifecycle forbids it for any asset",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("DecisionIn")}},
+            },
+            "responses": {
+                "201": _json(_ref("Decision"), "the decision"),
+                "409": _PROBLEM,
+                **_ERRORS,
+            },
+        },
+    },
+    "/decisions/{decision_id}/annul": {
+        "parameters": [_id_param("decision_id", "decision id")],
+        "post": {
+            "summary": "Annul a decision entered by mistake (reason required); assets step back",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["reason"],
+                            "properties": {"reason": {"type": "string", "maxLength": 2000}},
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(_ref("Decision"), "the annulled decision"),
+                "409": _PROBLEM,
+                **_ERRORS,
+            },
+        },
+    },
+    "/assets/{asset_id}": {
+        "parameters": [_id_param("asset_id", "asset (entity) id")],
+        "get": {
+            "summary": "An asset's stage, values, ledger totals, valuations and history",
+            "responses": {"200": _json(_ref("Asset"), "the asset"), **_ERRORS},
+        },
+    },
+    "/assets/{asset_id}/valuations": {
+        "parameters": [_id_param("asset_id", "asset (entity) id")],
+        "post": {
+            "summary": "Add a valuation (date, amount, currency, basis, valuer)",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["valued_on", "amount", "basis", "valuer"],
+                            "properties": {
+                                "valued_on": {"type": "string", "format": "date"},
+                                "amount": _MONEY,
+                                "currency": _CURRENCY,
+                                "basis": {"type": "string"},
+                                "valuer": {"type": "string"},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {"201": {"description": "the valuation"}, **_ERRORS},
+        },
+    },
+    "/assets/{asset_id}/ledger": {
+        "parameters": [_id_param("asset_id", "asset (entity) id")],
+        "post": {
+            "summary": "Book a management cost or income (frozen, managed or confiscated "
+            "assets only; 409 otherwise)",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["booked_on", "kind", "amount", "category"],
+                            "properties": {
+                                "booked_on": {"type": "string", "format": "date"},
+                                "kind": {"enum": ["cost", "income"]},
+                                "amount": _MONEY,
+                                "currency": _CURRENCY,
+                                "category": {"type": "string"},
+                                "note": {"type": "string"},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {"201": {"description": "the ledger entry"}, "409": _PROBLEM, **_ERRORS},
+        },
+    },
+    "/stats": {
+        "get": {
+            "summary": "Directive 2014/42/EU Art. 11 statistics of the caller's organisation",
+            "parameters": [{"name": "year", "in": "query", "schema": {"type": "integer"}}],
+            "responses": {
+                "200": {"description": "counts, and totals per currency as decimal strings"},
+                **_ERRORS,
+            },
+        },
+    },
     "/jobs/{job_id}": {
         "parameters": [_id_param("job_id", "job id")],
         "get": {
@@ -135,6 +317,16 @@ SCHEMAS = {
             "title": {"type": "string", "maxLength": 200},
             "summary": {"type": "string", "maxLength": 10000},
             "stage": {"enum": ["traced", "frozen", "managed", "confiscated", "completed"]},
+            "assets": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "in GET /cases/{id} only",
+            },
+            "entities": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "in GET /cases/{id} only, with roles and grades",
+            },
             "status": {"enum": ["open", "closed"]},
             "tlp": _TLP,
             "handling_code": _HANDLING,
@@ -217,6 +409,177 @@ SCHEMAS = {
             "error": {"type": ["string", "null"]},
         },
     },
+    "EntitySummary": {
+        "type": "object",
+        "required": ["id", "schema", "name"],
+        "properties": {
+            "id": {"type": "integer"},
+            "schema": {"type": "string"},
+            "name": {"type": "string"},
+            "external_id": {"type": ["string", "null"]},
+        },
+    },
+    "Entity": {
+        "allOf": [
+            _ref("EntitySummary"),
+            {
+                "type": "object",
+                "properties": {
+                    "properties": {
+                        "type": "object",
+                        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                    },
+                    "asset": {"type": ["object", "null"]},
+                    "cases": {"type": "array", "items": {"type": "object"}},
+                },
+            },
+        ],
+    },
+    "CaseEntityIn": {
+        "type": "object",
+        "properties": {
+            "schema": {"type": "string", "description": "FollowTheMoney schema name"},
+            "properties": {
+                "type": "object",
+                "description": "FtM property names to a value "
+                'or a list of values; "unknown" and "n/a" are kept as such',
+            },
+            "entity_id": {"type": "integer", "description": "link an existing entity instead"},
+            "role": {
+                "enum": [
+                    "suspect",
+                    "convicted",
+                    "victim",
+                    "witness",
+                    "associate",
+                    "enabler",
+                    "other",
+                ]
+            },
+            "source_grade": {"enum": ["A", "B", "C", "X"]},
+            "info_grade": {"enum": ["1", "2", "3", "4"]},
+            "as_asset": {
+                "type": "boolean",
+                "description": "a Company whose shares or business are seized",
+            },
+            "estimated_value": _MONEY,
+            "currency": _CURRENCY,
+            "note": {"type": "string"},
+        },
+    },
+    "Relation": {
+        "type": "object",
+        "required": ["schema", "source", "target"],
+        "properties": {
+            "id": {"type": "integer"},
+            "schema": {
+                "enum": [
+                    "Ownership",
+                    "Directorship",
+                    "Representation",
+                    "Family",
+                    "Associate",
+                    "Employment",
+                    "Membership",
+                    "Payment",
+                    "UnknownLink",
+                ]
+            },
+            "source": {"type": "integer"},
+            "target": {"type": "integer"},
+            "percentage": {"type": "string", "description": "0-100, or a band such as 25-50"},
+            "start_date": {"type": "string", "format": "date"},
+            "end_date": {"type": "string", "format": "date"},
+            "role": {"type": "string"},
+            "amount": _MONEY,
+            "currency": _CURRENCY,
+            "date": {"type": "string", "format": "date"},
+            "source_grade": {"enum": ["A", "B", "C", "X"]},
+            "info_grade": {"enum": ["1", "2", "3", "4"]},
+        },
+    },
+    "DecisionIn": {
+        "type": "object",
+        "required": ["action", "asset_ids", "decided_on", "authority", "reference", "legal_basis"],
+        "properties": {
+            "action": {"enum": ["freeze", "manage", "confiscate", "dispose", "release"]},
+            "asset_ids": {"type": "array", "items": {"type": "integer"}, "minItems": 1},
+            "decided_on": {"type": "string", "format": "date"},
+            "authority": {"type": "string", "maxLength": 200},
+            "reference": {"type": "string", "maxLength": 200},
+            "legal_basis": {"type": "string", "maxLength": 500},
+            "urgent": {"type": "boolean"},
+            "value_at_freezing": _MONEY,
+            "owner_notified_on": {"type": "string", "format": "date"},
+            "manager": {"type": "string"},
+            "early_sale": {"type": "boolean"},
+            "ground": {"enum": ["perishable", "rapidly_depreciating", "disproportionate_cost"]},
+            "price": _MONEY,
+            "confiscation_type": {
+                "enum": [
+                    "ordinary",
+                    "value",
+                    "third_party",
+                    "extended",
+                    "non_conviction_based",
+                    "unexplained_wealth",
+                ]
+            },
+            "final": {"type": "boolean"},
+            "value_at_confiscation": _MONEY,
+            "disposal": {
+                "enum": [
+                    "social_reuse",
+                    "public_use",
+                    "sale",
+                    "destruction",
+                    "victim_compensation",
+                    "returned_abroad",
+                ]
+            },
+            "recipient": {"type": "string"},
+            "purpose": {"type": "string"},
+            "realised_value": _MONEY,
+            "reason": {"type": "string"},
+            "returned_on": {"type": "string", "format": "date"},
+            "currency": _CURRENCY,
+            "asset_values": {
+                "type": "object",
+                "additionalProperties": _MONEY,
+                "description": "per-asset values of a decision on several assets",
+            },
+        },
+    },
+    "Decision": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "action": {"type": "string"},
+            "asset_ids": {"type": "array", "items": {"type": "integer"}},
+            "decided_on": {"type": "string", "format": "date"},
+            "authority": {"type": "string"},
+            "reference": {"type": "string"},
+            "legal_basis": {"type": "string"},
+            "annulled": {"type": "boolean"},
+        },
+    },
+    "Asset": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "schema": {"type": "string"},
+            "name": {"type": "string"},
+            "stage": {
+                "enum": ["traced", "frozen", "managed", "confiscated", "disposed", "released"]
+            },
+            "estimated_value": _MONEY,
+            "currency": _CURRENCY,
+            "value_at_freezing": _MONEY,
+            "value_at_confiscation": _MONEY,
+            "realised_value": _MONEY,
+            "history": {"type": "array", "items": _ref("Decision")},
+        },
+    },
     "Problem": {
         "type": "object",
         "description": "RFC 9457 problem details",
@@ -229,7 +592,11 @@ SCHEMAS = {
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "properties": {"pointer": {"type": "string"}, "detail": {"type": "string"}},
+                    "properties": {
+                        "pointer": {"type": "string", "description": "JSON Pointer into the body"},
+                        "parameter": {"type": "string", "description": "a query parameter"},
+                        "detail": {"type": "string"},
+                    },
                 },
             },
         },
@@ -256,10 +623,208 @@ def document() -> dict:
             "schemas": SCHEMAS,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "responses": {
+                "EntitySummary": {
+                    "type": "object",
+                    "required": ["id", "schema", "name"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "schema": {"type": "string"},
+                        "name": {"type": "string"},
+                        "external_id": {"type": ["string", "null"]},
+                    },
+                },
+                "Entity": {
+                    "allOf": [
+                        _ref("EntitySummary"),
+                        {
+                            "type": "object",
+                            "properties": {
+                                "properties": {
+                                    "type": "object",
+                                    "additionalProperties": {
+                                        "type": "array",
+                                        "items": {"type": "string"},
+                                    },
+                                },
+                                "asset": {"type": ["object", "null"]},
+                                "cases": {"type": "array", "items": {"type": "object"}},
+                            },
+                        },
+                    ],
+                },
+                "CaseEntityIn": {
+                    "type": "object",
+                    "properties": {
+                        "schema": {"type": "string", "description": "FollowTheMoney schema name"},
+                        "properties": {
+                            "type": "object",
+                            "description": "FtM property names to a value "
+                            'or a list of values; "unknown" and "n/a" are kept as such',
+                        },
+                        "entity_id": {
+                            "type": "integer",
+                            "description": "link an existing entity instead",
+                        },
+                        "role": {
+                            "enum": [
+                                "suspect",
+                                "convicted",
+                                "victim",
+                                "witness",
+                                "associate",
+                                "enabler",
+                                "other",
+                            ]
+                        },
+                        "source_grade": {"enum": ["A", "B", "C", "X"]},
+                        "info_grade": {"enum": ["1", "2", "3", "4"]},
+                        "as_asset": {
+                            "type": "boolean",
+                            "description": "a Company whose shares or business are seized",
+                        },
+                        "estimated_value": _MONEY,
+                        "currency": _CURRENCY,
+                        "note": {"type": "string"},
+                    },
+                },
+                "Relation": {
+                    "type": "object",
+                    "required": ["schema", "source", "target"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "schema": {
+                            "enum": [
+                                "Ownership",
+                                "Directorship",
+                                "Representation",
+                                "Family",
+                                "Associate",
+                                "Employment",
+                                "Membership",
+                                "Payment",
+                                "UnknownLink",
+                            ]
+                        },
+                        "source": {"type": "integer"},
+                        "target": {"type": "integer"},
+                        "percentage": {
+                            "type": "string",
+                            "description": "0-100, or a band such as 25-50",
+                        },
+                        "start_date": {"type": "string", "format": "date"},
+                        "end_date": {"type": "string", "format": "date"},
+                        "role": {"type": "string"},
+                        "amount": _MONEY,
+                        "currency": _CURRENCY,
+                        "date": {"type": "string", "format": "date"},
+                        "source_grade": {"enum": ["A", "B", "C", "X"]},
+                        "info_grade": {"enum": ["1", "2", "3", "4"]},
+                    },
+                },
+                "DecisionIn": {
+                    "type": "object",
+                    "required": [
+                        "action",
+                        "asset_ids",
+                        "decided_on",
+                        "authority",
+                        "reference",
+                        "legal_basis",
+                    ],
+                    "properties": {
+                        "action": {
+                            "enum": ["freeze", "manage", "confiscate", "dispose", "release"]
+                        },
+                        "asset_ids": {"type": "array", "items": {"type": "integer"}, "minItems": 1},
+                        "decided_on": {"type": "string", "format": "date"},
+                        "authority": {"type": "string", "maxLength": 200},
+                        "reference": {"type": "string", "maxLength": 200},
+                        "legal_basis": {"type": "string", "maxLength": 500},
+                        "urgent": {"type": "boolean"},
+                        "value_at_freezing": _MONEY,
+                        "owner_notified_on": {"type": "string", "format": "date"},
+                        "manager": {"type": "string"},
+                        "early_sale": {"type": "boolean"},
+                        "ground": {
+                            "enum": ["perishable", "rapidly_depreciating", "disproportionate_cost"]
+                        },
+                        "price": _MONEY,
+                        "confiscation_type": {
+                            "enum": [
+                                "ordinary",
+                                "value",
+                                "third_party",
+                                "extended",
+                                "non_conviction_based",
+                                "unexplained_wealth",
+                            ]
+                        },
+                        "final": {"type": "boolean"},
+                        "value_at_confiscation": _MONEY,
+                        "disposal": {
+                            "enum": [
+                                "social_reuse",
+                                "public_use",
+                                "sale",
+                                "destruction",
+                                "victim_compensation",
+                                "returned_abroad",
+                            ]
+                        },
+                        "recipient": {"type": "string"},
+                        "purpose": {"type": "string"},
+                        "realised_value": _MONEY,
+                        "reason": {"type": "string"},
+                        "returned_on": {"type": "string", "format": "date"},
+                        "currency": _CURRENCY,
+                        "asset_values": {
+                            "type": "object",
+                            "additionalProperties": _MONEY,
+                            "description": "per-asset values of a decision on several assets",
+                        },
+                    },
+                },
+                "Decision": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "action": {"type": "string"},
+                        "asset_ids": {"type": "array", "items": {"type": "integer"}},
+                        "decided_on": {"type": "string", "format": "date"},
+                        "authority": {"type": "string"},
+                        "reference": {"type": "string"},
+                        "legal_basis": {"type": "string"},
+                        "annulled": {"type": "boolean"},
+                    },
+                },
+                "Asset": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "schema": {"type": "string"},
+                        "name": {"type": "string"},
+                        "stage": {
+                            "enum": [
+                                "traced",
+                                "frozen",
+                                "managed",
+                                "confiscated",
+                                "disposed",
+                                "released",
+                            ]
+                        },
+                        "estimated_value": _MONEY,
+                        "currency": _CURRENCY,
+                        "value_at_freezing": _MONEY,
+                        "value_at_confiscation": _MONEY,
+                        "realised_value": _MONEY,
+                        "history": {"type": "array", "items": _ref("Decision")},
+                    },
+                },
                 "Problem": {
                     "description": "problem details",
                     "content": {"application/problem+json": {"schema": _ref("Problem")}},
-                }
+                },
             },
         },
     }

@@ -19,8 +19,11 @@ def problem(status: int, detail: str | None = None, *, errors: dict | None = Non
     if detail:
         body["detail"] = str(detail)
     if errors:
+        # Body fields get a JSON Pointer; query parameters (keys starting with "?") are named.
         body["errors"] = [
-            {"pointer": _pointer(field), "detail": str(message)}
+            {"parameter": field[1:], "detail": str(message)}
+            if str(field).startswith("?")
+            else {"pointer": _pointer(field), "detail": str(message)}
             for field, message in errors.items()
         ]
     body.update(extra)

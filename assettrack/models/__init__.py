@@ -4,6 +4,12 @@ from .accounts import ApiToken
 from .accounts import Organisation
 from .accounts import User
 from .accounts import UserOrganisation
+from .assets import Asset
+from .assets import Decision
+from .assets import DecisionAsset
+from .assets import LedgerEntry
+from .assets import ManagerAssignment
+from .assets import Valuation
 from .audit import AuditEntry
 from .audit import AuditHead
 from .base import TLP
@@ -15,9 +21,23 @@ from .base import utcnow
 from .cases import Case
 from .cases import CaseShare
 from .cases import CaseTag
+from .entities import CaseEntity
+from .entities import Entity
+from .entities import EntityIdentifier
+from .entities import Relation
 from .jobs import Job
 
 __all__ = [
+    "Asset",
+    "CaseEntity",
+    "Decision",
+    "DecisionAsset",
+    "Entity",
+    "EntityIdentifier",
+    "LedgerEntry",
+    "ManagerAssignment",
+    "Relation",
+    "Valuation",
     "ApiToken",
     "AuditEntry",
     "AuditHead",

@@ -286,6 +286,14 @@ def reset_password(session: Session, actor, user: User, password: str) -> User:
     return user
 
 
+# One answer for every refusal, so the login form does not tell which accounts exist, are
+# locked or deactivated (the audit log records the real reason).
+REFUSED = Msg(
+    "Login refused: unknown e-mail or wrong password, or the account is locked after too many "
+    "failures (15 minutes) or deactivated."
+)
+
+
 class LoginRefused(Exception):
     """Login failed; ``reason`` is safe to show (it does not reveal whether the e-mail exists)."""
 
@@ -302,12 +310,12 @@ def authenticate(
     now = utcnow()
     if user is None:
         _verify(_DUMMY_HASH, password)
-        raise LoginRefused(Msg("Unknown e-mail or wrong password."))
+        raise LoginRefused(REFUSED)
     if user.locked_until is not None and user.locked_until > now:
         audit.record(
             session, user, audit.Action.LOGIN_FAILED, "user", user.id, details={"reason": "locked"}
         )
-        raise LoginRefused(Msg("This account is locked after too many failed logins. Try later."))
+        raise LoginRefused(REFUSED)
     if not _verify(user.password_hash, password):
         user.failed_logins += 1
         details = {"reason": "password", "failures": user.failed_logins}
@@ -317,7 +325,7 @@ def authenticate(
             details["locked_until"] = user.locked_until.isoformat()
         session.add(user)
         audit.record(session, user, audit.Action.LOGIN_FAILED, "user", user.id, details=details)
-        raise LoginRefused(Msg("Unknown e-mail or wrong password."))
+        raise LoginRefused(REFUSED)
     if not user.active:
         audit.record(
             session,
@@ -327,7 +335,7 @@ def authenticate(
             user.id,
             details={"reason": "deactivated"},
         )
-        raise LoginRefused(Msg("This account is deactivated."))
+        raise LoginRefused(REFUSED)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now

@@ -41,8 +41,10 @@ __all__ = [
     "read_case",
     "search_cases",
     "case_stage",
+    "case_stages",
     "case_as_dict",
     "org_today",
+    "contains_pattern",
     "review_date",
     "SORTABLE",
     "REVIEW_YEARS",
@@ -77,6 +79,16 @@ _EDITABLE = (
 def org_today(org: Organisation) -> date:
     """Return today's date in the organisation's time zone (rules such as "not in the future")."""
     return datetime.now(ZoneInfo(org.timezone)).date()
+
+
+def contains_pattern(text: str) -> str:
+    r"""Return a LIKE pattern matching ``text`` anywhere, its wildcards taken literally.
+
+    >>> contains_pattern("50%_off")
+    '%50\\%\\_off%'
+    """
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def review_date(start: date) -> date:
@@ -234,13 +246,13 @@ def search_cases(
     """Return one page of the cases ``user`` may read, filtered and sorted, and the total."""
     stmt = access.visible_cases(session, user)
     if q:
-        like = f"%{q.strip().lower()}%"
-        tagged = select(CaseTag.case_id).where(func.lower(CaseTag.tag).like(like))
+        like = contains_pattern(q.strip().lower())
+        tagged = select(CaseTag.case_id).where(func.lower(CaseTag.tag).like(like, escape="\\"))
         stmt = stmt.where(
             or_(
-                func.lower(Case.title).like(like),
-                func.lower(Case.reference).like(like),
-                func.lower(Case.summary).like(like),
+                func.lower(Case.title).like(like, escape="\\"),
+                func.lower(Case.reference).like(like, escape="\\"),
+                func.lower(Case.summary).like(like, escape="\\"),
                 Case.id.in_(tagged),
             )
         )
@@ -256,8 +268,34 @@ def search_cases(
 
 
 def case_stage(session: Session, case: Case) -> str:
-    """Return the case's derived stage (DOMAIN.md): ``traced`` while it holds no assets."""
-    return "traced"
+    """Return the case's derived stage (DOMAIN.md): the earliest stage among its assets that
+    are not terminal; ``traced`` without assets; ``completed`` when all are terminal."""
+    return case_stages(session, [case.id]).get(case.id, "traced")
+
+
+def case_stages(session: Session, case_ids) -> dict[int, str]:
+    """Return the derived stage of each case in ``case_ids`` in one query."""
+    from ..lifecycle import case_stage as derive
+    from ..models import Asset
+    from ..models import CaseEntity
+    from ..models import Entity
+    from ..schema import ASSET_SCHEMATA
+
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(CaseEntity.case_id, Asset.stage)
+        .join(Asset, Asset.entity_id == CaseEntity.entity_id)
+        .join(Entity, Entity.id == CaseEntity.entity_id)
+        .where(CaseEntity.case_id.in_(ids))
+        .where(or_(CaseEntity.as_asset.is_(True), Entity.schema_name.in_(ASSET_SCHEMATA)))
+        .distinct()
+    ).all()
+    stages: dict[int, list[str]] = {i: [] for i in ids}
+    for case_id, stage in rows:
+        stages[case_id].append(stage)
+    return {case_id: derive(found) for case_id, found in stages.items()}
 
 
 def case_as_dict(session: Session, case: Case) -> dict:

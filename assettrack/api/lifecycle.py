@@ -1,0 +1,181 @@
+"""/api/v1 entities, relations, assets, decisions and statistics."""
+
+from datetime import date
+
+from flask import request
+from flask import url_for
+from flask_login import current_user
+
+from .. import access
+from .. import audit
+from ..db import get_session
+from ..errors import AccessDenied
+from ..errors import Invalid
+from ..models import Organisation
+from ..services import cases as case_service
+from ..services import decisions as decision_service
+from ..services import entities as entity_service
+from ..services import stats as stats_service
+from . import bp
+from . import json_body
+from . import page_args
+
+
+@bp.post("/cases/<int:case_id>/entities")
+def add_case_entity(case_id: int):
+    """Add a new entity to a case, or link an existing one (``entity_id``), with its role."""
+    db = get_session()
+    case = access.get_case(db, current_user, case_id)
+    link = entity_service.add_entity_to_case(db, current_user, case, json_body())
+    db.commit()
+    entity = entity_service.get_entity(db, current_user, link.entity_id, audit_read=False)
+    body = entity_service.entity_as_dict(db, entity, full=False)
+    body.update(
+        role=link.role,
+        source_grade=link.source_grade,
+        info_grade=link.info_grade,
+        as_asset=link.as_asset,
+    )
+    return body, 201, {"Location": url_for("api.get_entity", entity_id=entity.id)}
+
+
+@bp.get("/entities")
+def list_entities():
+    """Search entities in scope by name or identifier (``q``) or FtM id (``external_id``)."""
+    db = get_session()
+    limit, offset = page_args()
+    items, total = entity_service.search_entities(
+        db,
+        current_user,
+        q=request.args.get("q"),
+        external_id=request.args.get("external_id"),
+        schema=request.args.get("schema"),
+        limit=limit,
+        offset=offset,
+    )
+    return {
+        "items": [entity_service.entity_as_dict(db, e, full=False) for e in items],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+@bp.get("/entities/<int:entity_id>")
+def get_entity(entity_id: int):
+    """Return an entity with its properties, asset state and cases (a consultation)."""
+    db = get_session()
+    entity = entity_service.get_entity(db, current_user, entity_id)
+    db.commit()
+    return entity_service.entity_as_dict(db, entity)
+
+
+@bp.post("/relations")
+def create_relation():
+    """Record a relation (Ownership, Directorship, Payment...) between two entities."""
+    db = get_session()
+    relation = entity_service.create_relation(db, current_user, json_body())
+    db.commit()
+    return entity_service.relation_as_dict(relation), 201
+
+
+@bp.post("/cases/<int:case_id>/decisions")
+def record_decision(case_id: int):
+    """Record a decision on one or more assets of a case (all or nothing)."""
+    db = get_session()
+    case = access.get_case(db, current_user, case_id)
+    decision = decision_service.record_decision(db, current_user, case, json_body())
+    db.commit()
+    return decision_service.decision_as_dict(db, decision), 201
+
+
+@bp.post("/decisions/<int:decision_id>/annul")
+def annul_decision(decision_id: int):
+    """Annul a decision entered by mistake, with the reason; its assets step back."""
+    db = get_session()
+    decision = decision_service.annul_decision(
+        db, current_user, decision_id, json_body().get("reason")
+    )
+    db.commit()
+    return decision_service.decision_as_dict(db, decision)
+
+
+@bp.get("/assets/<int:asset_id>")
+def get_asset(asset_id: int):
+    """Return an asset: stage, values, ledger totals, valuations and decision history."""
+    db = get_session()
+    asset, _entity = decision_service.get_asset(db, current_user, asset_id)
+    audit.record(
+        db,
+        current_user,
+        audit.Action.READ,
+        "asset",
+        asset_id,
+        organisation_id=asset.organisation_id,
+        details={"via": "api"},
+    )
+    db.commit()
+    return decision_service.asset_as_dict(db, asset)
+
+
+@bp.post("/assets/<int:asset_id>/valuations")
+def add_valuation(asset_id: int):
+    """Add a valuation of an asset."""
+    db = get_session()
+    valuation = decision_service.add_valuation(db, current_user, asset_id, json_body())
+    db.commit()
+    return {
+        "id": valuation.id,
+        "asset_id": asset_id,
+        "valued_on": valuation.valued_on.isoformat(),
+        "amount": decision_service.money_text(valuation.amount),
+        "currency": valuation.currency,
+        "basis": valuation.basis,
+        "valuer": valuation.valuer,
+    }, 201
+
+
+@bp.post("/assets/<int:asset_id>/ledger")
+def add_ledger_entry(asset_id: int):
+    """Book a management cost or income on an asset."""
+    db = get_session()
+    entry = decision_service.add_ledger_entry(db, current_user, asset_id, json_body())
+    db.commit()
+    return {
+        "id": entry.id,
+        "asset_id": asset_id,
+        "booked_on": entry.booked_on.isoformat(),
+        "kind": entry.kind,
+        "amount": decision_service.money_text(entry.amount),
+        "currency": entry.currency,
+        "category": entry.category,
+        "note": entry.note,
+    }, 201
+
+
+@bp.get("/stats")
+def statistics():
+    """Directive statistics of the caller's organisation for ``year`` (default: this year)."""
+    db = get_session()
+    if not access.can_read_cases(current_user):
+        raise AccessDenied("statistics are for officers and liaisons")
+    org = db.get(Organisation, current_user.organisation_id)
+    today = case_service.org_today(org)
+    raw = request.args.get("year", str(today.year))
+    if not raw.isdigit() or not 1990 <= int(raw) <= today.year + 1:
+        raise Invalid({"?year": f"must be a year from 1990 to {today.year + 1}"})
+    stats = stats_service.directive_statistics(db, org.id, int(raw))
+    return _plain({"organisation": org.code, **stats, "generated_on": date.today().isoformat()})
+
+
+def _plain(value):
+    """Decimals as decimal strings (money beside its currency), recursively."""
+    from decimal import Decimal
+
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return decision_service.money_text(value)
+    return value

@@ -1,0 +1,223 @@
+"""Assets and their legal life: decisions, valuations, management ledger, managers."""
+
+from datetime import date
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint
+from sqlalchemy import Column
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlmodel import Field
+from sqlmodel import SQLModel
+
+from .base import UTCDateTime
+from .base import utcnow
+from .entities import MONEY
+
+__all__ = [
+    "Asset",
+    "Decision",
+    "DecisionAsset",
+    "Valuation",
+    "LedgerEntry",
+    "ManagerAssignment",
+    "STAGES",
+    "ACTIONS",
+]
+
+STAGES = ("traced", "frozen", "managed", "confiscated", "disposed", "released")
+ACTIONS = ("freeze", "manage", "confiscate", "dispose", "release")
+
+
+def _in(column, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Asset(SQLModel, table=True):
+    """The legal state of an entity that is an asset: one stage, the same in every case.
+
+    ``version`` guards concurrent decisions: a decision updates the row only if the version it
+    read is still current, so two officers recording the same order cannot both succeed.
+    """
+
+    __tablename__ = "asset"
+    __table_args__ = (
+        CheckConstraint(_in("stage", STAGES), name="ck_asset_stage"),
+        CheckConstraint(
+            "estimated_value IS NULL OR estimated_value >= 0", name="ck_asset_estimated_value"
+        ),
+        CheckConstraint("urgent_unconfirmed = false OR stage = 'frozen'", name="ck_asset_urgent"),
+        Index("ix_asset_org_stage", "organisation_id", "stage"),
+    )
+
+    entity_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("entity.id"), primary_key=True, autoincrement=False)
+    )
+    organisation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("organisation.id"), nullable=False)
+    )
+    stage: str = Field(default="traced", sa_type=String(12))
+    urgent_unconfirmed: bool = Field(default=False)
+    urgent_expires_on: date | None = None
+    confiscation_final: bool = Field(default=False)
+    last_decided_on: date | None = None
+    estimated_value: Decimal | None = Field(default=None, sa_type=MONEY)
+    currency: str = Field(default="EUR", sa_type=String(3))
+    manager: str | None = Field(default=None, sa_type=String(200))
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Decision(SQLModel, table=True):
+    """A legal act moving one or more assets of one case: never deleted, only annulled."""
+
+    __tablename__ = "decision"
+    __table_args__ = (
+        CheckConstraint(_in("action", ACTIONS), name="ck_decision_action"),
+        CheckConstraint("amount IS NULL OR amount >= 0", name="ck_decision_amount"),
+        CheckConstraint("price IS NULL OR price >= 0", name="ck_decision_price"),
+        CheckConstraint("source IN ('manual', 'register')", name="ck_decision_source"),
+        Index("ix_decision_org_year", "organisation_id", "decided_on", "action"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("case_file.id"), nullable=False, index=True)
+    )
+    organisation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("organisation.id"), nullable=False)
+    )
+    action: str = Field(sa_type=String(12))
+    decided_on: date
+    authority: str = Field(sa_type=String(200))
+    reference: str = Field(sa_type=String(200))
+    legal_basis: str = Field(sa_type=String(500))
+    # freeze
+    urgent: bool = Field(default=False)
+    confirms_urgent: bool = Field(default=False)
+    expires_on: date | None = None
+    owner_notified_on: date | None = None
+    # manage
+    manager: str | None = Field(default=None, sa_type=String(200))
+    early_sale: bool = Field(default=False)
+    early_sale_ground: str | None = Field(default=None, sa_type=String(32))
+    price: Decimal | None = Field(default=None, sa_type=MONEY)
+    # confiscate
+    confiscation_type: str | None = Field(default=None, sa_type=String(32))
+    final: bool = Field(default=False)
+    # dispose
+    disposal: str | None = Field(default=None, sa_type=String(32))
+    recipient: str | None = Field(default=None, sa_type=String(200))
+    purpose: str | None = Field(default=None, sa_type=String(500))
+    # release
+    reason: str | None = Field(default=None, sa_type=Text)
+    returned_on: date | None = None
+    # value at freezing / at confiscation / realised, for the whole order
+    amount: Decimal | None = Field(default=None, sa_type=MONEY)
+    currency: str = Field(default="EUR", sa_type=String(3))
+    # the order document
+    document_name: str | None = Field(default=None, sa_type=String(255))
+    document_path: str | None = Field(default=None, sa_type=String(500))
+    document_sha256: str | None = Field(default=None, sa_type=String(64))
+    document_type: str | None = Field(default=None, sa_type=String(100))
+    # where it came from: typed in, or a register import (left out of the statistics)
+    source: str = Field(default="manual", sa_type=String(10))
+    register_label: str | None = Field(default=None, sa_type=String(200))
+    # annulment (a later, reasoned entry; the row stays)
+    annulled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    annulled_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=True)
+    )
+    annul_reason: str | None = Field(default=None, sa_type=Text)
+    entered_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=True)
+    )
+    entered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DecisionAsset(SQLModel, table=True):
+    """One asset covered by a decision, with its state before and after (for annulment)."""
+
+    __tablename__ = "decision_asset"
+    __table_args__ = (CheckConstraint("amount IS NULL OR amount >= 0", name="ck_da_amount"),)
+
+    decision_id: int = Field(sa_column=Column(Integer, ForeignKey("decision.id"), primary_key=True))
+    asset_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("asset.entity_id"), primary_key=True, index=True)
+    )
+    stage_before: str = Field(sa_type=String(12))
+    stage_after: str = Field(sa_type=String(12))
+    state_before: str = Field(default="{}", sa_type=Text)
+    amount: Decimal | None = Field(default=None, sa_type=MONEY)
+
+
+class Valuation(SQLModel, table=True):
+    """An estimate of an asset's value: date, amount, basis, valuer."""
+
+    __tablename__ = "valuation"
+    __table_args__ = (CheckConstraint("amount >= 0", name="ck_valuation_amount"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    asset_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("asset.entity_id"), nullable=False, index=True)
+    )
+    valued_on: date
+    amount: Decimal = Field(sa_type=MONEY)
+    currency: str = Field(default="EUR", sa_type=String(3))
+    basis: str = Field(sa_type=String(200))
+    valuer: str = Field(sa_type=String(200))
+    entered_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=True)
+    )
+    entered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LedgerEntry(SQLModel, table=True):
+    """A management cost or income booked on a frozen, managed or confiscated asset."""
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="ck_ledger_amount"),
+        CheckConstraint("kind IN ('cost', 'income')", name="ck_ledger_kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    asset_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("asset.entity_id"), nullable=False, index=True)
+    )
+    booked_on: date
+    kind: str = Field(sa_type=String(8))
+    amount: Decimal = Field(sa_type=MONEY)
+    currency: str = Field(default="EUR", sa_type=String(3))
+    category: str = Field(sa_type=String(100))
+    note: str | None = Field(default=None, sa_type=Text)
+    entered_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=True)
+    )
+    entered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ManagerAssignment(SQLModel, table=True):
+    """Who manages a managed asset from when: an assignment, not a lifecycle move."""
+
+    __tablename__ = "manager_assignment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    asset_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("asset.entity_id"), nullable=False, index=True)
+    )
+    manager: str = Field(sa_type=String(200))
+    assigned_on: date
+    decision_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("decision.id"), nullable=True)
+    )
+    note: str | None = Field(default=None, sa_type=Text)
+    entered_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=True)
+    )
+    entered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,203 @@
+"""Entities (FollowTheMoney-shaped), their roles in cases, identifiers and relations."""
+
+from datetime import date
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint
+from sqlalchemy import Column
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import Numeric
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field
+from sqlmodel import SQLModel
+
+from .base import UTCDateTime
+from .base import utcnow
+
+__all__ = [
+    "Entity",
+    "EntityIdentifier",
+    "CaseEntity",
+    "Relation",
+    "CASE_ROLES",
+    "SOURCE_GRADES",
+    "INFO_GRADES",
+    "RELATION_SCHEMATA",
+]
+
+# Law Enforcement Directive 2016/680, Art. 6.
+CASE_ROLES = ("suspect", "convicted", "victim", "witness", "associate", "enabler", "other")
+# Europol 4x4: source reliability and information assessment.
+SOURCE_GRADES = ("A", "B", "C", "X")
+INFO_GRADES = ("1", "2", "3", "4")
+RELATION_SCHEMATA = (
+    "Ownership",
+    "Directorship",
+    "Representation",
+    "Family",
+    "Associate",
+    "Employment",
+    "Membership",
+    "Payment",
+    "UnknownLink",
+)
+
+MONEY = Numeric(19, 4)
+PERCENT = Numeric(9, 6)
+
+
+def _in(column, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Entity(SQLModel, table=True):
+    """A person, company, vessel, property, account... of one organisation, as FtM shapes it.
+
+    ``properties`` is the FtM property map (name → list of strings) as JSON text, so any FtM
+    schema is kept as it came. ``caption`` is the display name, kept for search and sorting.
+    """
+
+    __tablename__ = "entity"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "external_id", name="uq_entity_org_external_id"),
+        CheckConstraint("length(schema) > 0", name="ck_entity_schema"),
+        Index("ix_entity_org_caption", "organisation_id", "caption_norm"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("organisation.id"), nullable=False, index=True)
+    )
+    schema_name: str = Field(sa_column=Column("schema", String(40), nullable=False, index=True))
+    caption: str = Field(sa_type=String(500))
+    caption_norm: str = Field(sa_type=String(500))
+    properties: str = Field(default="{}", sa_type=Text)
+    external_id: str | None = Field(default=None, sa_type=String(200))
+    merged_into_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("entity.id"), nullable=True)
+    )
+    created_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class EntityIdentifier(SQLModel, table=True):
+    """A strong identifier of an entity (IMO, IBAN, LEI, ISIN, registration number...).
+
+    Normalised, indexed by (kind, value): how the same ship is found in two cases or cities.
+    """
+
+    __tablename__ = "entity_identifier"
+    __table_args__ = (Index("ix_entity_identifier_kind_value", "kind", "value"),)
+
+    entity_id: int = Field(sa_column=Column(Integer, ForeignKey("entity.id"), primary_key=True))
+    kind: str = Field(sa_type=String(32), primary_key=True)
+    value: str = Field(sa_type=String(200), primary_key=True)
+
+
+class CaseEntity(SQLModel, table=True):
+    """An entity's place in a case: its role and grade, and whether it is an asset there."""
+
+    __tablename__ = "case_entity"
+    __table_args__ = (
+        UniqueConstraint("case_id", "entity_id", name="uq_case_entity"),
+        CheckConstraint(_in("role", CASE_ROLES), name="ck_case_entity_role"),
+        CheckConstraint(
+            "source_grade IS NULL OR " + _in("source_grade", SOURCE_GRADES),
+            name="ck_case_entity_source_grade",
+        ),
+        CheckConstraint(
+            "info_grade IS NULL OR " + _in("info_grade", INFO_GRADES),
+            name="ck_case_entity_info_grade",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("case_file.id"), nullable=False, index=True)
+    )
+    entity_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("entity.id"), nullable=False, index=True)
+    )
+    role: str = Field(default="other", sa_type=String(16))
+    source_grade: str | None = Field(default=None, sa_type=String(1))
+    info_grade: str | None = Field(default=None, sa_type=String(1))
+    as_asset: bool = Field(default=False)
+    note: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Relation(SQLModel, table=True):
+    """An edge between two entities: ownership, directorship, family, payment..."""
+
+    __tablename__ = "relation"
+    __table_args__ = (
+        CheckConstraint(_in("schema", RELATION_SCHEMATA), name="ck_relation_schema"),
+        CheckConstraint(
+            "schema <> 'Ownership' OR source_id <> target_id", name="ck_relation_no_self_ownership"
+        ),
+        CheckConstraint(
+            "percentage IS NULL OR (percentage >= 0 AND percentage <= 100)",
+            name="ck_relation_percentage",
+        ),
+        CheckConstraint(
+            "percentage_min IS NULL OR (percentage_min >= 0 AND percentage_min <= 100)",
+            name="ck_relation_percentage_min",
+        ),
+        CheckConstraint(
+            "percentage_max IS NULL OR (percentage_max >= 0 AND percentage_max <= 100)",
+            name="ck_relation_percentage_max",
+        ),
+        CheckConstraint(
+            "percentage_min IS NULL OR percentage_max IS NULL OR percentage_min <= percentage_max",
+            name="ck_relation_percentage_range",
+        ),
+        CheckConstraint(
+            "start_date IS NULL OR end_date IS NULL OR end_date >= start_date",
+            name="ck_relation_dates",
+        ),
+        CheckConstraint("amount IS NULL OR amount >= 0", name="ck_relation_amount"),
+        CheckConstraint(
+            "source_grade IS NULL OR " + _in("source_grade", SOURCE_GRADES),
+            name="ck_relation_source_grade",
+        ),
+        CheckConstraint(
+            "info_grade IS NULL OR " + _in("info_grade", INFO_GRADES),
+            name="ck_relation_info_grade",
+        ),
+        UniqueConstraint("organisation_id", "external_id", name="uq_relation_org_external_id"),
+        Index("ix_relation_source", "source_id", "schema"),
+        Index("ix_relation_target", "target_id", "schema"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("organisation.id"), nullable=False, index=True)
+    )
+    schema_name: str = Field(sa_column=Column("schema", String(20), nullable=False))
+    source_id: int = Field(sa_column=Column(Integer, ForeignKey("entity.id"), nullable=False))
+    target_id: int = Field(sa_column=Column(Integer, ForeignKey("entity.id"), nullable=False))
+    role: str | None = Field(default=None, sa_type=String(200))
+    percentage: Decimal | None = Field(default=None, sa_type=PERCENT)
+    percentage_min: Decimal | None = Field(default=None, sa_type=PERCENT)
+    percentage_max: Decimal | None = Field(default=None, sa_type=PERCENT)
+    start_date: date | None = None
+    end_date: date | None = None
+    amount: Decimal | None = Field(default=None, sa_type=MONEY)
+    currency: str | None = Field(default=None, sa_type=String(3))
+    paid_on: date | None = None
+    properties: str = Field(default="{}", sa_type=Text)
+    source_grade: str | None = Field(default=None, sa_type=String(1))
+    info_grade: str | None = Field(default=None, sa_type=String(1))
+    external_id: str | None = Field(default=None, sa_type=String(200))
+    created_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,1941 @@
+"""The FollowTheMoney schemata assettrack models, and the checks on their property values.
+
+assettrack stores entities and relations the way FollowTheMoney (FtM, the model of Aleph, OpenAleph
+and OpenSanctions) does: a schema name and a mapping of property names to lists of strings. Schema
+and property names here are FtM's own, so data moves in and out without a translation table.
+
+The registry
+    :func:`get_schema` describes each schema assettrack models natively: its :class:`Kind`
+    (``party``, ``asset``, ``place``, ``relation``, or ``other`` for an FtM schema kept as it came),
+    its parents as FtM has them (``Company`` extends ``Organization`` and ``Asset``; ``Vessel``
+    extends ``Vehicle``, which extends ``Asset``), the properties assettrack shows and edits (FtM
+    name, English label, FtM property type), its caption and, for a relation, the edge it draws
+    (:func:`relation_endpoints`). Each property records the FtM schema that declares it, so a
+    property is only ever offered where FtM has it.
+
+Kinds that differ from FtM
+    FtM makes every ``Company`` an ``Asset``. In a case a company is an asset only when it is
+    marked so (its shares or its business were seized); otherwise it is a party. Hence
+    :data:`ASSET_SCHEMATA` leaves ``Company`` out and :func:`is_asset_schema` takes
+    ``marked_as_asset``. Conversely FtM's ``CryptoWallet`` extends ``Thing`` and ``Value``, not
+    ``Asset``, and is linked to its holder by ``holder`` rather than by an ``Ownership``; assettrack
+    still counts it as an asset. ``CryptoWallet:holder`` and ``Vehicle:owner`` (deprecated in FtM,
+    and inherited by ``Vessel`` and ``Airplane``) are ownership with an unknown share:
+    :attr:`SchemaInfo.owner_properties` names them.
+
+Strong identifiers
+    A *strong* identifier names one real thing on its own, so two entities that share one are the
+    same: ``Vessel:imoNumber`` (IMO ship number, permanent for the hull), ``BankAccount:iban``,
+    ``LegalEntity:leiCode``, ``Security:isin``, ``Security:figiCode``,
+    ``CryptoWallet:publicKey`` and the local ``Vehicle:vin``. ``LegalEntity:registrationNumber``
+    is strong only together with ``jurisdiction`` (its *scope*); some registers number per court
+    or province (a German ``HRB 12345`` repeats across Amtsgerichte), so the court belongs in the
+    number. Not strong:
+    ``mmsi`` (reassigned when a ship changes flag), ``idNumber``, ``passportNumber`` and
+    ``taxNumber`` (FtM does not record the issuing country with them), vehicle and aircraft
+    registration marks (reissued), ``cadastralCode`` (unique only within a municipality in Italy),
+    ``accountNumber`` (unique only within its bank). :func:`identity_keys` turns the strong
+    identifiers of an entity into comparable keys, e.g. for a hit/no-hit match across cities.
+
+Values
+    :func:`validate_property` checks one value and returns it normalised: identifiers with check
+    digits through python-stdnum (IBAN, BIC, IMO, ISIN, LEI, FIGI, Bitcoin addresses), partial
+    dates (``2020``, ``2020-05``, ``2020-05-17``, kept as strings), countries (ISO 3166-1 alpha-2,
+    lower-case as FtM stores them), currencies (ISO 4217), decimals. :func:`validate_properties`
+    checks an entity's whole property mapping and reports every problem at once in a
+    :class:`Validated`. Whether an ``entity`` value points to an entity of the right schema (FtM's
+    *range*, recorded in :attr:`PropertyInfo.range`) needs the database and is left to the caller.
+
+Unknown, not applicable, empty
+    Municipal registers are full of "information not retrieved", so unknown is a value. The exact
+    words :data:`UNKNOWN` (``"unknown"``) and :data:`NOT_APPLICABLE` (``"n/a"``), in any letter
+    case, are markers accepted without further checks by every property except identifiers and
+    entity references: ``birthDate: ["unknown"]`` says the birth date was looked for and not
+    found, ``["n/a"]`` that there is none to find, and an absent or empty property that nobody
+    recorded anything. An identifier or a reference cannot be a marker (every wallet whose key is
+    ``"unknown"`` would match every other one): leave it empty. A marker stands alone; next to a
+    real value it is dropped with a warning.
+
+Local properties and export
+    Some properties users need have no FtM name: ``Vehicle:vin`` is marked
+    :attr:`PropertyInfo.local`. :func:`export_properties` splits a property mapping into the FtM
+    ``properties`` and an extension object that an export writes under the top-level key
+    :data:`EXTENSION_KEY` of each FtM JSON line, beside ``id``, ``schema`` and ``properties``.
+    FtM's entity readers build an entity from ``id``, ``schema`` and ``properties``, so the
+    extension rides along without touching FtM data; :func:`import_properties` puts it back.
+    Markers travel the same way, because ``"unknown"`` is not an FtM date, country or number::
+
+        {"id": "v1", "schema": "Vehicle",
+         "properties": {"registrationNumber": ["GE 123 AB"]},
+         "assettrack": {"properties": {"vin": ["WVWZZZ1JZXW000001"]}, "unknown": ["buildDate"]}}
+
+The module is pure: it imports the standard library and python-stdnum only.
+"""
+
+import calendar
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from decimal import Decimal
+from decimal import InvalidOperation
+from enum import StrEnum
+from types import MappingProxyType
+from urllib.parse import urlsplit
+
+from stdnum import bic
+from stdnum import bitcoin
+from stdnum import figi
+from stdnum import iban
+from stdnum import imo
+from stdnum import isin
+from stdnum import lei
+from stdnum import numdb
+from stdnum.exceptions import InvalidChecksum
+from stdnum.exceptions import InvalidComponent
+from stdnum.exceptions import InvalidLength
+from stdnum.exceptions import ValidationError
+
+__all__ = [
+    "Kind",
+    "UNKNOWN",
+    "NOT_APPLICABLE",
+    "MARKERS",
+    "EXTENSION_KEY",
+    "PARTY_SCHEMATA",
+    "ASSET_SCHEMATA",
+    "PLACE_SCHEMATA",
+    "RELATION_SCHEMATA",
+    "OTHER_SCHEMATA",
+    "ISO_3166_COUNTRIES",
+    "FTM_EXTRA_COUNTRIES",
+    "ISO_4217_CURRENCIES",
+    "SchemaError",
+    "UnknownSchema",
+    "UnknownProperty",
+    "NotARelation",
+    "InvalidValue",
+    "PropertyInfo",
+    "Edge",
+    "SchemaInfo",
+    "Validated",
+    "get_schema",
+    "schemata",
+    "is_native_schema",
+    "is_asset_schema",
+    "is_party_schema",
+    "is_relation_schema",
+    "relation_endpoints",
+    "caption",
+    "is_marker",
+    "validate_property",
+    "validate_properties",
+    "parse_percentage",
+    "identity_keys",
+    "export_properties",
+    "import_properties",
+]
+
+
+class Kind(StrEnum):
+    """What an entity of a schema is in a case."""
+
+    PARTY = "party"
+    ASSET = "asset"
+    PLACE = "place"
+    RELATION = "relation"
+    OTHER = "other"
+
+
+#: Marker: the value was looked for and not found.
+UNKNOWN = "unknown"
+#: Marker: the property does not apply to this entity.
+NOT_APPLICABLE = "n/a"
+MARKERS = frozenset({UNKNOWN, NOT_APPLICABLE})
+
+#: Top-level key of an exported FtM JSON line that carries local properties and markers.
+EXTENSION_KEY = "assettrack"
+
+PARTY_SCHEMATA = frozenset({"Person", "Company", "Organization", "LegalEntity"})
+#: Asset schemata. ``Company`` is missing on purpose: it is an asset only when marked so.
+ASSET_SCHEMATA = frozenset(
+    {
+        "RealEstate",
+        "Vessel",
+        "Vehicle",
+        "Airplane",
+        "BankAccount",
+        "Security",
+        "CryptoWallet",
+        "Asset",
+    }
+)
+PLACE_SCHEMATA = frozenset({"Address"})
+RELATION_SCHEMATA = frozenset(
+    {
+        "Ownership",
+        "Directorship",
+        "Representation",
+        "Family",
+        "Associate",
+        "Employment",
+        "Membership",
+        "Payment",
+        "UnknownLink",
+    }
+)
+#: FtM schemata assettrack keeps as they came, without checking their properties.
+OTHER_SCHEMATA = frozenset(
+    {
+        "Article",
+        "Assessment",
+        "Contract",
+        "ContractAward",
+        "CourtCase",
+        "CourtCaseParty",
+        "Debt",
+        "Document",
+        "Documentation",
+        "Email",
+        "Event",
+        "Identification",
+        "Mention",
+        "Note",
+        "Occupancy",
+        "Passport",
+        "Position",
+        "Project",
+        "ProjectParticipant",
+        "Sanction",
+        "Succession",
+        "Trip",
+        "UserAccount",
+    }
+)
+
+#: ISO 3166-1 alpha-2 country codes, lower-case as FtM stores them (249 codes).
+ISO_3166_COUNTRIES = frozenset(
+    """
+    ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bl bm bn bo bq br
+    bs bt bv bw by bz ca cc cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do dz
+    ec ee eg eh er es et fi fj fk fm fo fr ga gb gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw
+    gy hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo jp ke kg kh ki km kn kp kr kw ky
+    kz la lb lc li lk lr ls lt lu lv ly ma mc md me mf mg mh mk ml mm mn mo mp mq mr ms mt mu mv
+    mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl pm pn pr ps pt pw py
+    qa re ro rs ru rw sa sb sc sd se sg sh si sj sk sl sm sn so sr ss st sv sx sy sz tc td tf tg
+    th tj tk tl tm tn to tr tt tv tw tz ua ug um us uy uz va vc ve vg vi vn vu wf ws ye yt za zm
+    zw
+    """.split()
+)
+#: Codes outside ISO 3166-1 that FtM uses as countries.
+FTM_EXTRA_COUNTRIES = MappingProxyType({"xk": "Kosovo", "eu": "European Union", "zz": "Global"})
+
+#: ISO 4217 currency codes; the same list as :data:`assettrack.lifecycle.ISO_4217_CURRENCIES`.
+ISO_4217_CURRENCIES = frozenset(
+    """
+    AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN
+    BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUP CVE CZK DJF DKK DOP DZD EGP
+    ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR
+    ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA
+    MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK
+    PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC
+    SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND
+    VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XUA YER ZAR ZMW ZWG
+    """.split()
+)
+
+
+class SchemaError(Exception):
+    """Base of the errors raised by the schema registry and the value checks."""
+
+
+class UnknownSchema(SchemaError, KeyError):
+    """A schema name that is neither native to assettrack nor a kept FtM schema.
+
+    Attributes
+    ----------
+    name : str
+        The name asked for.
+    """
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+    def __str__(self) -> str:
+        return f"unknown schema {self.name!r}"
+
+    def __reduce__(self):
+        return (type(self), (self.name,))
+
+
+class UnknownProperty(SchemaError, KeyError):
+    """A property name that the schema does not have in assettrack.
+
+    Attributes
+    ----------
+    schema, prop : str
+        The schema and the property asked for.
+    """
+
+    def __init__(self, schema: str, prop: str):
+        super().__init__(schema, prop)
+        self.schema = schema
+        self.prop = prop
+
+    def __str__(self) -> str:
+        return f"{self.schema} has no property {self.prop!r} in assettrack"
+
+    def __reduce__(self):
+        return (type(self), (self.schema, self.prop))
+
+
+class NotARelation(SchemaError, ValueError):
+    """An edge was asked of a schema that is not a relation.
+
+    Attributes
+    ----------
+    schema : str
+        The schema asked for.
+    """
+
+    def __init__(self, schema: str):
+        super().__init__(f"{schema} is not a relation")
+        self.schema = schema
+
+    def __reduce__(self):
+        return (type(self), (self.schema,))
+
+
+class InvalidValue(SchemaError, ValueError):
+    """A property value that fails its check.
+
+    Attributes
+    ----------
+    prop : str
+        The property name, e.g. ``"iban"``.
+    message : str
+        One plain English sentence naming the value and the problem, e.g.
+        ``"IBAN NL91ABNA0417164301: the check digits are wrong"``; also ``str(error)``.
+    """
+
+    def __init__(self, prop: str, message: str):
+        super().__init__(message)
+        self.prop = prop
+        self.message = message
+
+    def __reduce__(self):
+        return (type(self), (self.prop, self.message))
+
+
+@dataclass(frozen=True)
+class PropertyInfo:
+    """One property of a schema as assettrack shows and checks it.
+
+    Attributes
+    ----------
+    name : str
+        FtM property name (``"imoNumber"``).
+    label : str
+        English label.
+    type : str
+        FtM property type: ``name``, ``string``, ``text``, ``date``, ``country``,
+        ``identifier``, ``entity``, ``number``, ``email``, ``url``, ``phone``, ``iban`` or
+        ``address``. FtM has no amount, percentage or currency type: ``amount`` is a ``number``,
+        ``percentage`` and ``currency`` are plain ``string`` in FtM; ``format`` says how
+        assettrack checks them.
+    schema : str
+        The FtM schema that declares the property (``Vessel`` for ``imoNumber``, ``Thing`` for
+        ``name``); for a local property, the schema assettrack adds it to.
+    format : str or None
+        The check beyond the type: ``iban``, ``bic``, ``imo``, ``mmsi``, ``isin``, ``lei``,
+        ``figi``, ``vin``, ``crypto_address``, ``currency``, ``crypto_currency``, ``percentage``
+        or ``decimal``.
+    range : str or None
+        For an ``entity`` property, the schema its value must be (or extend).
+    strong : bool
+        The value identifies the entity on its own (or with ``scope``).
+    scope : str or None
+        The property that must match too for ``strong`` to hold (``jurisdiction``).
+    local : bool
+        assettrack's own property, not in FtM; exported under :data:`EXTENSION_KEY`.
+    deprecated : bool
+        FtM marks the property deprecated (still read and written).
+    minimum, maximum : Decimal or None
+        Bounds of a number.
+    """
+
+    name: str
+    label: str
+    type: str
+    schema: str
+    format: str | None = None
+    range: str | None = None
+    strong: bool = False
+    scope: str | None = None
+    local: bool = False
+    deprecated: bool = False
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+
+    @property
+    def qname(self) -> str:
+        """The qualified name, ``Schema:property``, as FtM writes it."""
+        return f"{self.schema}:{self.name}"
+
+    @property
+    def accepts_markers(self) -> bool:
+        """Whether :data:`UNKNOWN` and :data:`NOT_APPLICABLE` are values of this property."""
+        return self.type not in _NO_MARKER_TYPES
+
+
+@dataclass(frozen=True)
+class Edge:
+    """The edge a relation draws: from the entity in ``source`` to the one in ``target``."""
+
+    source: str
+    target: str
+    label: str
+    directed: bool = True
+
+
+@dataclass(frozen=True)
+class SchemaInfo:
+    """One schema as assettrack models it.
+
+    Attributes
+    ----------
+    name, label, plural : str
+        FtM schema name and English labels.
+    kind : Kind
+        What an entity of the schema is in a case.
+    extends : tuple of str
+        The direct parents, as FtM declares them.
+    ancestors : tuple of str
+        Every schema it extends, nearest first, including FtM's abstract ``Thing``, ``Value``,
+        ``Interval`` and ``Interest``.
+    properties : Mapping of str to PropertyInfo
+        The properties assettrack shows and edits, in display order.
+    caption : tuple of str
+        Properties whose first value names an entity, tried in order.
+    required : tuple of str
+        Properties a complete entity must have (a marker counts).
+    edge : Edge or None
+        For a relation, the edge it draws.
+    owner_properties : tuple of str
+        ``entity`` properties that name an owner with an unknown share.
+    """
+
+    name: str
+    label: str
+    plural: str
+    kind: Kind
+    extends: tuple[str, ...]
+    ancestors: tuple[str, ...]
+    properties: Mapping[str, PropertyInfo] = field(repr=False)
+    caption: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+    edge: Edge | None = None
+    owner_properties: tuple[str, ...] = ()
+
+    def is_a(self, name: str) -> bool:
+        """Tell whether the schema is ``name`` or extends it, as FtM has it.
+
+        >>> company = get_schema("Company")
+        >>> company.is_a("Asset"), company.is_a("LegalEntity"), company.is_a("Person")
+        (True, True, False)
+        """
+        return name == self.name or name in self.ancestors
+
+    def prop(self, name: str) -> PropertyInfo:
+        """Return the property ``name``; raise :class:`UnknownProperty` when it has none.
+
+        >>> get_schema("Vessel").prop("imoNumber").qname
+        'Vessel:imoNumber'
+        """
+        try:
+            return self.properties[name]
+        except KeyError:
+            raise UnknownProperty(self.name, name) from None
+
+    @property
+    def strong_identifiers(self) -> tuple[str, ...]:
+        """The names of the properties that identify an entity of this schema."""
+        return tuple(name for name, info in self.properties.items() if info.strong)
+
+    @property
+    def local_properties(self) -> tuple[str, ...]:
+        """The names of the properties that FtM lacks."""
+        return tuple(name for name, info in self.properties.items() if info.local)
+
+
+@dataclass
+class Validated:
+    """The outcome of :func:`validate_properties`.
+
+    Attributes
+    ----------
+    properties : dict of str to list of str
+        The clean values: normalised, de-duplicated, empty values dropped; the schema's
+        properties first in display order, then any other property as it came.
+    errors : dict of str to str
+        Per property, the problems of the values left out of ``properties``, joined by ``"; "``.
+    warnings : list of str
+        Things kept or dropped that the user may want to know about.
+    """
+
+    properties: dict[str, list[str]]
+    errors: dict[str, str]
+    warnings: list[str]
+
+    @property
+    def ok(self) -> bool:
+        """Whether no value was refused."""
+        return not self.errors
+
+
+def get_schema(name: str) -> SchemaInfo:
+    """Return the description of schema ``name``.
+
+    Parameters
+    ----------
+    name : str
+        An FtM schema name, case-sensitive as in FtM (``"RealEstate"``).
+
+    Returns
+    -------
+    SchemaInfo
+        A native schema, or a kept one of kind ``other`` with no properties.
+
+    Raises
+    ------
+    UnknownSchema
+        When assettrack neither models nor keeps the schema (a ``KeyError``).
+
+    Examples
+    --------
+    >>> vessel = get_schema("Vessel")
+    >>> vessel.kind, vessel.extends, vessel.ancestors
+    (<Kind.ASSET: 'asset'>, ('Vehicle',), ('Vehicle', 'Asset', 'Thing', 'Value'))
+    >>> vessel.strong_identifiers
+    ('imoNumber',)
+    >>> get_schema("Sanction").kind
+    <Kind.OTHER: 'other'>
+    >>> get_schema("Ship")
+    Traceback (most recent call last):
+    ...
+    assettrack.schema.UnknownSchema: unknown schema 'Ship'
+    """
+    try:
+        return _registry()[name]
+    except (KeyError, TypeError):
+        raise UnknownSchema(name) from None
+
+
+def schemata(kind: Kind | str | None = None) -> tuple[SchemaInfo, ...]:
+    """Return the schemata assettrack knows, of one ``kind`` or all, in registry order.
+
+    >>> [info.name for info in schemata("place")]
+    ['Address']
+    """
+    kind = None if kind is None else Kind(kind)
+    return tuple(info for info in _registry().values() if kind is None or info.kind is kind)
+
+
+def is_native_schema(name: str) -> bool:
+    """Tell whether assettrack models schema ``name`` (checks its properties).
+
+    >>> is_native_schema("Vessel"), is_native_schema("Sanction"), is_native_schema("Ship")
+    (True, False, False)
+    """
+    info = _registry().get(name) if isinstance(name, str) else None
+    return info is not None and info.kind is not Kind.OTHER
+
+
+def is_asset_schema(name: str, *, marked_as_asset: bool = False) -> bool:
+    """Tell whether an entity of schema ``name`` is an asset in a case.
+
+    Parameters
+    ----------
+    name : str
+        A schema name; an unknown one is not an asset.
+    marked_as_asset : bool
+        The entity is marked as seized property. Only a schema that FtM makes an ``Asset`` can be
+        marked: in practice ``Company``, whose shares or business are seized.
+
+    Examples
+    --------
+    >>> is_asset_schema("Vessel"), is_asset_schema("CryptoWallet")
+    (True, True)
+    >>> is_asset_schema("Company"), is_asset_schema("Company", marked_as_asset=True)
+    (False, True)
+    >>> is_asset_schema("Person", marked_as_asset=True)
+    False
+    """
+    if name in ASSET_SCHEMATA:
+        return True
+    return marked_as_asset and is_native_schema(name) and get_schema(name).is_a("Asset")
+
+
+def is_party_schema(name: str) -> bool:
+    """Tell whether an entity of schema ``name`` is a party (a person or a legal entity).
+
+    >>> is_party_schema("Company"), is_party_schema("Vessel"), is_party_schema("Ship")
+    (True, False, False)
+    """
+    return name in PARTY_SCHEMATA
+
+
+def is_relation_schema(name: str) -> bool:
+    """Tell whether schema ``name`` is a relation (an edge between two entities).
+
+    >>> is_relation_schema("Ownership"), is_relation_schema("Address")
+    (True, False)
+    """
+    return name in RELATION_SCHEMATA
+
+
+def relation_endpoints(schema: str) -> tuple[str, str]:
+    """Return the source and target properties of relation ``schema``.
+
+    The edge points as FtM draws it: ``Ownership`` owner → asset, ``Payment`` payer →
+    beneficiary, ``Employment`` employee → employer ("works for"). ``Family`` and ``Associate``
+    are undirected (:attr:`Edge.directed` is False); the pair still names which side is which.
+
+    Raises
+    ------
+    UnknownSchema
+        When the schema is unknown.
+    NotARelation
+        When the schema is known but is not a relation.
+
+    Examples
+    --------
+    >>> relation_endpoints("Ownership")
+    ('owner', 'asset')
+    >>> relation_endpoints("Payment")
+    ('payer', 'beneficiary')
+    >>> relation_endpoints("Vessel")
+    Traceback (most recent call last):
+    ...
+    assettrack.schema.NotARelation: Vessel is not a relation
+    """
+    info = get_schema(schema)
+    if info.edge is None:
+        raise NotARelation(schema)
+    return (info.edge.source, info.edge.target)
+
+
+def caption(schema: str, properties: Mapping[str, object]) -> str:
+    """Return the text that names an entity in lists and graphs.
+
+    The first value of the first caption property that has a real value (not a marker) wins;
+    a percentage reads ``"50 %"``, a payment amount carries its currency. With nothing to show,
+    the schema's label.
+
+    Parameters
+    ----------
+    schema : str
+        The entity's schema; for a kept schema, ``name`` is tried.
+    properties : Mapping of str to list of str
+        The entity's properties (a single string is taken as a one-value list).
+
+    Examples
+    --------
+    >>> caption("Person", {"name": ["Jan de Vries"], "birthDate": ["1970"]})
+    'Jan de Vries'
+    >>> caption("BankAccount", {"iban": ["NL91ABNA0417164300"], "bankName": ["ABN AMRO"]})
+    'NL91ABNA0417164300'
+    >>> caption("Address", {"full": "Wilhelminakade 909, 3072 AP Rotterdam"})
+    'Wilhelminakade 909, 3072 AP Rotterdam'
+    >>> caption("Ownership", {"owner": ["p1"], "asset": ["c1"], "percentage": ["25.5"]})
+    '25.5 %'
+    >>> caption("Payment", {"amount": ["1500.00"], "currency": ["EUR"]})
+    '1500.00 EUR'
+    >>> caption("Person", {"name": ["unknown"]})
+    'Person'
+    """
+    info = get_schema(schema)
+    names = info.caption or ("name",)
+    for prop in names:
+        for value in _as_list(properties.get(prop)):
+            text = value.strip() if isinstance(value, str) else ""
+            if text and not is_marker(text):
+                return _caption_text(prop, text, properties)
+    return info.label
+
+
+def is_marker(value: object) -> bool:
+    """Tell whether ``value`` is :data:`UNKNOWN` or :data:`NOT_APPLICABLE` in any letter case.
+
+    >>> is_marker("Unknown"), is_marker(" N/A "), is_marker(""), is_marker("unknown person")
+    (True, True, False, False)
+    """
+    return isinstance(value, str) and value.strip().lower() in MARKERS
+
+
+def validate_property(schema: str, prop: str, value: object) -> str:
+    """Check one value of property ``prop`` of ``schema`` and return it normalised.
+
+    Identifiers are returned compact: an IBAN upper-case without spaces, a BIC, ISIN, LEI or
+    FIGI upper-case, an IMO number as its seven digits (``"IMO 9074729"`` is accepted). Countries
+    come back lower-case as FtM stores them (``"NL"`` → ``"nl"``; ``"UK"`` → ``"gb"``,
+    ``"EL"`` → ``"gr"``), currencies upper-case, dates as written (partial dates stay partial),
+    text trimmed with inner runs of spaces collapsed (``text`` keeps its line breaks).
+
+    Parameters
+    ----------
+    schema : str
+        A native schema name.
+    prop : str
+        One of its properties.
+    value : str, int or Decimal
+        The value. A marker (:data:`UNKNOWN`, :data:`NOT_APPLICABLE`) is returned as the
+        constant when the property accepts markers.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    InvalidValue
+        When the value fails its check; the message names the value and the problem.
+    UnknownSchema, UnknownProperty
+        When the schema or the property is not one assettrack checks.
+
+    Examples
+    --------
+    >>> validate_property("BankAccount", "iban", "nl91 abna 0417 1643 00")
+    'NL91ABNA0417164300'
+    >>> validate_property("BankAccount", "iban", "NL91ABNA0417164301")
+    Traceback (most recent call last):
+    ...
+    assettrack.schema.InvalidValue: IBAN NL91ABNA0417164301: the check digits are wrong
+    >>> validate_property("Vessel", "imoNumber", "IMO 9074729")
+    '9074729'
+    >>> validate_property("Vessel", "imoNumber", "9074728")
+    Traceback (most recent call last):
+    ...
+    assettrack.schema.InvalidValue: IMO 9074728: the check digit is wrong
+    >>> validate_property("Person", "nationality", "IT")
+    'it'
+    >>> validate_property("Person", "birthDate", "1970-05")
+    '1970-05'
+    >>> validate_property("Person", "birthDate", "Unknown")
+    'unknown'
+    >>> validate_property("Ownership", "percentage", "25 %")
+    '25'
+    """
+    info = get_schema(schema)
+    if info.kind is Kind.OTHER:
+        raise UnknownProperty(schema, prop)
+    return _check(info.prop(prop), value)
+
+
+def validate_properties(
+    schema: str, properties: Mapping[str, object], *, partial: bool = False
+) -> Validated:
+    """Check every value of an entity's properties and report all the problems at once.
+
+    FtM keeps every value as a list of strings; a single value is taken as a one-value list.
+    ``None`` and empty strings are no value (nothing recorded) and are dropped silently, unlike the
+    markers :data:`UNKNOWN` and :data:`NOT_APPLICABLE`. Values are normalised as by
+    :func:`validate_property` and de-duplicated. A property the schema does not have in
+    assettrack is kept as it came, so nothing imported is lost, with a warning. An entity of a
+    kept schema (kind ``other``) keeps all its properties unchecked.
+
+    Parameters
+    ----------
+    schema : str
+        The entity's schema.
+    properties : Mapping of str to str or list of str
+        The values to check.
+    partial : bool
+        Only some properties are given (an update): do not ask for the required ones.
+
+    Returns
+    -------
+    Validated
+        The clean properties, the errors per property and the warnings.
+
+    Raises
+    ------
+    UnknownSchema
+        When assettrack neither models nor keeps the schema.
+
+    Examples
+    --------
+    >>> result = validate_properties("Vessel", {
+    ...     "name": "Ocean Star", "imoNumber": "IMO 9074729", "flag": ["PA", "pa"],
+    ...     "mmsi": "123", "buildDate": "unknown", "iceClass": "1A"})
+    >>> for prop, values in result.properties.items():
+    ...     print(prop, values)
+    name ['Ocean Star']
+    imoNumber ['9074729']
+    flag ['pa']
+    buildDate ['unknown']
+    iceClass ['1A']
+    >>> result.errors
+    {'mmsi': 'MMSI 123: must be 9 digits, this one has 3'}
+    >>> result.warnings
+    ['iceClass: not a Vessel property assettrack checks; kept as it came']
+    >>> validate_properties("Ownership", {"owner": "p1", "percentage": "120"}).errors
+    {'percentage': 'Percentage held 120: must be at most 100', 'asset': 'Asset: is required'}
+    """
+    info = get_schema(schema)
+    clean: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = {}
+    warnings: list[str] = []
+    if info.kind is Kind.OTHER:
+        warnings.append(f"{schema} is kept as it came; assettrack does not check its properties")
+    for prop, raw in properties.items():
+        if not isinstance(prop, str) or not prop:
+            errors.setdefault(str(prop), []).append(f"{prop!r}: not a property name")
+            continue
+        values = _as_list(raw)
+        spec = info.properties.get(prop)
+        if spec is None:
+            kept, problems = _keep_as_is(prop, values)
+            if info.kind is not Kind.OTHER and (kept or problems):
+                warnings.append(
+                    f"{prop}: not a {schema} property assettrack checks; kept as it came"
+                )
+        else:
+            kept, problems = _check_all(spec, values, warnings)
+        if kept:
+            clean[prop] = kept
+        if problems:
+            errors.setdefault(prop, []).extend(problems)
+    _check_date_order(info, clean, errors)
+    if not partial:
+        for prop in info.required:
+            if prop not in clean and prop not in errors:
+                errors[prop] = [f"{info.prop(prop).label}: is required"]
+    order = {name: position for position, name in enumerate(info.properties)}
+    ordered = dict(sorted(clean.items(), key=lambda item: order.get(item[0], len(order))))
+    return Validated(
+        properties=ordered,
+        errors={prop: "; ".join(messages) for prop, messages in errors.items()},
+        warnings=warnings,
+    )
+
+
+def parse_percentage(value: str) -> tuple[Decimal, Decimal] | None:
+    """Read a percentage held as its lower and upper bounds, or None when unknown.
+
+    An exact share gives equal bounds; a band (``"25-50"``, as beneficial-ownership registers
+    publish them) gives its two ends; a marker gives None.
+
+    Raises
+    ------
+    InvalidValue
+        When the text is not a percentage between 0 and 100 or a band of two.
+
+    Examples
+    --------
+    >>> parse_percentage("25.5")
+    (Decimal('25.5'), Decimal('25.5'))
+    >>> parse_percentage("25 - 50 %")
+    (Decimal('25'), Decimal('50'))
+    >>> parse_percentage("unknown") is None
+    True
+    """
+    text = _check(_PERCENTAGE, value)
+    if text in MARKERS:
+        return None
+    low, _, high = text.partition("-")
+    return (Decimal(low), Decimal(high or low))
+
+
+def identity_keys(schema: str, properties: Mapping[str, object]) -> frozenset[tuple[str, ...]]:
+    """Return the keys under which an entity's strong identifiers match other entities.
+
+    Each key is ``(property, value)``, or ``(property, scope value, value)`` for an identifier
+    with a scope: ``("registrationNumber", "nl", "24123456")``. Values are normalised so that
+    spellings of the same identifier meet (spaces, dots, dashes and slashes are removed and
+    letters upper-cased in a registration number; an Ethereum-style address is lower-cased).
+    Invalid values, markers and scoped identifiers without their scope give no key. Entities of
+    different schemata meet on the same key: a ``Company`` and a ``LegalEntity`` with the same
+    LEI are one entity.
+
+    Examples
+    --------
+    >>> sorted(identity_keys("Company", {
+    ...     "name": "Havenbedrijf BV", "leiCode": "529900t8bm49aursdo55",
+    ...     "registrationNumber": "2412 3456", "jurisdiction": "NL"}))
+    [('leiCode', '529900T8BM49AURSDO55'), ('registrationNumber', 'nl', '24123456')]
+    >>> identity_keys("Company", {"registrationNumber": "24123456"})
+    frozenset()
+    """
+    info = get_schema(schema)
+    keys = set()
+    for prop in info.strong_identifiers:
+        spec = info.properties[prop]
+        values = _valid_values(spec, properties.get(prop))
+        if spec.scope is None:
+            keys.update((prop, _identity_form(spec, value)) for value in values)
+            continue
+        scopes = _valid_values(info.prop(spec.scope), properties.get(spec.scope))
+        keys.update(
+            (prop, scope, _identity_form(spec, value)) for scope in scopes for value in values
+        )
+    return frozenset(keys)
+
+
+def export_properties(
+    schema: str, properties: Mapping[str, Iterable[str]]
+) -> tuple[dict[str, list[str]], dict[str, object]]:
+    """Split clean properties into FtM ``properties`` and the assettrack extension.
+
+    Local properties and markers go to the extension, which an export writes under
+    :data:`EXTENSION_KEY`: ``{"properties": {local: values}, "unknown": [names],
+    "not_applicable": [names]}``, each part only when not empty. Every other property, FtM's
+    own or one kept as it came, goes to the FtM side unchanged.
+
+    Examples
+    --------
+    >>> ftm, extension = export_properties("Vehicle", {
+    ...     "registrationNumber": ["GE 123 AB"], "vin": ["WVWZZZ1JZXW000001"],
+    ...     "buildDate": ["unknown"]})
+    >>> ftm
+    {'registrationNumber': ['GE 123 AB']}
+    >>> extension
+    {'properties': {'vin': ['WVWZZZ1JZXW000001']}, 'unknown': ['buildDate']}
+    """
+    info = get_schema(schema)
+    ftm: dict[str, list[str]] = {}
+    local: dict[str, list[str]] = {}
+    marked: dict[str, list[str]] = {UNKNOWN: [], NOT_APPLICABLE: []}
+    for prop, raw in properties.items():
+        values = list(_as_list(raw))
+        spec = info.properties.get(prop)
+        if spec is not None and spec.local:
+            local[prop] = values
+        elif len(values) == 1 and values[0] in MARKERS:
+            marked[values[0]].append(prop)
+        elif values:
+            ftm[prop] = values
+    extension: dict[str, object] = {}
+    if local:
+        extension["properties"] = local
+    if marked[UNKNOWN]:
+        extension["unknown"] = marked[UNKNOWN]
+    if marked[NOT_APPLICABLE]:
+        extension["not_applicable"] = marked[NOT_APPLICABLE]
+    return ftm, extension
+
+
+def import_properties(
+    schema: str,
+    properties: Mapping[str, object],
+    extension: Mapping[str, object] | None = None,
+) -> dict[str, list[str]]:
+    """Merge FtM ``properties`` with the assettrack extension of an exported line.
+
+    The reverse of :func:`export_properties`. A marker fills only a property without values.
+    Nothing is checked here: pass the result to :func:`validate_properties`.
+
+    Examples
+    --------
+    >>> import_properties("Vehicle", {"registrationNumber": ["GE 123 AB"]},
+    ...                   {"properties": {"vin": ["WVWZZZ1JZXW000001"]}, "unknown": ["buildDate"]})
+    {'registrationNumber': ['GE 123 AB'], 'vin': ['WVWZZZ1JZXW000001'], 'buildDate': ['unknown']}
+    """
+    get_schema(schema)
+    merged = {prop: list(_as_list(raw)) for prop, raw in properties.items()}
+    extension = extension or {}
+    local = extension.get("properties") or {}
+    if isinstance(local, Mapping):
+        for prop, raw in local.items():
+            merged[prop] = list(_as_list(raw))
+    for key, marker in (("unknown", UNKNOWN), ("not_applicable", NOT_APPLICABLE)):
+        for prop in _as_list(extension.get(key)):
+            if isinstance(prop, str) and not merged.get(prop):
+                merged[prop] = [marker]
+    return merged
+
+
+# --- the registry -------------------------------------------------------------------------------
+# Property names, types and parents were checked against FtM's schema YAML
+# (followthemoney/schema/*.yaml). Labels are assettrack's English labels. FtM declares
+# Company:jurisdiction, Company:registrationNumber and Address:country again only as deprecated
+# duplicates of LegalEntity's and Thing's; they are left out here so the inherited ones are used.
+_D = Decimal
+_ZERO = Decimal(0)
+
+_FTM_PARENTS = {
+    "Thing": (),
+    "Value": (),
+    "Interval": (),
+    "Interest": ("Interval",),
+    "LegalEntity": ("Thing",),
+    "Person": ("LegalEntity",),
+    "Organization": ("LegalEntity",),
+    "Company": ("Organization", "Asset"),
+    "Asset": ("Thing", "Value"),
+    "Vehicle": ("Asset",),
+    "Vessel": ("Vehicle",),
+    "Airplane": ("Vehicle",),
+    "RealEstate": ("Asset",),
+    "BankAccount": ("Asset",),
+    "Security": ("Asset",),
+    "CryptoWallet": ("Thing", "Value"),
+    "Address": ("Thing",),
+    "Ownership": ("Interest",),
+    "Directorship": ("Interest",),
+    "Representation": ("Interest",),
+    "Family": ("Interval",),
+    "Associate": ("Interval",),
+    "Employment": ("Interest",),
+    "Membership": ("Interest",),
+    "Payment": ("Interval", "Value"),
+    "UnknownLink": ("Interest",),
+}
+
+# Declaring schema → property → (label, FtM type, extras). Extras hold FtM's range and format
+# and assettrack's decisions (strong, scope, bounds).
+_FTM_PROPERTIES = {
+    "Thing": {
+        "name": ("Name", "name"),
+        "alias": ("Alias", "name"),
+        "previousName": ("Previous name", "name"),
+        "country": ("Country", "country"),
+        "summary": ("Summary", "text"),
+        "description": ("Description", "text"),
+        "notes": ("Notes", "text"),
+        "sourceUrl": ("Source link", "url"),
+        "address": ("Address", "address"),
+        "addressEntity": ("Address record", "entity", {"range": "Address"}),
+    },
+    "Value": {
+        "amount": ("Amount", "number", {"minimum": _ZERO}),
+        "currency": ("Currency", "string", {"format": "currency"}),
+        "amountEur": ("Amount in EUR", "number", {"minimum": _ZERO}),
+    },
+    "Interval": {
+        "startDate": ("Start date", "date"),
+        "endDate": ("End date", "date"),
+        "date": ("Date", "date"),
+        "summary": ("Summary", "text"),
+        "description": ("Description", "text"),
+        "sourceUrl": ("Source link", "url"),
+    },
+    "Interest": {
+        "role": ("Role", "string"),
+        "status": ("Status", "string"),
+    },
+    "LegalEntity": {
+        "email": ("E-mail", "email"),
+        "phone": ("Phone", "phone"),
+        "website": ("Website", "url"),
+        "legalForm": ("Legal form", "string"),
+        "incorporationDate": ("Incorporation date", "date"),
+        "dissolutionDate": ("Dissolution date", "date"),
+        "status": ("Status", "string"),
+        "registrationNumber": (
+            "Registration number",
+            "identifier",
+            {"strong": True, "scope": "jurisdiction"},
+        ),
+        "idNumber": ("ID number", "identifier"),
+        "taxNumber": ("Tax number", "identifier"),
+        "vatCode": ("VAT number", "identifier"),
+        "jurisdiction": ("Jurisdiction", "country"),
+        "leiCode": ("LEI", "identifier", {"format": "lei", "strong": True}),
+        "swiftBic": ("SWIFT/BIC", "identifier", {"format": "bic"}),
+    },
+    "Person": {
+        "firstName": ("First name", "string"),
+        "lastName": ("Last name", "string"),
+        "birthDate": ("Birth date", "date"),
+        "birthPlace": ("Place of birth", "string"),
+        "deathDate": ("Death date", "date"),
+        "nationality": ("Nationality", "country"),
+        "citizenship": ("Citizenship", "country"),
+        "passportNumber": ("Passport number", "identifier"),
+    },
+    "Vehicle": {
+        "registrationNumber": ("Registration number", "identifier"),
+        "type": ("Type", "string"),
+        "model": ("Model", "string"),
+        "owner": ("Owner", "entity", {"range": "LegalEntity", "deprecated": True}),
+        "operator": ("Operator", "entity", {"range": "LegalEntity"}),
+        "buildDate": ("Build date", "date"),
+        "registrationDate": ("Registration date", "date"),
+    },
+    "Vessel": {
+        "imoNumber": ("IMO number", "identifier", {"format": "imo", "strong": True}),
+        "mmsi": ("MMSI", "identifier", {"format": "mmsi"}),
+        "callSign": ("Call sign", "identifier"),
+        "flag": ("Flag", "country"),
+        "registrationPort": ("Port of registration", "string"),
+        "grossRegisteredTonnage": ("Gross registered tonnage", "number", {"minimum": _ZERO}),
+        "deadweightTonnage": ("Deadweight tonnage", "number", {"minimum": _ZERO}),
+    },
+    "Airplane": {
+        "serialNumber": ("Serial number", "identifier"),
+        "icaoCode": ("ICAO aircraft type designator", "string"),
+        "manufacturer": ("Manufacturer", "string"),
+    },
+    "RealEstate": {
+        "cadastralCode": ("Cadastral code", "identifier"),
+        "titleNumber": ("Title number", "identifier"),
+        "registrationNumber": ("Registration number", "identifier"),
+        "area": ("Area (m²)", "number", {"minimum": _ZERO}),
+        "propertyType": ("Property type", "string"),
+        "tenure": ("Tenure", "string"),
+        "encumbrance": ("Encumbrance", "string"),
+        "latitude": ("Latitude", "number", {"minimum": _D(-90), "maximum": _D(90)}),
+        "longitude": ("Longitude", "number", {"minimum": _D(-180), "maximum": _D(180)}),
+    },
+    "BankAccount": {
+        "iban": ("IBAN", "iban", {"format": "iban", "strong": True}),
+        "accountNumber": ("Account number", "identifier"),
+        "bic": ("BIC", "identifier", {"format": "bic"}),
+        "bankName": ("Bank name", "string"),
+        "bank": ("Bank", "entity", {"range": "Organization"}),
+        "accountType": ("Account type", "string"),
+        "openingDate": ("Opening date", "date"),
+        "closingDate": ("Closing date", "date"),
+        "balance": ("Balance", "number"),
+        "balanceDate": ("Balance date", "date"),
+    },
+    "Security": {
+        "isin": ("ISIN", "identifier", {"format": "isin", "strong": True}),
+        "figiCode": ("FIGI", "identifier", {"format": "figi", "strong": True}),
+        "ticker": ("Ticker symbol", "identifier"),
+        "registrationNumber": ("Registration number", "identifier"),
+        "type": ("Type", "string"),
+        "issuer": ("Issuer", "entity", {"range": "LegalEntity"}),
+        "issueDate": ("Date issued", "date"),
+        "maturityDate": ("Maturity date", "date"),
+    },
+    "CryptoWallet": {
+        "publicKey": (
+            "Address (public key)",
+            "identifier",
+            {"format": "crypto_address", "strong": True},
+        ),
+        "currencySymbol": ("Currency short code", "string"),
+        "holder": ("Holder", "entity", {"range": "LegalEntity"}),
+        "creationDate": ("Creation date", "date"),
+        "balance": ("Balance", "number"),
+        "balanceDate": ("Balance date", "date"),
+    },
+    "Address": {
+        "full": ("Full address", "address"),
+        "street": ("Street", "string"),
+        "street2": ("Street (continued)", "string"),
+        "postalCode": ("Postal code", "string"),
+        "city": ("City", "string"),
+        "region": ("Region", "string"),
+        "state": ("State", "string"),
+        "remarks": ("Remarks", "string"),
+        "latitude": ("Latitude", "number", {"minimum": _D(-90), "maximum": _D(90)}),
+        "longitude": ("Longitude", "number", {"minimum": _D(-180), "maximum": _D(180)}),
+    },
+    "Ownership": {
+        "owner": ("Owner", "entity", {"range": "LegalEntity"}),
+        "asset": ("Asset", "entity", {"range": "Asset"}),
+        "percentage": ("Percentage held", "string", {"format": "percentage"}),
+        "sharesCount": ("Number of shares", "string", {"format": "decimal", "minimum": _ZERO}),
+        "sharesValue": ("Value of shares", "string", {"format": "decimal", "minimum": _ZERO}),
+        "sharesCurrency": ("Currency of shares", "string", {"format": "currency"}),
+        "sharesType": ("Type of shares", "string"),
+        "ownershipType": ("Type of ownership", "string"),
+        "legalBasis": ("Legal basis", "string"),
+    },
+    "Directorship": {
+        "director": ("Director", "entity", {"range": "LegalEntity"}),
+        "organization": ("Organization", "entity", {"range": "Organization"}),
+    },
+    "Representation": {
+        "agent": ("Agent", "entity", {"range": "LegalEntity"}),
+        "client": ("Client", "entity", {"range": "LegalEntity"}),
+    },
+    "Family": {
+        "person": ("Person", "entity", {"range": "Person"}),
+        "relative": ("Relative", "entity", {"range": "Person"}),
+        "relationship": ("Relationship", "string"),
+    },
+    "Associate": {
+        "person": ("Person", "entity", {"range": "Person"}),
+        "associate": ("Associate", "entity", {"range": "Person"}),
+        "relationship": ("Relationship", "string"),
+    },
+    "Employment": {
+        "employer": ("Employer", "entity", {"range": "Organization"}),
+        "employee": ("Employee", "entity", {"range": "Person"}),
+    },
+    "Membership": {
+        "member": ("Member", "entity", {"range": "LegalEntity"}),
+        "organization": ("Organization", "entity", {"range": "Organization"}),
+    },
+    "Payment": {
+        "payer": ("Payer", "entity", {"range": "LegalEntity"}),
+        "payerAccount": ("Payer bank account", "entity", {"range": "BankAccount"}),
+        "beneficiary": ("Beneficiary", "entity", {"range": "LegalEntity"}),
+        "beneficiaryAccount": ("Beneficiary bank account", "entity", {"range": "BankAccount"}),
+        "purpose": ("Payment purpose", "text"),
+        "transactionNumber": ("Transaction number", "string"),
+    },
+    "UnknownLink": {
+        "subject": ("Subject", "entity", {"range": "Thing"}),
+        "object": ("Object", "entity", {"range": "Thing"}),
+    },
+}
+
+# Properties FtM lacks. The VIN (ISO 3779) is the one strong identifier of a road vehicle; FtM
+# has only the reissued registration mark.
+_LOCAL_PROPERTIES = {
+    "Vehicle": {
+        "vin": ("VIN", "identifier", {"format": "vin", "strong": True}),
+    },
+}
+
+# Per native schema: what assettrack shows (a word list, in display order), its caption, the
+# properties a complete entity needs, and for a relation its edge.
+_PARTY_SHOWN = """
+    name alias previousName legalForm jurisdiction registrationNumber leiCode taxNumber vatCode
+    swiftBic incorporationDate dissolutionDate status country address addressEntity email phone
+    website notes
+"""
+_PARTY_CAPTION = ("name", "alias", "registrationNumber", "leiCode")
+_INTEREST_SHOWN = "role status startDate endDate summary description"
+_ASSET_TAIL = "country description notes"
+
+_NATIVE = {
+    "Person": {
+        "label": ("Person", "People"),
+        "kind": Kind.PARTY,
+        "shown": """
+            name alias firstName lastName birthDate birthPlace deathDate nationality citizenship
+            idNumber passportNumber taxNumber country address addressEntity email phone notes
+        """,
+        "caption": ("name", "alias", "lastName"),
+        "required": ("name",),
+    },
+    "LegalEntity": {
+        "label": ("Legal entity", "Legal entities"),
+        "kind": Kind.PARTY,
+        "shown": _PARTY_SHOWN,
+        "caption": _PARTY_CAPTION,
+        "required": ("name",),
+    },
+    "Organization": {
+        "label": ("Organization", "Organizations"),
+        "kind": Kind.PARTY,
+        "shown": _PARTY_SHOWN,
+        "caption": _PARTY_CAPTION,
+        "required": ("name",),
+    },
+    "Company": {
+        "label": ("Company", "Companies"),
+        "kind": Kind.PARTY,
+        "shown": _PARTY_SHOWN,
+        "caption": _PARTY_CAPTION,
+        "required": ("name",),
+    },
+    "Asset": {
+        "label": ("Asset", "Assets"),
+        "kind": Kind.ASSET,
+        "shown": "name description amount currency country notes",
+        "caption": ("name", "description"),
+    },
+    "Vehicle": {
+        "label": ("Vehicle", "Vehicles"),
+        "kind": Kind.ASSET,
+        "shown": f"""
+            name registrationNumber vin type model buildDate registrationDate owner operator
+            {_ASSET_TAIL}
+        """,
+        "caption": ("name", "registrationNumber", "vin"),
+        "owners": ("owner",),
+    },
+    "Vessel": {
+        "label": ("Vessel", "Vessels"),
+        "kind": Kind.ASSET,
+        "shown": f"""
+            name imoNumber mmsi callSign flag registrationPort type model buildDate
+            grossRegisteredTonnage deadweightTonnage owner operator {_ASSET_TAIL}
+        """,
+        "caption": ("name", "imoNumber", "mmsi"),
+        "required": ("name",),
+        "owners": ("owner",),
+    },
+    "Airplane": {
+        "label": ("Airplane", "Airplanes"),
+        "kind": Kind.ASSET,
+        "shown": f"""
+            name registrationNumber serialNumber type manufacturer model icaoCode buildDate
+            registrationDate owner operator {_ASSET_TAIL}
+        """,
+        "caption": ("name", "registrationNumber", "serialNumber"),
+        "owners": ("owner",),
+    },
+    "RealEstate": {
+        "label": ("Real estate", "Real estates"),
+        "kind": Kind.ASSET,
+        "shown": f"""
+            name address addressEntity cadastralCode titleNumber registrationNumber area
+            propertyType tenure encumbrance latitude longitude {_ASSET_TAIL}
+        """,
+        "caption": ("name", "address", "cadastralCode"),
+    },
+    "BankAccount": {
+        "label": ("Bank account", "Bank accounts"),
+        "kind": Kind.ASSET,
+        "shown": f"""
+            iban accountNumber bic bankName bank name accountType currency openingDate
+            closingDate balance balanceDate {_ASSET_TAIL}
+        """,
+        # FtM puts name first; an account is known by its IBAN, rarely by a name.
+        "caption": ("iban", "accountNumber", "name"),
+    },
+    "Security": {
+        "label": ("Security", "Securities"),
+        "kind": Kind.ASSET,
+        "shown": f"""
+            name isin figiCode ticker registrationNumber type issuer issueDate maturityDate
+            {_ASSET_TAIL}
+        """,
+        "caption": ("name", "isin", "ticker"),
+    },
+    "CryptoWallet": {
+        "label": ("Cryptocurrency wallet", "Cryptocurrency wallets"),
+        "kind": Kind.ASSET,
+        "shown": f"""
+            publicKey name currency currencySymbol holder creationDate balance balanceDate
+            {_ASSET_TAIL}
+        """,
+        "caption": ("publicKey", "name"),
+        "owners": ("holder",),
+        # A wallet's currency is a cryptocurrency (BTC, ETH, USDT), which ISO 4217 does not list.
+        "overrides": {"currency": {"label": "Cryptocurrency", "format": "crypto_currency"}},
+    },
+    "Address": {
+        "label": ("Address", "Addresses"),
+        "kind": Kind.PLACE,
+        "shown": """
+            full street street2 postalCode city region state country remarks latitude longitude
+        """,
+        "caption": ("full", "street", "city"),
+    },
+    "Ownership": {
+        "label": ("Ownership", "Ownerships"),
+        "kind": Kind.RELATION,
+        "shown": f"""
+            owner asset percentage sharesCount sharesValue sharesCurrency sharesType
+            ownershipType legalBasis {_INTEREST_SHOWN}
+        """,
+        "caption": ("percentage", "role", "ownershipType"),
+        "edge": Edge("owner", "asset", "owns"),
+    },
+    "Directorship": {
+        "label": ("Directorship", "Directorships"),
+        "kind": Kind.RELATION,
+        "shown": f"director organization {_INTEREST_SHOWN}",
+        "caption": ("role",),
+        "edge": Edge("director", "organization", "directs"),
+    },
+    "Representation": {
+        "label": ("Representation", "Representations"),
+        "kind": Kind.RELATION,
+        "shown": f"agent client {_INTEREST_SHOWN}",
+        "caption": ("role",),
+        "edge": Edge("agent", "client", "represents"),
+    },
+    "Family": {
+        "label": ("Family", "Family members"),
+        "kind": Kind.RELATION,
+        "shown": "person relative relationship startDate endDate summary description",
+        "caption": ("relationship",),
+        "edge": Edge("person", "relative", "related to", directed=False),
+    },
+    "Associate": {
+        "label": ("Associate", "Associates"),
+        "kind": Kind.RELATION,
+        "shown": "person associate relationship startDate endDate summary description",
+        "caption": ("relationship",),
+        "edge": Edge("person", "associate", "associated with", directed=False),
+    },
+    "Employment": {
+        "label": ("Employment", "Employments"),
+        "kind": Kind.RELATION,
+        "shown": f"employer employee {_INTEREST_SHOWN}",
+        "caption": ("role",),
+        "edge": Edge("employee", "employer", "works for"),
+    },
+    "Membership": {
+        "label": ("Membership", "Memberships"),
+        "kind": Kind.RELATION,
+        "shown": f"member organization {_INTEREST_SHOWN}",
+        "caption": ("role",),
+        "edge": Edge("member", "organization", "belongs to"),
+    },
+    "Payment": {
+        "label": ("Payment", "Payments"),
+        "kind": Kind.RELATION,
+        "shown": """
+            payer beneficiary payerAccount beneficiaryAccount amount currency amountEur date
+            purpose transactionNumber startDate endDate summary description
+        """,
+        "caption": ("amount", "amountEur", "purpose"),
+        "edge": Edge("payer", "beneficiary", "paid"),
+    },
+    "UnknownLink": {
+        "label": ("Other link", "Other links"),
+        "kind": Kind.RELATION,
+        "shown": f"subject object {_INTEREST_SHOWN}",
+        "caption": ("role",),
+        "edge": Edge("subject", "object", "linked to"),
+    },
+}
+
+_NO_MARKER_TYPES = frozenset({"identifier", "iban", "entity"})
+_MAX_LENGTH = {
+    "name": 500,
+    "string": 1000,
+    "address": 1000,
+    "text": 20000,
+    "identifier": 128,
+    "iban": 64,
+    "entity": 128,
+    "url": 2048,
+    "email": 254,
+    "phone": 32,
+}
+# The conventional name written before a code, so a message reads "IMO 9074728: ...".
+_FORMAT_NAMES = {
+    "iban": "IBAN",
+    "bic": "BIC",
+    "imo": "IMO",
+    "mmsi": "MMSI",
+    "isin": "ISIN",
+    "lei": "LEI",
+    "figi": "FIGI",
+    "vin": "VIN",
+}
+_COUNTRY_ALIASES = {"uk": "gb", "el": "gr"}  # as the EU writes them
+_DATE_PRECEDENCE = (
+    ("startDate", "endDate"),
+    ("birthDate", "deathDate"),
+    ("incorporationDate", "dissolutionDate"),
+    ("openingDate", "closingDate"),
+    ("issueDate", "maturityDate"),
+)
+_PERCENTAGE = PropertyInfo(
+    "percentage", "Percentage held", "string", "Ownership", format="percentage"
+)
+
+_DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2})(?::(\d{2})(?::(\d{2}))?)?)?)?)?")
+_DECIMAL_RE = re.compile(r"-?\d+(?:\.\d+)?")
+_COMMA_DECIMAL_RE = re.compile(r"-?[\d.]*\d,\d+")
+_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+_PHONE_RE = re.compile(r"\+?[\d ()./-]+")
+_ENTITY_ID_RE = re.compile(r"[0-9a-zA-Z]([0-9a-zA-Z.\-]*[0-9a-zA-Z])?")  # FtM's EntityType
+_BBAN_PART_RE = re.compile(r"(\d+)(!?)([nace])")
+_VIN_RE = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
+_CRYPTO_RE = re.compile(r"[A-Za-z0-9:._-]{8,128}")
+_HEX_ADDRESS_RE = re.compile(r"0x[0-9a-fA-F]{40}")
+_CRYPTO_CURRENCY_RE = re.compile(r"[A-Z0-9]{2,10}")
+_IDENTITY_STRIP_RE = re.compile(r"[\s./-]+")
+
+
+class _Problem(Exception):
+    """What is wrong with a value, and the form of the value to show in the message."""
+
+    def __init__(self, problem: str, shown: str | None = None):
+        super().__init__(problem)
+        self.problem = problem
+        self.shown = shown
+
+
+@functools.cache
+def _registry() -> dict[str, SchemaInfo]:
+    registry = {}
+    for name, spec in _NATIVE.items():
+        ancestors = _ancestors(name)
+        chain = (name, *ancestors)
+        overrides = spec.get("overrides", {})
+        properties = {
+            prop: _property_info(prop, chain, overrides.get(prop, {}))
+            for prop in spec["shown"].split()
+        }
+        label, plural = spec["label"]
+        edge = spec.get("edge")
+        required = spec.get("required", ())
+        if edge is not None:
+            required = (*required, edge.source, edge.target)
+        registry[name] = SchemaInfo(
+            name=name,
+            label=label,
+            plural=plural,
+            kind=spec["kind"],
+            extends=_FTM_PARENTS[name],
+            ancestors=ancestors,
+            properties=MappingProxyType(properties),
+            caption=spec["caption"],
+            required=required,
+            edge=edge,
+            owner_properties=spec.get("owners", ()),
+        )
+    for name in sorted(OTHER_SCHEMATA):
+        registry[name] = SchemaInfo(
+            name=name,
+            label=name,
+            plural=name,
+            kind=Kind.OTHER,
+            extends=(),
+            ancestors=(),
+            properties=MappingProxyType({}),
+            caption=("name",),
+        )
+    return registry
+
+
+def _ancestors(name: str) -> tuple[str, ...]:
+    seen: list[str] = []
+    for parent in _FTM_PARENTS[name]:
+        for ancestor in (parent, *_ancestors(parent)):
+            if ancestor not in seen:
+                seen.append(ancestor)
+    return tuple(seen)
+
+
+def _property_info(prop: str, chain: tuple[str, ...], override: Mapping) -> PropertyInfo:
+    # The nearest declaration along FtM's inheritance chain wins, as in FtM.
+    for schema in chain:
+        for table, local in ((_FTM_PROPERTIES, False), (_LOCAL_PROPERTIES, True)):
+            declared = table.get(schema, {}).get(prop)
+            if declared is not None:
+                label, type_, *rest = declared
+                extras = {**(rest[0] if rest else {}), **override}
+                label = extras.pop("label", label)
+                return PropertyInfo(prop, label, type_, schema, local=local, **extras)
+    raise LookupError(f"no schema in {chain} declares {prop!r}")
+
+
+def _as_list(raw: object) -> list:
+    if raw is None:
+        return []
+    if isinstance(raw, str | bytes | int | Decimal | float) or not isinstance(raw, Iterable):
+        return [raw]
+    return list(raw)
+
+
+def _keep_as_is(prop: str, values: list) -> tuple[list[str], list[str]]:
+    kept: list[str] = []
+    problems: list[str] = []
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+            problems.append(f"{prop}: {value!r} is not text")
+            continue
+        text = str(value).strip()
+        if text and text not in kept:
+            kept.append(text)
+    return kept, problems
+
+
+def _check_all(
+    spec: PropertyInfo, values: list, warnings: list[str]
+) -> tuple[list[str], list[str]]:
+    kept: list[str] = []
+    problems: list[str] = []
+    for value in values:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        try:
+            clean = _check(spec, value)
+        except InvalidValue as error:
+            problems.append(error.message)
+            continue
+        if clean not in kept:
+            kept.append(clean)
+    markers = [value for value in kept if value in MARKERS]
+    if markers and len(markers) == len(kept) > 1:
+        problems.append(f"{spec.label}: cannot be both unknown and not applicable")
+        kept = []
+    elif markers and len(markers) < len(kept):
+        kept = [value for value in kept if value not in MARKERS]
+        warnings.append(f"{spec.name}: {', '.join(markers)} dropped beside a value")
+    return kept, problems
+
+
+def _valid_values(spec: PropertyInfo, raw: object) -> list[str]:
+    values = []
+    for value in _as_list(raw):
+        try:
+            clean = _check(spec, value)
+        except InvalidValue:
+            continue
+        if clean not in MARKERS:
+            values.append(clean)
+    return values
+
+
+def _identity_form(spec: PropertyInfo, value: str) -> str:
+    if spec.format is None:
+        return _IDENTITY_STRIP_RE.sub("", value).upper()
+    if spec.format == "crypto_address" and value[:2].lower() == "0x":
+        return value.lower()
+    return value
+
+
+def _check_date_order(
+    info: SchemaInfo, clean: dict[str, list[str]], errors: dict[str, list[str]]
+) -> None:
+    # Partial dates compare on their common precision: "2020" is not after "2020-05-17".
+    for first, second in _DATE_PRECEDENCE:
+        if first not in info.properties or second not in info.properties:
+            continue
+        starts = [value for value in clean.get(first, ()) if value not in MARKERS]
+        ends = [value for value in clean.get(second, ()) if value not in MARKERS]
+        if len(starts) != 1 or len(ends) != 1:
+            continue
+        start, end = starts[0], ends[0]
+        size = min(len(start), len(end))
+        if end[:size] < start[:size]:
+            label = info.properties[first].label.lower()
+            errors.setdefault(second, []).append(
+                f"{info.properties[second].label} {end}: is before the {label} {start}"
+            )
+            del clean[second]
+
+
+def _caption_text(prop: str, text: str, properties: Mapping[str, object]) -> str:
+    if prop == "percentage":
+        return f"{text} %"
+    if prop in ("amount", "amountEur"):
+        currencies = _as_list(properties.get("currency")) if prop == "amount" else ["EUR"]
+        currency = next((c for c in currencies if isinstance(c, str) and c.strip()), "")
+        return f"{text} {currency.strip().upper()}".rstrip()
+    return text
+
+
+def _check(spec: PropertyInfo, value: object) -> str:
+    """Check one value against ``spec``; return it normalised or raise :class:`InvalidValue`."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise InvalidValue(spec.name, f"{spec.label}: {value!r} is not text; give a string")
+    if isinstance(value, int | Decimal):
+        value = str(value)
+    if not isinstance(value, str):
+        raise InvalidValue(spec.name, f"{spec.label}: {value!r} is not text")
+    text = unicodedata.normalize("NFC", value).strip()
+    if not text:
+        raise InvalidValue(spec.name, f"{spec.label}: is empty")
+    if text.lower() in MARKERS:
+        if spec.accepts_markers:
+            return text.lower()
+        raise InvalidValue(
+            spec.name,
+            f'{spec.label}: "{text.lower()}" is a marker, not a value this field can hold; '
+            "leave it empty instead",
+        )
+    kind = spec.format or spec.type
+    try:
+        _check_characters(spec, text)
+        check = _CHECKS.get(kind, _check_plain)
+        return check(spec, text)
+    except _Problem as problem:
+        name = _FORMAT_NAMES.get(spec.format or "", spec.label)
+        shown = problem.shown if problem.shown is not None else text
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        raise InvalidValue(spec.name, f"{name} {shown}: {problem.problem}") from None
+
+
+def _check_characters(spec: PropertyInfo, text: str) -> None:
+    # Line breaks and tabs are whitespace: text keeps them, one-line types collapse them.
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in text):
+        raise _Problem("contains control characters", shown=repr(text))
+    limit = _MAX_LENGTH.get(spec.type, 1000)
+    if len(text) > limit:
+        raise _Problem(f"is {len(text)} characters long; the limit is {limit}")
+
+
+def _check_plain(spec: PropertyInfo, text: str) -> str:
+    # name, string, identifier, address: one line, single spaces. text keeps its line breaks.
+    if spec.type == "text":
+        return text
+    return " ".join(text.split())
+
+
+def _check_iban(spec: PropertyInfo, text: str) -> str:
+    number = iban.compact(text)
+    if not number.isalnum() or not number.isascii():
+        raise _Problem("may contain only letters and digits", shown=number)
+    if len(number) < 5 or not number[:2].isalpha() or not number[2:4].isdigit():
+        raise _Problem("must start with a country code and two check digits", shown=number)
+    country = number[:2]
+    bban = numdb.get("iban").info(number)[0][1].get("bban")
+    if not bban:
+        raise _Problem(f"{country} is not a country that issues IBANs", shown=number)
+    expected = 4 + sum(int(size) for size, _, _ in _BBAN_PART_RE.findall(bban))
+    if len(number) != expected:
+        raise _Problem(
+            f"an IBAN from {country} has {expected} characters, this one has {len(number)}",
+            shown=number,
+        )
+    try:
+        iban.validate(number, check_country=False)
+    except InvalidChecksum:
+        raise _Problem("the check digits are wrong", shown=number) from None
+    except ValidationError:
+        raise _Problem(
+            f"the account part does not fit the {country} format", shown=number
+        ) from None
+    try:
+        iban.validate(number)
+    except InvalidChecksum:
+        raise _Problem(
+            "the national check digits of the account number are wrong", shown=number
+        ) from None
+    except ValidationError:
+        # A national module also looks the bank code up in a registry that ages; a bank code
+        # missing there is not proof of a wrong IBAN.
+        pass
+    return number
+
+
+def _check_bic(spec: PropertyInfo, text: str) -> str:
+    number = bic.compact(text)
+    try:
+        return bic.validate(number)
+    except InvalidLength:
+        problem = f"a BIC has 8 or 11 characters, this one has {len(number)}"
+    except InvalidComponent:
+        problem = f"{number[4:6]} is not a country code"
+    except ValidationError:
+        problem = (
+            "must be 4 letters (bank), 2 letters (country), 2 letters or digits (location) "
+            "and optionally 3 letters or digits (branch)"
+        )
+    raise _Problem(problem, shown=number)
+
+
+def _check_imo(spec: PropertyInfo, text: str) -> str:
+    number = imo.compact(text)
+    try:
+        return imo.validate(number)
+    except InvalidChecksum:
+        problem = "the check digit is wrong"
+    except InvalidLength:
+        problem = f"must be 7 digits, this one has {len(number)}"
+    except ValidationError:
+        problem = "must be 7 digits, optionally after IMO"
+    raise _Problem(problem, shown=number)
+
+
+def _check_mmsi(spec: PropertyInfo, text: str) -> str:
+    # ITU-R M.585: a ship station's MMSI is its flag's 3-digit maritime identification digits
+    # (starting 2 to 7) and 6 more digits. Coast stations, aids to navigation and handhelds differ.
+    number = "".join(text.split())
+    if not number.isdigit():
+        raise _Problem("must be 9 digits", shown=number)
+    if len(number) != 9:
+        raise _Problem(f"must be 9 digits, this one has {len(number)}", shown=number)
+    if number[0] not in "234567":
+        raise _Problem("a ship's MMSI starts with its flag's identification digits, 2 to 7")
+    return number
+
+
+def _check_isin(spec: PropertyInfo, text: str) -> str:
+    number = isin.compact(text)
+    try:
+        return isin.validate(number)
+    except InvalidChecksum:
+        problem = "the check digit is wrong"
+    except InvalidLength:
+        problem = f"an ISIN has 12 characters, this one has {len(number)}"
+    except InvalidComponent:
+        problem = f"{number[:2]} is not a country code that ISINs use"
+    except ValidationError:
+        problem = "must be 2 letters, 9 letters or digits and a check digit"
+    raise _Problem(problem, shown=number)
+
+
+def _check_lei(spec: PropertyInfo, text: str) -> str:
+    # stdnum checks the ISO 7064 check digits only; ISO 17442 also fixes the length and form.
+    number = lei.compact(text)
+    if len(number) != 20:
+        raise _Problem(f"an LEI has 20 characters, this one has {len(number)}", shown=number)
+    if not (number.isascii() and number.isalnum() and number[18:].isdigit()):
+        raise _Problem("must be 18 letters or digits and 2 check digits", shown=number)
+    try:
+        return lei.validate(number)
+    except ValidationError:
+        raise _Problem("the check digits are wrong", shown=number) from None
+
+
+def _check_figi(spec: PropertyInfo, text: str) -> str:
+    number = figi.compact(text)
+    try:
+        return figi.validate(number)
+    except InvalidChecksum:
+        problem = "the check digit is wrong"
+    except InvalidLength:
+        problem = f"a FIGI has 12 characters, this one has {len(number)}"
+    except ValidationError:
+        problem = "must be 2 letters, G, 8 letters or digits (no vowels) and a check digit"
+    raise _Problem(problem, shown=number)
+
+
+def _check_vin(spec: PropertyInfo, text: str) -> str:
+    # ISO 3779 makes the check digit (position 9) mandatory only for North America, so a
+    # European VIN without one is valid: only length and alphabet are checked.
+    number = re.sub(r"[\s-]", "", text).upper()
+    if len(number) != 17:
+        raise _Problem(f"a VIN has 17 characters, this one has {len(number)}", shown=number)
+    if not number.isascii() or not number.isalnum():
+        raise _Problem("may contain only letters and digits", shown=number)
+    if not _VIN_RE.fullmatch(number):
+        raise _Problem("contains I, O or Q, which a VIN never uses", shown=number)
+    return number
+
+
+def _check_crypto_address(spec: PropertyInfo, text: str) -> str:
+    if not _CRYPTO_RE.fullmatch(text):
+        raise _Problem("is not a wallet address (8 to 128 letters or digits, no spaces)")
+    if text[:2] in ("0x", "0X"):
+        if not _HEX_ADDRESS_RE.fullmatch("0x" + text[2:]):
+            raise _Problem("an Ethereum-style address is 0x and 40 hexadecimal digits")
+        return "0x" + text[2:]
+    is_legacy = text[0] in "13" and 25 <= len(text) <= 34
+    if is_legacy or text.lower().startswith("bc1"):
+        try:
+            return bitcoin.validate(text)
+        except InvalidChecksum:
+            raise _Problem("the checksum of the Bitcoin address is wrong") from None
+        except ValidationError:
+            raise _Problem("is not a valid Bitcoin address") from None
+    return text
+
+
+def _check_currency(spec: PropertyInfo, text: str) -> str:
+    code = text.upper()
+    if code not in ISO_4217_CURRENCIES:
+        raise _Problem("is not an ISO 4217 currency code (three letters, e.g. EUR)")
+    return code
+
+
+def _check_crypto_currency(spec: PropertyInfo, text: str) -> str:
+    code = text.upper()
+    if not _CRYPTO_CURRENCY_RE.fullmatch(code):
+        raise _Problem("is not a currency code (2 to 10 letters or digits, e.g. BTC)")
+    return code
+
+
+def _check_country(spec: PropertyInfo, text: str) -> str:
+    code = _COUNTRY_ALIASES.get(text.lower(), text.lower())
+    if code not in ISO_3166_COUNTRIES and code not in FTM_EXTRA_COUNTRIES:
+        raise _Problem("is not an ISO 3166-1 country code (two letters, e.g. nl)")
+    return code
+
+
+def _check_date(spec: PropertyInfo, text: str) -> str:
+    match = _DATE_RE.fullmatch(text)
+    if not match:
+        raise _Problem("is not a date; write YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day, hour, minute, second = (
+        None if part is None else int(part) for part in match.groups()
+    )
+    if year == 0:
+        raise _Problem("there is no year 0")
+    if month is not None and not 1 <= month <= 12:
+        raise _Problem(f"there is no month {month}")
+    if day is not None and not 1 <= day <= calendar.monthrange(year, month)[1]:
+        raise _Problem(f"there is no day {day} in {year:04d}-{month:02d}")
+    if (hour or 0) > 23 or (minute or 0) > 59 or (second or 0) > 59:
+        raise _Problem("the time of day is not valid")
+    return text
+
+
+def _check_number(spec: PropertyInfo, text: str) -> str:
+    number = _parse_decimal(text)
+    _check_bounds(spec, number)
+    return text
+
+
+def _check_percentage(spec: PropertyInfo, text: str) -> str:
+    text = text.removesuffix("%").strip()
+    parts = [part.strip() for part in re.split(r"(?<=\d)\s*[-–]\s*(?=\d)", text, maxsplit=1)]
+    bounds = [_parse_decimal(part) for part in parts]
+    for bound in bounds:
+        if not 0 <= bound <= 100:
+            limit = "at least 0" if bound < 0 else "at most 100"
+            raise _Problem(f"must be {limit}")
+    if len(bounds) == 2 and bounds[0] > bounds[1]:
+        raise _Problem("the lower end of the range is above the upper end")
+    return "-".join(parts)
+
+
+def _parse_decimal(text: str) -> Decimal:
+    if _COMMA_DECIMAL_RE.fullmatch(text):
+        raise _Problem("use a point, not a comma, for decimals (e.g. 25.5)")
+    if not _DECIMAL_RE.fullmatch(text):
+        raise _Problem("is not a number; write digits with a point for decimals, e.g. 1234.50")
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        raise _Problem("is not a number") from None
+
+
+def _check_bounds(spec: PropertyInfo, number: Decimal) -> None:
+    if spec.minimum is not None and number < spec.minimum:
+        raise _Problem(f"must be at least {spec.minimum}")
+    if spec.maximum is not None and number > spec.maximum:
+        raise _Problem(f"must be at most {spec.maximum}")
+
+
+def _check_email(spec: PropertyInfo, text: str) -> str:
+    if not _EMAIL_RE.fullmatch(text):
+        raise _Problem("is not an e-mail address")
+    return text
+
+
+def _check_url(spec: PropertyInfo, text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in text):
+        raise _Problem("is not a web address; it must start with http:// or https://")
+    return text
+
+
+def _check_phone(spec: PropertyInfo, text: str) -> str:
+    if not _PHONE_RE.fullmatch(text) or sum(c.isdigit() for c in text) < 5:
+        raise _Problem("is not a phone number")
+    return " ".join(text.split())
+
+
+def _check_entity(spec: PropertyInfo, text: str) -> str:
+    if not _ENTITY_ID_RE.fullmatch(text):
+        raise _Problem("is not an entity id (letters, digits, dots and dashes)")
+    return text
+
+
+_CHECKS = {
+    "iban": _check_iban,
+    "bic": _check_bic,
+    "imo": _check_imo,
+    "mmsi": _check_mmsi,
+    "isin": _check_isin,
+    "lei": _check_lei,
+    "figi": _check_figi,
+    "vin": _check_vin,
+    "crypto_address": _check_crypto_address,
+    "currency": _check_currency,
+    "crypto_currency": _check_crypto_currency,
+    "percentage": _check_percentage,
+    "decimal": _check_number,
+    "number": _check_number,
+    "country": _check_country,
+    "date": _check_date,
+    "email": _check_email,
+    "url": _check_url,
+    "phone": _check_phone,
+    "entity": _check_entity,
+}

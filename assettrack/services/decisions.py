@@ -1,0 +1,827 @@
+"""Record, annul and read the legal decisions that move assets through their lifecycle."""
+
+import hashlib
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlmodel import Session
+
+from .. import access
+from .. import audit
+from .. import lifecycle
+from ..errors import Conflict
+from ..errors import Invalid
+from ..errors import Msg
+from ..errors import NotFound
+from ..models import Asset
+from ..models import Case
+from ..models import CaseEntity
+from ..models import Decision
+from ..models import DecisionAsset
+from ..models import Entity
+from ..models import LedgerEntry
+from ..models import ManagerAssignment
+from ..models import Organisation
+from ..models import User
+from ..models import Valuation
+from ..models import utcnow
+from ..money import money_text
+from .cases import org_today
+from .cases import review_date
+
+__all__ = [
+    "record_decision",
+    "annul_decision",
+    "attach_document",
+    "add_valuation",
+    "add_ledger_entry",
+    "assign_manager",
+    "decision_as_dict",
+    "asset_history",
+    "asset_as_dict",
+    "asset_state",
+    "get_asset",
+    "money_text",
+    "DOCUMENT_TYPES",
+    "DOCUMENT_MAX_BYTES",
+]
+
+DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
+# Order documents: PDF or a scan. Checked by content, not by the name the browser sent.
+DOCUMENT_TYPES = {
+    b"%PDF-": "application/pdf",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"II*\x00": "image/tiff",
+    b"MM\x00*": "image/tiff",
+}
+_VALUE_FIELD = {
+    "freeze": "value_at_freezing",
+    "confiscate": "value_at_confiscation",
+    "dispose": "realised_value",
+    "manage": "price",
+}
+
+
+def asset_state(asset: Asset) -> lifecycle.AssetState:
+    """Return the lifecycle state of an asset row."""
+    return lifecycle.AssetState(
+        stage=lifecycle.Stage(asset.stage),
+        urgent_unconfirmed=asset.urgent_unconfirmed,
+        confiscation_final=asset.confiscation_final,
+        last_decided_on=asset.last_decided_on,
+    )
+
+
+def record_decision(
+    session: Session,
+    user: User,
+    case: Case,
+    payload: dict,
+    *,
+    source: str = "manual",
+    register_label: str | None = None,
+) -> Decision:
+    """Record one decision on one or more assets of ``case``: all of them move, or none.
+
+    Raises Invalid (422) for bad fields, Conflict (409) with ``assets`` naming each asset the
+    lifecycle refuses, and Conflict when another officer changed an asset meanwhile.
+    """
+    access.require_edit_case(user, case)
+    if not isinstance(payload, dict):
+        raise Invalid({"": Msg("expected an object")})
+    org = session.get(Organisation, case.organisation_id)
+    try:
+        clean = lifecycle.validate_decision(payload.get("action"), payload, today=org_today(org))
+    except lifecycle.DecisionInvalid as exc:
+        errors = dict(exc.errors)
+        _check_asset_ids(session, case, payload.get("asset_ids"), errors)
+        raise Invalid(errors) from None
+    errors: dict = {}
+    asset_ids = _check_asset_ids(session, case, payload.get("asset_ids"), errors)
+    if errors:
+        raise Invalid(errors)
+    action = clean["action"]
+    assets = _lock_assets(session, asset_ids)
+    refused = []
+    new_states = {}
+    for asset in assets:
+        try:
+            new_states[asset.entity_id] = lifecycle.next_state(
+                asset_state(asset),
+                action,
+                urgent=bool(clean.get("urgent")),
+                final=bool(clean.get("final")),
+                decided_on=clean["decided_on"],
+            )
+        except lifecycle.IllegalTransition as exc:
+            refused.append({"id": asset.entity_id, "stage": asset.stage, "reason": exc.reason})
+        except lifecycle.DecisionInvalid as exc:
+            raise Invalid(
+                {k: f"asset {asset.entity_id}: {v}" for k, v in exc.errors.items()}
+            ) from None
+    if refused:
+        raise Conflict(
+            "the lifecycle does not allow this decision for "
+            + ", ".join(f"asset {r['id']} ({r['stage']})" for r in refused),
+            assets=refused,
+        )
+    decision = _decision_row(user, case, org, clean, assets, source, register_label)
+    session.add(decision)
+    session.flush()
+    amounts = _per_asset_amounts(payload, clean, asset_ids)
+    for asset in assets:
+        state = new_states[asset.entity_id]
+        session.add(
+            DecisionAsset(
+                decision_id=decision.id,
+                asset_id=asset.entity_id,
+                stage_before=asset.stage,
+                stage_after=state.stage.value,
+                state_before=json.dumps(_state_dict(asset)),
+                amount=amounts.get(asset.entity_id),
+            )
+        )
+        changes = {
+            "stage": state.stage.value,
+            "urgent_unconfirmed": state.urgent_unconfirmed,
+            "urgent_expires_on": decision.expires_on if state.urgent_unconfirmed else None,
+            "confiscation_final": state.confiscation_final,
+            "last_decided_on": state.last_decided_on,
+        }
+        if action is lifecycle.Action.MANAGE:
+            changes["manager"] = clean["manager"]
+            session.add(
+                ManagerAssignment(
+                    asset_id=asset.entity_id,
+                    manager=clean["manager"],
+                    assigned_on=clean["decided_on"],
+                    decision_id=decision.id,
+                    entered_by_id=user.id,
+                )
+            )
+        _compare_and_set(session, asset, changes)
+    case.review_on = max(case.review_on, review_date(clean["decided_on"]))
+    case.updated_at = utcnow()
+    session.add(case)
+    session.flush()
+    audit.record(
+        session,
+        user,
+        audit.Action.CREATE,
+        "decision",
+        decision.id,
+        details=decision_as_dict(session, decision),
+        organisation_id=org.id,
+    )
+    return decision
+
+
+def annul_decision(session: Session, user: User, decision_id: int, reason: str) -> Decision:
+    """Annul a decision entered by mistake; its assets go back to their state before it.
+
+    Only the latest standing decision of each asset can be annulled (annul later ones first).
+    """
+    decision = _get_decision(session, user, decision_id)
+    case = session.get(Case, decision.case_id)
+    access.require_edit_case(user, case)
+    if not isinstance(reason, str) or not reason.strip():
+        raise Invalid({"reason": Msg("is required: say why the decision is annulled")})
+    if len(reason) > 2000:
+        raise Invalid({"reason": Msg("is longer than the limit of {limit} characters", limit=2000)})
+    if decision.annulled_at is not None:
+        raise Conflict(f"decision {decision.id} is already annulled")
+    covered = list(
+        session.scalars(select(DecisionAsset).where(DecisionAsset.decision_id == decision.id))
+    )
+    blocking = []
+    for link in covered:
+        later = session.scalar(
+            select(Decision.id)
+            .join(DecisionAsset, DecisionAsset.decision_id == Decision.id)
+            .where(
+                DecisionAsset.asset_id == link.asset_id,
+                Decision.id > decision.id,
+                Decision.annulled_at.is_(None),
+            )
+            .limit(1)
+        )
+        if later is not None:
+            blocking.append(
+                {
+                    "id": link.asset_id,
+                    "stage": link.stage_after,
+                    "reason": f"decision {later} came later: annul it first",
+                }
+            )
+    if blocking:
+        raise Conflict("later decisions depend on this one", assets=blocking)
+    assets = {a.entity_id: a for a in _lock_assets(session, [c.asset_id for c in covered])}
+    for link in covered:
+        before = json.loads(link.state_before)
+        _compare_and_set(
+            session,
+            assets[link.asset_id],
+            {
+                "stage": before["stage"],
+                "urgent_unconfirmed": before["urgent_unconfirmed"],
+                "urgent_expires_on": date.fromisoformat(before["urgent_expires_on"])
+                if before.get("urgent_expires_on")
+                else None,
+                "confiscation_final": before["confiscation_final"],
+                "last_decided_on": date.fromisoformat(before["last_decided_on"])
+                if before.get("last_decided_on")
+                else None,
+                "manager": before.get("manager"),
+            },
+        )
+    decision.annulled_at = utcnow()
+    decision.annulled_by_id = user.id
+    decision.annul_reason = reason.strip()
+    session.add(decision)
+    session.flush()
+    audit.record(
+        session,
+        user,
+        audit.Action.UPDATE,
+        "decision",
+        decision.id,
+        details={
+            "annulled": True,
+            "reason": decision.annul_reason,
+            "assets": [c.asset_id for c in covered],
+        },
+        organisation_id=decision.organisation_id,
+    )
+    return decision
+
+
+def attach_document(
+    session: Session, user: User, decision: Decision, name: str, data: bytes, files_dir: str
+) -> Decision:
+    """Attach the order document (PDF or image, at most 20 MB), stored under its SHA-256."""
+    case = session.get(Case, decision.case_id)
+    access.require_edit_case(user, case)
+    if not data:
+        raise Invalid({"document": Msg("the file is empty")})
+    if len(data) > DOCUMENT_MAX_BYTES:
+        raise Invalid({"document": Msg("the file is larger than the limit of 20 MB")})
+    mimetype = next((t for magic, t in DOCUMENT_TYPES.items() if data.startswith(magic)), None)
+    if mimetype is None:
+        raise Invalid({"document": Msg("must be a PDF or an image (PNG, JPEG, TIFF)")})
+    digest = hashlib.sha256(data).hexdigest()
+    relative = Path("documents") / digest[:2] / digest
+    path = Path(files_dir) / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    decision.document_name = Path(name or "order").name[:255]
+    decision.document_path = str(relative)
+    decision.document_sha256 = digest
+    decision.document_type = mimetype
+    session.add(decision)
+    session.flush()
+    audit.record(
+        session,
+        user,
+        audit.Action.UPDATE,
+        "decision",
+        decision.id,
+        details={"document": decision.document_name, "sha256": digest},
+        organisation_id=decision.organisation_id,
+    )
+    return decision
+
+
+def add_valuation(session: Session, user: User, asset_id: int, data: dict) -> Valuation:
+    """Add a valuation (date, amount, currency, basis, valuer); it becomes the estimate."""
+    asset, _entity = _get_asset_for_edit(session, user, asset_id)
+    from .entities import _date
+    from .entities import _money
+
+    errors: dict = {}
+    amount, currency = _money(errors, data, "amount", "currency")
+    if amount is None and "amount" not in errors:
+        errors["amount"] = Msg("is required")
+    valued_on = (
+        _date(errors, "valued_on", data.get("valued_on")) if isinstance(data, dict) else None
+    )
+    org = session.get(Organisation, asset.organisation_id)
+    if valued_on is None and "valued_on" not in errors:
+        errors["valued_on"] = Msg("is required")
+    elif valued_on and valued_on > org_today(org):
+        errors["valued_on"] = Msg("must not be in the future")
+    basis = _text(errors, data, "basis", 200)
+    valuer = _text(errors, data, "valuer", 200)
+    if errors:
+        raise Invalid(errors)
+    valuation = Valuation(
+        asset_id=asset.entity_id,
+        valued_on=valued_on,
+        amount=amount,
+        currency=currency,
+        basis=basis,
+        valuer=valuer,
+        entered_by_id=user.id,
+    )
+    session.add(valuation)
+    latest = session.scalar(
+        select(Valuation.valued_on)
+        .where(Valuation.asset_id == asset.entity_id)
+        .order_by(Valuation.valued_on.desc())
+        .limit(1)
+    )
+    if latest is None or valued_on >= latest:
+        asset.estimated_value = amount
+        asset.currency = currency
+        asset.updated_at = utcnow()
+        session.add(asset)
+    session.flush()
+    audit.record(
+        session,
+        user,
+        audit.Action.CREATE,
+        "valuation",
+        valuation.id,
+        details={
+            "asset": asset.entity_id,
+            "amount": str(amount),
+            "currency": currency,
+            "valued_on": valued_on,
+            "basis": basis,
+            "valuer": valuer,
+        },
+        organisation_id=asset.organisation_id,
+    )
+    return valuation
+
+
+def add_ledger_entry(session: Session, user: User, asset_id: int, data: dict) -> LedgerEntry:
+    """Book a management cost or income on a frozen, managed or confiscated asset."""
+    asset, _entity = _get_asset_for_edit(session, user, asset_id)
+    from .entities import _date
+    from .entities import _money
+
+    if asset.stage not in ("frozen", "managed", "confiscated"):
+        raise Conflict(
+            f"costs and income are booked on frozen, managed or confiscated assets; "
+            f"this one is {asset.stage}",
+            assets=[
+                {
+                    "id": asset.entity_id,
+                    "stage": asset.stage,
+                    "reason": "not under a freezing or confiscation order",
+                }
+            ],
+        )
+    errors: dict = {}
+    if not isinstance(data, dict):
+        raise Invalid({"": Msg("expected an object")})
+    kind = data.get("kind")
+    if kind not in ("cost", "income"):
+        errors["kind"] = Msg("must be cost or income")
+    amount, currency = _money(errors, data, "amount", "currency")
+    if amount is None and "amount" not in errors:
+        errors["amount"] = Msg("is required")
+    elif amount is not None and amount == 0:
+        errors["amount"] = Msg("must be more than zero")
+    booked_on = _date(errors, "booked_on", data.get("booked_on"))
+    org = session.get(Organisation, asset.organisation_id)
+    if booked_on is None and "booked_on" not in errors:
+        errors["booked_on"] = Msg("is required")
+    elif booked_on and booked_on > org_today(org):
+        errors["booked_on"] = Msg("must not be in the future")
+    category = _text(errors, data, "category", 100)
+    note = data.get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > 2000):
+        errors["note"] = Msg("must be text of at most {limit} characters", limit=2000)
+    if errors:
+        raise Invalid(errors)
+    entry = LedgerEntry(
+        asset_id=asset.entity_id,
+        booked_on=booked_on,
+        kind=kind,
+        amount=amount,
+        currency=currency,
+        category=category,
+        note=note or None,
+        entered_by_id=user.id,
+    )
+    session.add(entry)
+    session.flush()
+    audit.record(
+        session,
+        user,
+        audit.Action.CREATE,
+        "ledger_entry",
+        entry.id,
+        details={
+            "asset": asset.entity_id,
+            "kind": kind,
+            "amount": str(amount),
+            "currency": currency,
+            "category": category,
+        },
+        organisation_id=asset.organisation_id,
+    )
+    return entry
+
+
+def assign_manager(
+    session: Session, user: User, asset_id: int, manager: str, assigned_on
+) -> ManagerAssignment:
+    """Hand a managed asset to another manager from a date (not a lifecycle move)."""
+    asset, _entity = _get_asset_for_edit(session, user, asset_id)
+    from .entities import _date
+
+    if asset.stage != "managed":
+        raise Conflict(f"only a managed asset changes manager; this one is {asset.stage}")
+    errors: dict = {}
+    manager = _text(errors, {"manager": manager}, "manager", 200)
+    day = _date(errors, "assigned_on", assigned_on)
+    if day is None and "assigned_on" not in errors:
+        errors["assigned_on"] = Msg("is required")
+    elif day and asset.last_decided_on and day < asset.last_decided_on:
+        errors["assigned_on"] = Msg("must not be before the asset's previous decision")
+    if errors:
+        raise Invalid(errors)
+    row = ManagerAssignment(
+        asset_id=asset.entity_id, manager=manager, assigned_on=day, entered_by_id=user.id
+    )
+    session.add(row)
+    before = asset.manager
+    asset.manager = manager
+    session.add(asset)
+    session.flush()
+    audit.record(
+        session,
+        user,
+        audit.Action.UPDATE,
+        "asset",
+        asset.entity_id,
+        details={"manager": [before, manager], "assigned_on": day},
+        organisation_id=asset.organisation_id,
+    )
+    return row
+
+
+def decision_as_dict(session: Session, decision: Decision) -> dict:
+    """Return the public shape of a decision: every field, money as decimal strings."""
+
+    def day(value):
+        return None if value is None else value.isoformat()
+
+    links = list(
+        session.scalars(select(DecisionAsset).where(DecisionAsset.decision_id == decision.id))
+    )
+    body = {
+        "id": decision.id,
+        "case_id": decision.case_id,
+        "action": decision.action,
+        "asset_ids": [link.asset_id for link in links],
+        "decided_on": day(decision.decided_on),
+        "authority": decision.authority,
+        "reference": decision.reference,
+        "legal_basis": decision.legal_basis,
+        "source": decision.source,
+        "register_label": decision.register_label,
+        "entered_by": decision.entered_by_id,
+        "entered_at": decision.entered_at.isoformat(),
+        "annulled": decision.annulled_at is not None,
+        "annul_reason": decision.annul_reason,
+        "currency": decision.currency,
+        "document": {"name": decision.document_name, "sha256": decision.document_sha256}
+        if decision.document_sha256
+        else None,
+        "assets": [
+            {
+                "id": link.asset_id,
+                "stage_before": link.stage_before,
+                "stage_after": link.stage_after,
+                "amount": money_text(link.amount),
+            }
+            for link in links
+        ],
+    }
+    if decision.action == "freeze":
+        body.update(
+            urgent=decision.urgent,
+            confirms_urgent=decision.confirms_urgent,
+            expires_on=day(decision.expires_on),
+            owner_notified_on=day(decision.owner_notified_on),
+            value_at_freezing=money_text(decision.amount),
+        )
+    elif decision.action == "manage":
+        body.update(
+            manager=decision.manager,
+            early_sale=decision.early_sale,
+            ground=decision.early_sale_ground,
+            price=money_text(decision.price),
+        )
+    elif decision.action == "confiscate":
+        body.update(
+            confiscation_type=decision.confiscation_type,
+            final=decision.final,
+            value_at_confiscation=money_text(decision.amount),
+        )
+    elif decision.action == "dispose":
+        body.update(
+            disposal=decision.disposal,
+            recipient=decision.recipient,
+            purpose=decision.purpose,
+            realised_value=money_text(decision.amount),
+        )
+    elif decision.action == "release":
+        body.update(reason=decision.reason, returned_on=day(decision.returned_on))
+    return body
+
+
+def asset_history(session: Session, asset_id: int) -> list[Decision]:
+    """Return the decisions that covered an asset, oldest first (annulled ones included)."""
+    return list(
+        session.scalars(
+            select(Decision)
+            .join(DecisionAsset, DecisionAsset.decision_id == Decision.id)
+            .where(DecisionAsset.asset_id == asset_id)
+            .order_by(Decision.decided_on, Decision.id)
+        )
+    )
+
+
+def asset_as_dict(session: Session, asset: Asset) -> dict:
+    """Return an asset with its values, ledger totals and decision history."""
+    from sqlalchemy import func
+
+    entity = session.get(Entity, asset.entity_id)
+    history = asset_history(session, asset.entity_id)
+    amounts = {
+        link.decision_id: link.amount
+        for link in session.scalars(
+            select(DecisionAsset).where(DecisionAsset.asset_id == asset.entity_id)
+        )
+    }
+
+    def latest(action, **match):
+        # The latest standing order of that kind that carries a value for this asset.
+        for decision in reversed(history):
+            if decision.action != action or decision.annulled_at is not None:
+                continue
+            if not all(getattr(decision, k) == v for k, v in match.items()):
+                continue
+            value = amounts.get(decision.id)
+            if value is not None:
+                return value, decision.currency
+        return None, None
+
+    frozen, frozen_cur = latest("freeze")
+    confiscated, conf_cur = latest("confiscate")
+    realised, real_cur = latest("dispose")
+    ledger = session.execute(
+        select(LedgerEntry.kind, LedgerEntry.currency, func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.asset_id == asset.entity_id)
+        .group_by(LedgerEntry.kind, LedgerEntry.currency)
+    ).all()
+    totals: dict = {}
+    for kind, currency, total in ledger:
+        totals.setdefault(currency, {"cost": Decimal(0), "income": Decimal(0)})[kind] = total
+    valuations = session.scalars(
+        select(Valuation)
+        .where(Valuation.asset_id == asset.entity_id)
+        .order_by(Valuation.valued_on, Valuation.id)
+    )
+
+    return {
+        "id": asset.entity_id,
+        "schema": entity.schema_name,
+        "name": entity.caption,
+        "stage": asset.stage,
+        "urgent_unconfirmed": asset.urgent_unconfirmed,
+        "urgent_expires_on": asset.urgent_expires_on.isoformat()
+        if asset.urgent_expires_on
+        else None,
+        "confiscation_final": asset.confiscation_final,
+        "manager": asset.manager,
+        "estimated_value": money_text(asset.estimated_value),
+        "currency": asset.currency,
+        "value_at_freezing": money_text(frozen),
+        "value_at_freezing_currency": frozen_cur,
+        "value_at_confiscation": money_text(confiscated),
+        "value_at_confiscation_currency": conf_cur,
+        "realised_value": money_text(realised),
+        "realised_value_currency": real_cur,
+        "ledger": {
+            cur: {
+                "cost": money_text(t["cost"]),
+                "income": money_text(t["income"]),
+                "net": money_text(t["income"] - t["cost"]),
+            }
+            for cur, t in totals.items()
+        },
+        "valuations": [
+            {
+                "valued_on": v.valued_on.isoformat(),
+                "amount": money_text(v.amount),
+                "currency": v.currency,
+                "basis": v.basis,
+                "valuer": v.valuer,
+            }
+            for v in valuations
+        ],
+        "history": [decision_as_dict(session, d) for d in history],
+    }
+
+
+def get_asset(session: Session, user: User, asset_id: int) -> tuple[Asset, Entity]:
+    """Return an asset the user may read (with its entity), else NotFound."""
+    asset = session.get(Asset, asset_id)
+    if asset is None or asset.organisation_id not in access.readable_organisation_ids(
+        session, user
+    ):
+        raise NotFound(f"asset {asset_id} not found")
+    return asset, session.get(Entity, asset_id)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _get_asset_for_edit(session, user, asset_id) -> tuple[Asset, Entity]:
+    asset, entity = get_asset(session, user, asset_id)
+    access.require_edit_organisation(user, asset.organisation_id)
+    return asset, entity
+
+
+def _get_decision(session, user, decision_id) -> Decision:
+    decision = session.get(Decision, decision_id)
+    if decision is None or decision.organisation_id not in access.readable_organisation_ids(
+        session, user
+    ):
+        raise NotFound(f"decision {decision_id} not found")
+    return decision
+
+
+def _text(errors, data, field, limit) -> str | None:
+    value = data.get(field) if isinstance(data, dict) else None
+    if not isinstance(value, str) or not value.strip():
+        errors[field] = Msg("is required")
+        return None
+    if len(value.strip()) > limit:
+        errors[field] = Msg(
+            "is {length} characters long; the limit is {limit}",
+            length=len(value.strip()),
+            limit=limit,
+        )
+        return None
+    return value.strip()
+
+
+def _check_asset_ids(session, case, raw, errors) -> list[int]:
+    if not isinstance(raw, list | tuple) or not raw:
+        errors["asset_ids"] = Msg("choose at least one asset of this case")
+        return []
+    ids = []
+    for item in raw:
+        try:
+            ids.append(int(item))
+        except (TypeError, ValueError):
+            errors["asset_ids"] = Msg("must be a list of asset ids")
+            return []
+    if len(set(ids)) != len(ids):
+        errors["asset_ids"] = Msg("an asset is listed twice")
+        return []
+    in_case = set(
+        session.scalars(
+            select(Asset.entity_id)
+            .join(CaseEntity, CaseEntity.entity_id == Asset.entity_id)
+            .where(CaseEntity.case_id == case.id, Asset.entity_id.in_(ids))
+        )
+    )
+    missing = [i for i in ids if i not in in_case]
+    if missing:
+        errors["asset_ids"] = Msg(
+            "not assets of this case: {ids}", ids=", ".join(str(i) for i in missing)
+        )
+        return []
+    return ids
+
+
+def _lock_assets(session, ids) -> list[Asset]:
+    # FOR UPDATE serialises concurrent decisions on PostgreSQL; the version check in
+    # _compare_and_set catches the rest (SQLite, or a row changed between read and write).
+    rows = session.scalars(
+        select(Asset)
+        .where(Asset.entity_id.in_(ids))
+        .order_by(Asset.entity_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)
+
+
+def _compare_and_set(session, asset: Asset, changes: dict) -> None:
+    result = session.execute(
+        update(Asset)
+        .where(Asset.entity_id == asset.entity_id, Asset.version == asset.version)
+        .values(**changes, version=asset.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(
+            f"asset {asset.entity_id} was changed by someone else meanwhile; reload and retry",
+            assets=[
+                {
+                    "id": asset.entity_id,
+                    "stage": asset.stage,
+                    "reason": "changed by another decision at the same moment",
+                }
+            ],
+        )
+    session.expire(asset)
+
+
+def _state_dict(asset: Asset) -> dict:
+    return {
+        "stage": asset.stage,
+        "urgent_unconfirmed": asset.urgent_unconfirmed,
+        "urgent_expires_on": asset.urgent_expires_on.isoformat()
+        if asset.urgent_expires_on
+        else None,
+        "confiscation_final": asset.confiscation_final,
+        "last_decided_on": asset.last_decided_on.isoformat() if asset.last_decided_on else None,
+        "manager": asset.manager,
+    }
+
+
+def _decision_row(user, case, org, clean, assets, source, register_label) -> Decision:
+    action = clean["action"]
+    decision = Decision(
+        case_id=case.id,
+        organisation_id=org.id,
+        action=action.value,
+        decided_on=clean["decided_on"],
+        authority=clean["authority"],
+        reference=clean["reference"],
+        legal_basis=clean["legal_basis"],
+        currency=clean.get("currency") or "EUR",
+        source=source,
+        register_label=register_label,
+        entered_by_id=user.id,
+    )
+    if action is lifecycle.Action.FREEZE:
+        decision.urgent = bool(clean["urgent"])
+        decision.confirms_urgent = (not decision.urgent) and any(
+            a.urgent_unconfirmed for a in assets
+        )
+        if decision.urgent:
+            decision.expires_on = lifecycle.urgent_freeze_expiry(clean["decided_on"], org.country)
+        decision.owner_notified_on = clean.get("owner_notified_on")
+        decision.amount = clean.get("value_at_freezing")
+    elif action is lifecycle.Action.MANAGE:
+        decision.manager = clean["manager"]
+        decision.early_sale = bool(clean.get("early_sale"))
+        ground = clean.get("ground")
+        decision.early_sale_ground = ground.value if ground else None
+        decision.price = clean.get("price")
+    elif action is lifecycle.Action.CONFISCATE:
+        decision.confiscation_type = clean["confiscation_type"].value
+        decision.final = bool(clean.get("final"))
+        decision.amount = clean.get("value_at_confiscation")
+    elif action is lifecycle.Action.DISPOSE:
+        decision.disposal = clean["disposal"].value
+        decision.recipient = clean.get("recipient")
+        decision.purpose = clean.get("purpose")
+        decision.amount = clean.get("realised_value")
+    elif action is lifecycle.Action.RELEASE:
+        decision.reason = clean["reason"]
+        decision.returned_on = clean.get("returned_on")
+    return decision
+
+
+def _per_asset_amounts(payload, clean, asset_ids) -> dict[int, Decimal]:
+    # One asset: the order's value is the asset's. Several: per-asset values only if given
+    # (``asset_values``: {id: amount}); an order total is never split by guesswork.
+    field = _VALUE_FIELD.get(clean["action"].value)
+    total = clean.get(field) if field else None
+    if len(asset_ids) == 1:
+        return {asset_ids[0]: total} if total is not None else {}
+    given = payload.get("asset_values")
+    if not isinstance(given, dict):
+        return {}
+    amounts = {}
+    for key, value in given.items():
+        try:
+            asset_id = int(key)
+            amount = Decimal(str(value))
+        except (TypeError, ValueError, ArithmeticError):
+            raise Invalid({"asset_values": Msg("must map asset ids to decimal amounts")}) from None
+        if asset_id not in asset_ids or amount < 0:
+            raise Invalid(
+                {"asset_values": Msg("must map asset ids of this decision to amounts of 0 or more")}
+            )
+        amounts[asset_id] = amount
+    return amounts
