@@ -5,7 +5,7 @@ A test compares the app's URL map with ``PATHS``: a route missing here fails the
 
 from . import bp
 
-__all__ = ["document", "PATHS"]
+__all__ = ["document", "register", "PATHS", "SCHEMAS"]
 
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
 
@@ -602,6 +602,44 @@ SCHEMAS = {
         },
     },
 }
+
+
+def register(paths: dict, schemas: dict | None = None) -> None:
+    """Add an API module's routes (and schemas) to the document; called at import time."""
+    clash = set(paths) & set(PATHS) | set(schemas or {}) & set(SCHEMAS)
+    if clash:
+        raise ValueError(f"OpenAPI entries defined twice: {sorted(clash)}")
+    PATHS.update(paths)
+    SCHEMAS.update(schemas or {})
+
+
+def money_schema() -> dict:
+    """The schema of a money amount (a decimal string)."""
+    return dict(_MONEY)
+
+
+def currency_schema() -> dict:
+    """The schema of an ISO 4217 currency code."""
+    return dict(_CURRENCY)
+
+
+def ref(name: str) -> dict:
+    """A reference to a component schema."""
+    return _ref(name)
+
+
+def json_response(schema: dict, description: str) -> dict:
+    """A 200/201 response with a JSON body."""
+    return _json(schema, description)
+
+
+def id_param(name: str, what: str) -> dict:
+    """An integer path parameter."""
+    return _id_param(name, what)
+
+
+PROBLEM = _PROBLEM
+ERRORS = _ERRORS
 
 
 def document() -> dict:

@@ -26,6 +26,8 @@ from .entities import Entity
 from .entities import EntityIdentifier
 from .entities import Relation
 from .jobs import Job
+from .network import EntityMetric
+from .network import NetworkAnalysis
 
 __all__ = [
     "Asset",
@@ -33,9 +35,11 @@ __all__ = [
     "Decision",
     "DecisionAsset",
     "Entity",
+    "EntityMetric",
     "EntityIdentifier",
     "LedgerEntry",
     "ManagerAssignment",
+    "NetworkAnalysis",
     "Relation",
     "Valuation",
     "ApiToken",
