@@ -22,7 +22,12 @@ PASSWORD = "correct-horse-battery"
 PG_ADMIN_URL = os.environ.get(
     "ASSETTRACK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+# The project's shared reference data lies beside the repository (../shared/data); a clone
+# elsewhere points to it with ASSETTRACK_SHARED_DATA.
+SHARED_DATA = Path(
+    os.environ.get("ASSETTRACK_SHARED_DATA")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+)
 
 
 def pytest_generate_tests(metafunc):

@@ -5,7 +5,6 @@ import random
 import time
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -16,8 +15,9 @@ from assettrack.network.analysis import communities
 from assettrack.network.analysis import effective_owners
 from assettrack.network.analysis import ownership_graph
 from assettrack.network.analysis import shortest_paths
+from tests.conftest import SHARED_DATA
 
-BODS_FTM = Path(__file__).resolve().parents[1].parent / "shared/data/ftm/bods_examples.ftm.jsonl"
+BODS_FTM = SHARED_DATA / "ftm" / "bods_examples.ftm.jsonl"
 AS_OF = date(2024, 6, 1)
 
 

@@ -40,8 +40,9 @@ from assettrack.schema import relation_endpoints
 from assettrack.schema import schemata
 from assettrack.schema import validate_properties
 from assettrack.schema import validate_property
+from tests.conftest import SHARED_DATA
 
-SHARED_FTM = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ftm"
+SHARED_FTM = SHARED_DATA / "ftm"
 NATIVE = sorted(PARTY_SCHEMATA | ASSET_SCHEMATA | PLACE_SCHEMATA | RELATION_SCHEMATA)
 FTM_ABSTRACT = {"Thing", "Value", "Interval", "Interest"}
 FTM_TYPES = {
