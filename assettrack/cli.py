@@ -50,8 +50,11 @@ def register_cli(app):
         app.cli.add_command(command)
 
 
-def migrate(url: str | None = None, revision: str = "head") -> None:
-    """Apply the Alembic migrations to the app's database (or ``url``)."""
+def migrate(url: str | None = None, revision: str = "heads") -> None:
+    """Apply the Alembic migrations to the app's database (or ``url``).
+
+    "heads": branches written side by side are all applied (a merge revision joins them).
+    """
     from alembic import command
     from alembic.config import Config
 
