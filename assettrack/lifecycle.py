@@ -26,6 +26,8 @@ from types import MappingProxyType
 
 import holidays
 
+from .errors import Msg
+
 __all__ = [
     "Stage",
     "Action",
@@ -326,9 +328,9 @@ def next_state(
     action = Action(action)
     flag_errors = {}
     if urgent and action is not Action.FREEZE:
-        flag_errors["urgent"] = "applies only to a freeze"
+        flag_errors["urgent"] = Msg("applies only to a freeze")
     if final and action is not Action.CONFISCATE:
-        flag_errors["final"] = "applies only to a confiscation"
+        flag_errors["final"] = Msg("applies only to a confiscation")
     if flag_errors:
         raise DecisionInvalid(flag_errors)
     reason = _refusal(state, action, urgent=urgent, final=final)
@@ -340,8 +342,10 @@ def next_state(
         if state.last_decided_on is not None and decided_on < state.last_decided_on:
             raise DecisionInvalid(
                 {
-                    "decided_on": "must not be before the asset's previous decision "
-                    f"({state.last_decided_on.isoformat()})"
+                    "decided_on": Msg(
+                        "must not be before the asset's previous decision ({day})",
+                        day=state.last_decided_on.isoformat(),
+                    )
                 }
             )
     last = decided_on if decided_on is not None else state.last_decided_on
@@ -474,7 +478,9 @@ def validate_decision(action: Action | str, fields: Mapping[str, object], *, tod
     try:
         action = Action(action.strip().lower() if isinstance(action, str) else action)
     except ValueError:
-        errors["action"] = "must be one of: " + ", ".join(a.value for a in Action)
+        errors["action"] = Msg(
+            "must be one of: {choices}", choices=", ".join(a.value for a in Action)
+        )
         action = None
     cleaned["action"] = action
     decided_on = read.date("decided_on", required=True, today=today)
@@ -499,7 +505,7 @@ def validate_decision(action: Action | str, fields: Mapping[str, object], *, tod
         else:
             for name in ("ground", "price"):
                 if read.is_given(name):
-                    errors[name] = "applies only to an early sale (early_sale)"
+                    errors[name] = Msg("applies only to an early sale (early_sale)")
             cleaned.update(ground=None, price=None, currency=None)
     elif action is Action.CONFISCATE:
         cleaned["confiscation_type"] = read.choice(
@@ -651,7 +657,9 @@ def _refusal(state, action, *, urgent, final):
     """Return why the table refuses ``action`` from ``state``, or None when it allows it."""
     stage = state.stage
     if stage in TERMINAL_STAGES:
-        return f"a {stage.value} asset is terminal: no further decision is possible"
+        return Msg(
+            "a {stage} asset is terminal: no further decision is possible", stage=stage.value
+        )
     if action is Action.RELEASE:
         return None
     if action is Action.FREEZE:
@@ -670,13 +678,13 @@ def _refusal(state, action, *, urgent, final):
         if stage is Stage.FROZEN:
             return None  # the judicial order confirming the urgent freeze
         if stage is Stage.MANAGED:
-            return "a managed asset is already frozen: a freezing order cannot move it"
-        return "a confiscated asset cannot be frozen again: the confiscation order applies"
+            return Msg("a managed asset is already frozen: a freezing order cannot move it")
+        return Msg("a confiscated asset cannot be frozen again: the confiscation order applies")
     if action is Action.MANAGE:
         if stage is Stage.FROZEN:
             return None
         if stage is Stage.TRACED:
-            return "a traced asset must be frozen before it can be handed to a manager"
+            return Msg("a traced asset must be frozen before it can be handed to a manager")
         if stage is Stage.MANAGED:
             return (
                 "the asset is already managed: changing the manager is an assignment, "
@@ -690,11 +698,13 @@ def _refusal(state, action, *, urgent, final):
         if stage in (Stage.FROZEN, Stage.MANAGED):
             return None
         if stage is Stage.TRACED:
-            return "a traced asset must be frozen before it can be confiscated"
+            return Msg("a traced asset must be frozen before it can be confiscated")
         if state.confiscation_final:
-            return "the confiscation is already final: no further confiscation order is possible"
+            return Msg(
+                "the confiscation is already final: no further confiscation order is possible"
+            )
         if not final:
-            return (
+            return Msg(
                 "a first-instance confiscation already applies: only the final order can follow it"
             )
         return None  # the final order after the first instance
@@ -706,7 +716,10 @@ def _refusal(state, action, *, urgent, final):
             "a final confiscation is required before disposal: this asset's confiscation is "
             "first instance only"
         )
-    return f"a {stage.value} asset cannot be disposed of: a final confiscation is required"
+    return Msg(
+        "a {stage} asset cannot be disposed of: a final confiscation is required",
+        stage=stage.value,
+    )
 
 
 def _is_plain_date(value):
@@ -740,40 +753,51 @@ class _FieldReader:
     def text(self, name, *, required=False):
         if not self.is_given(name):
             if required:
-                self.fail(name, "is required")
+                self.fail(name, Msg("is required"))
             return None
         value = self.fields[name]
         if not isinstance(value, str):
-            self.fail(name, "must be text")
+            self.fail(name, Msg("must be text"))
             return None
         value = value.strip()
         limit = MAX_LENGTHS[name]
         if len(value) > limit:
-            self.fail(name, f"must be at most {limit} characters (it has {len(value)})")
+            self.fail(
+                name,
+                Msg(
+                    "must be at most {limit} characters (it has {length})",
+                    limit=limit,
+                    length=len(value),
+                ),
+            )
             return None
         return value
 
     def date(self, name, *, today, required=False, not_before=None):
         if not self.is_given(name):
             if required:
-                self.fail(name, "is required")
+                self.fail(name, Msg("is required"))
             return None
         value = self.fields[name]
         if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
             try:
                 value = date.fromisoformat(value.strip())
             except ValueError:
-                self.fail(name, "is not a real date")
+                self.fail(name, Msg("is not a real date"))
                 return None
         if not _is_plain_date(value):
-            self.fail(name, "must be a date in the form YYYY-MM-DD")
+            self.fail(name, Msg("must be a date in the form YYYY-MM-DD"))
             return None
         if value > today:
-            self.fail(name, "must not be in the future")
+            self.fail(name, Msg("must not be in the future"))
             return None
         if not_before is not None and value < not_before:
             self.fail(
-                name, f"must not be before the date of the decision ({not_before.isoformat()})"
+                name,
+                Msg(
+                    "must not be before the date of the decision ({day})",
+                    day=not_before.isoformat(),
+                ),
             )
             return None
         return value
@@ -781,7 +805,7 @@ class _FieldReader:
     def money(self, name, *, required=False):
         if not self.is_given(name):
             if required:
-                self.fail(name, "is required")
+                self.fail(name, Msg("is required"))
             return None
         value = self.fields[name]
         if isinstance(value, float):
@@ -793,18 +817,25 @@ class _FieldReader:
         elif isinstance(value, int) and not isinstance(value, bool):
             value = Decimal(value)
         elif not isinstance(value, Decimal) or not value.is_finite():
-            self.fail(name, "must be a number such as 1234.50")
+            self.fail(name, Msg("must be a number such as 1234.50"))
             return None
         if value < 0:
-            self.fail(name, "must not be negative")
+            self.fail(name, Msg("must not be negative"))
             return None
         _sign, digits, exponent = value.as_tuple()
         if max(0, -exponent) > _MONEY_MAX_DECIMAL_PLACES:
-            self.fail(name, f"must have at most {_MONEY_MAX_DECIMAL_PLACES} decimal places")
+            self.fail(
+                name,
+                Msg("must have at most {places} decimal places", places=_MONEY_MAX_DECIMAL_PLACES),
+            )
             return None
         if len(digits) + exponent > _MONEY_MAX_INTEGER_DIGITS:
             self.fail(
-                name, f"must have at most {_MONEY_MAX_INTEGER_DIGITS} digits before the point"
+                name,
+                Msg(
+                    "must have at most {digits} digits before the point",
+                    digits=_MONEY_MAX_INTEGER_DIGITS,
+                ),
             )
             return None
         return abs(value)  # abs() turns a "-0" into 0
@@ -815,7 +846,7 @@ class _FieldReader:
         value = self.fields[name]
         code = value.strip().upper() if isinstance(value, str) else None
         if code is None or not _CURRENCY_SHAPE.fullmatch(code):
-            self.fail(name, "must be a three-letter ISO 4217 code such as EUR")
+            self.fail(name, Msg("must be a three-letter ISO 4217 code such as EUR"))
             return None
         if code not in ISO_4217_CURRENCIES:
             self.fail(name, f"{code} is not an ISO 4217 currency code")
@@ -832,13 +863,13 @@ class _FieldReader:
             return True
         if isinstance(value, str) and value.strip().lower() in _FALSE_WORDS:
             return False
-        self.fail(name, "must be true or false")
+        self.fail(name, Msg("must be true or false"))
         return False
 
     def choice(self, name, enum, *, required=False):
         if not self.is_given(name):
             if required:
-                self.fail(name, "is required")
+                self.fail(name, Msg("is required"))
             return None
         value = self.fields[name]
         if isinstance(value, str):
@@ -846,5 +877,10 @@ class _FieldReader:
         try:
             return enum(value)
         except ValueError:
-            self.fail(name, "must be one of: " + ", ".join(member.value for member in enum))
+            self.fail(
+                name,
+                Msg(
+                    "must be one of: {choices}", choices=", ".join(member.value for member in enum)
+                ),
+            )
             return None
