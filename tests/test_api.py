@@ -195,6 +195,12 @@ def test_openapi_describes_every_api_route(app, client):
     assert set(document["paths"]) == set(PATHS)
 
 
+def test_openapi_document_is_valid_openapi(client):
+    from openapi_spec_validator import validate
+
+    validate(client.get("/api/v1/openapi.json").json)
+
+
 def _parts(rule):
     import re
 
