@@ -29,6 +29,12 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
+	@# PyICU (pulled in by rigour and followthemoney) compiles against ICU: install its headers.
+	@if ! pkg-config --exists icu-i18n 2>/dev/null || ! command -v g++ >/dev/null 2>&1; then \
+		echo "installing libicu-dev, pkg-config, g++ (to build PyICU)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+			libicu-dev pkg-config g++ >/dev/null; \
+	fi
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 

@@ -46,6 +46,10 @@ def register_cli(app):
         audit_group,
         jobs_group,
         demo_group,
+        __import__("assettrack.cli_network", fromlist=["network_group"]).network_group,
+        *__import__("assettrack.cli_matching", fromlist=["COMMANDS"]).COMMANDS,
+        *__import__("assettrack.cli_imports", fromlist=["COMMANDS"]).COMMANDS,
+        __import__("assettrack.cli_reports", fromlist=["report_group"]).report_group,
     ):
         app.cli.add_command(command)
 

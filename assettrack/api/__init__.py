@@ -20,9 +20,13 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def init_app(app):
     """Register the API routes; bearer-token requests skip CSRF, session ones do not."""
     from . import cases  # noqa: F401  (routes register on bp)
+    from . import duplicates  # noqa: F401
+    from . import imports  # noqa: F401
     from . import jobs  # noqa: F401
     from . import lifecycle  # noqa: F401
+    from . import network  # noqa: F401
     from . import openapi  # noqa: F401
+    from . import reports  # noqa: F401
 
     csrf.exempt(bp)
     app.register_blueprint(bp)

@@ -25,22 +25,46 @@ from .entities import CaseEntity
 from .entities import Entity
 from .entities import EntityIdentifier
 from .entities import Relation
+from .imports import RegisterEntry
+from .imports import RegisterImport
+from .imports import RegisterMapping
 from .jobs import Job
+from .matching import DuplicateCandidate
+from .matching import DuplicateReview
+from .matching import DuplicateScan
+from .matching import MergeRecord
+from .matching import ScreeningEntry
+from .matching import ScreeningHit
+from .matching import ScreeningList
 from .network import EntityMetric
 from .network import NetworkAnalysis
+from .reports import Permission
+from .reports import Report
 
 __all__ = [
+    "RegisterEntry",
+    "RegisterImport",
+    "RegisterMapping",
     "Asset",
     "CaseEntity",
     "Decision",
+    "DuplicateCandidate",
+    "DuplicateReview",
+    "DuplicateScan",
     "DecisionAsset",
     "Entity",
     "EntityMetric",
     "EntityIdentifier",
     "LedgerEntry",
     "ManagerAssignment",
+    "MergeRecord",
     "NetworkAnalysis",
+    "Permission",
+    "Report",
     "Relation",
+    "ScreeningEntry",
+    "ScreeningHit",
+    "ScreeningList",
     "Valuation",
     "ApiToken",
     "AuditEntry",

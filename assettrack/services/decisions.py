@@ -122,7 +122,10 @@ def record_decision(
             refused.append({"id": asset.entity_id, "stage": asset.stage, "reason": exc.reason})
         except lifecycle.DecisionInvalid as exc:
             raise Invalid(
-                {k: f"asset {asset.entity_id}: {v}" for k, v in exc.errors.items()}
+                {
+                    k: Msg("asset {id}: {problem}", id=asset.entity_id, problem=v)
+                    for k, v in exc.errors.items()
+                }
             ) from None
     if refused:
         raise Conflict(

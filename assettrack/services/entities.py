@@ -97,6 +97,9 @@ def add_entity_to_case(session: Session, user: User, case: Case, data: dict) -> 
         entity = _new_entity(session, user, case, data, errors)
     if errors:
         raise Invalid(errors)
+    is_asset = ftm_schema.is_asset_schema(entity.schema_name, marked_as_asset=bool(as_asset))
+    if value is not None and not is_asset:
+        raise Invalid({"estimated_value": Msg("only assets have an estimated value")})
     if as_asset and not ftm_schema.is_asset_schema(entity.schema_name, marked_as_asset=True):
         raise Invalid({"as_asset": Msg("a {schema} cannot be an asset", schema=entity.schema_name)})
     existing = session.scalar(
@@ -118,10 +121,8 @@ def add_entity_to_case(session: Session, user: User, case: Case, data: dict) -> 
     )
     session.add(link)
     session.flush()
-    if ftm_schema.is_asset_schema(entity.schema_name) or as_asset:
+    if is_asset:
         _ensure_asset(session, user, case, entity, value, currency)
-    elif value is not None:
-        raise Invalid({"estimated_value": Msg("only assets have an estimated value")})
     audit.record(
         session,
         user,
@@ -470,9 +471,9 @@ def _grade(errors, field, value, allowed) -> str | None:
 
 
 def _flag(errors, field, value) -> bool:
-    if value in (None, "", False, "false", "0", "off", "no"):
+    if value in (None, "", False, "false", "0", "off", "no", "n"):
         return False
-    if value in (True, "true", "1", "on", "yes"):
+    if value in (True, "true", "1", "on", "yes", "y"):
         return True
     errors[field] = Msg("must be true or false")
     return False

@@ -118,6 +118,7 @@ def directive_statistics(session: Session, organisation_id: int, year: int) -> d
             Decision.action == "freeze",
             Decision.annulled_at.is_(None),
             Decision.organisation_id == organisation_id,
+            Decision.source == "manual",
         )
         .group_by(DecisionAsset.asset_id)
         .subquery()
@@ -132,6 +133,7 @@ def directive_statistics(session: Session, organisation_id: int, year: int) -> d
             confiscations,
             Decision.annulled_at.is_(None),
             Decision.organisation_id == organisation_id,
+            Decision.source == "manual",
         )
         .group_by(DecisionAsset.asset_id)
         .subquery()
@@ -222,6 +224,7 @@ def reviews_due(session: Session, organisation_id: int, today: date, *, within_d
         session.scalars(
             select(Case)
             .where(
+                Case.status == "open",
                 Case.organisation_id == organisation_id,
                 Case.review_on <= today + timedelta(days=within_days),
             )

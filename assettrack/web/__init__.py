@@ -15,7 +15,8 @@ def translate(message) -> str:
     """Translate a service message (``Msg``) or plain text into the user's language."""
     if isinstance(message, Msg):
         text = gettext(message.msgid)
-        return text.format(**message.params) if message.params else text
+        params = {k: translate(v) if isinstance(v, Msg) else v for k, v in message.params.items()}
+        return text.format(**params) if params else text
     return gettext(str(message)) if message else ""
 
 
@@ -36,17 +37,35 @@ def init_app(app):
     from . import audit_log
     from . import auth
     from . import cases
+    from . import dashboard
+    from . import duplicates
     from . import jobs
     from . import main
+    from . import network
+    from . import reports
+    from .forms import label
+    from .forms import schema_label
 
-    for module in (auth, main, cases, admin, audit_log, jobs):
+    for module in (
+        auth, main, dashboard, cases, network, duplicates, reports, admin, audit_log, jobs
+    ):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["translate"] = translate
+    app.jinja_env.globals["schema_label"] = schema_label
     app.jinja_env.filters["tlp_class"] = _tlp_class
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["isodate"] = _isodate
     app.register_error_handler(CSRFError, _csrf_error)
     for code in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(code, _error_page)
     app.register_error_handler(DomainError, _domain_error)
+
+
+def _isodate(value):
+    """A date written YYYY-MM-DD (as the services' dicts carry it) as a date, for dateformat."""
+    from datetime import date
+
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _tlp_class(tlp: str) -> str:

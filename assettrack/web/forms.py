@@ -1,7 +1,9 @@
 """Form shapes (CSRF, rendering and the browser-side checks); the rules live in the services."""
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField
 from wtforms import DateField
 from wtforms import EmailField
@@ -13,13 +15,24 @@ from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 from wtforms.validators import Optional
+from wtforms.widgets import DateInput
 
+from .. import schema as ftm_schema
+from ..lifecycle import MAX_LENGTHS
+from ..lifecycle import Action
+from ..lifecycle import ConfiscationType
+from ..lifecycle import DisposalKind
+from ..lifecycle import EarlySaleGround
 from ..models import TLP
 from ..models import CaseStatus
 from ..models import HandlingCode
 from ..models import Role
 from ..models.cases import SUMMARY_MAX
 from ..models.cases import TITLE_MAX
+from ..models.entities import CASE_ROLES
+from ..models.entities import INFO_GRADES
+from ..models.entities import RELATION_SCHEMATA
+from ..models.entities import SOURCE_GRADES
 
 __all__ = [
     "options",
@@ -29,6 +42,24 @@ __all__ = [
     "PasswordForm",
     "EmptyForm",
     "LanguageForm",
+    "VALUE_LABELS",
+    "label",
+    "schema_label",
+    "ENTITY_SCHEMA_CHOICES",
+    "EntitySchemaForm",
+    "entity_form",
+    "property_field_name",
+    "LinkEntityForm",
+    "RelationForm",
+    "DECISION_FIELDS",
+    "DecisionActionForm",
+    "DecisionForm",
+    "AnnulForm",
+    "DocumentForm",
+    "ValuationForm",
+    "LedgerForm",
+    "ManagerForm",
+    "DashboardForm",
 ]
 
 
@@ -109,3 +140,453 @@ class PasswordForm(FlaskForm):
 
 class ReactivateForm(FlaskForm):
     confirm = BooleanField(_l("Allow this user to log in again"))
+
+
+# --- lifecycle, entities, relations ----------------------------------------------------------
+
+# Names stored as values (stages, actions, roles, kinds) and shown through a translation.
+# Each is marked here so that ``pybabel extract`` finds it: templates show a one-word name with
+# ``_(name)`` and any value with the ``label`` filter (``{{ decision.disposal|label }}``).
+VALUE_LABELS = {
+    # stages of an asset, and the derived stage of a case whose assets are all terminal
+    "traced": _l("traced"),
+    "frozen": _l("frozen"),
+    "managed": _l("managed"),
+    "confiscated": _l("confiscated"),
+    "disposed": _l("disposed"),
+    "released": _l("released"),
+    "completed": _l("completed"),
+    # actions of a decision
+    "freeze": _l("freeze"),
+    "manage": _l("manage"),
+    "confiscate": _l("confiscate"),
+    "dispose": _l("dispose"),
+    "release": _l("release"),
+    # roles of an entity in a case (Law Enforcement Directive 2016/680, Art. 6)
+    "suspect": _l("suspect"),
+    "convicted": _l("convicted"),
+    "victim": _l("victim"),
+    "witness": _l("witness"),
+    "associate": _l("associate"),
+    "enabler": _l("enabler"),
+    "other": _l("other"),
+    # confiscation types
+    "ordinary": _l("ordinary"),
+    "value": _l("value confiscation"),
+    "third_party": _l("third-party confiscation"),
+    "extended": _l("extended confiscation"),
+    "non_conviction_based": _l("non-conviction-based"),
+    "unexplained_wealth": _l("unexplained wealth"),
+    # disposals
+    "social_reuse": _l("social re-use"),
+    "public_use": _l("public use"),
+    "sale": _l("sale"),
+    "destruction": _l("destruction"),
+    "victim_compensation": _l("victim compensation"),
+    "returned_abroad": _l("returned abroad"),
+    # grounds of an interlocutory sale
+    "perishable": _l("perishable"),
+    "rapidly_depreciating": _l("rapidly depreciating"),
+    "disproportionate_cost": _l("disproportionate cost of keeping"),
+    # ledger
+    "cost": _l("cost"),
+    "income": _l("income"),
+    # relations (FtM schema names)
+    "Ownership": _l("Ownership"),
+    "Directorship": _l("Directorship"),
+    "Representation": _l("Representation"),
+    "Family": _l("Family"),
+    "Associate": _l("Associate"),
+    "Employment": _l("Employment"),
+    "Membership": _l("Membership"),
+    "Payment": _l("Payment"),
+    "UnknownLink": _l("Other link"),
+}
+
+# The English labels of the FtM schemata and properties (assettrack/schema.py), marked here so
+# that they are translated where a form or a table shows them (``schema_label``, ``label``).
+SCHEMA_WORDS = (
+    _l("Person"), _l("Legal entity"), _l("Organization"), _l("Company"), _l("Asset"),
+    _l("Vehicle"), _l("Vessel"), _l("Airplane"), _l("Real estate"), _l("Bank account"),
+    _l("Security"), _l("Cryptocurrency wallet"), _l("Address"),
+    _l("Account number"), _l("Account type"), _l("Address (public key)"),
+    _l("Address record"), _l("Alias"), _l("Amount"), _l("Area (m²)"), _l("BIC"),
+    _l("Balance"), _l("Balance date"), _l("Bank"), _l("Bank name"), _l("Birth date"),
+    _l("Build date"), _l("Cadastral code"), _l("Call sign"), _l("Citizenship"), _l("City"),
+    _l("Closing date"), _l("Country"), _l("Creation date"), _l("Cryptocurrency"),
+    _l("Currency"), _l("Currency short code"), _l("Date issued"), _l("Deadweight tonnage"),
+    _l("Death date"), _l("Description"), _l("Dissolution date"), _l("E-mail"),
+    _l("Encumbrance"), _l("FIGI"), _l("First name"), _l("Flag"), _l("Full address"),
+    _l("Gross registered tonnage"), _l("Holder"), _l("IBAN"),
+    _l("ICAO aircraft type designator"), _l("ID number"), _l("IMO number"), _l("ISIN"),
+    _l("Incorporation date"), _l("Issuer"), _l("Jurisdiction"), _l("LEI"), _l("Last name"),
+    _l("Latitude"), _l("Legal form"), _l("Longitude"), _l("MMSI"), _l("Manufacturer"),
+    _l("Maturity date"), _l("Model"), _l("Name"), _l("Nationality"), _l("Notes"),
+    _l("Opening date"), _l("Operator"), _l("Owner"), _l("Passport number"), _l("Phone"),
+    _l("Place of birth"), _l("Port of registration"), _l("Postal code"), _l("Previous name"),
+    _l("Property type"), _l("Region"), _l("Registration date"), _l("Registration number"),
+    _l("Remarks"), _l("SWIFT/BIC"), _l("Serial number"), _l("State"), _l("Status"),
+    _l("Street"), _l("Street (continued)"), _l("Tax number"), _l("Tenure"),
+    _l("Ticker symbol"), _l("Title number"), _l("Type"), _l("VAT number"), _l("VIN"),
+    _l("Website"),
+)  # fmt: skip
+
+
+def label(value) -> str:
+    """Return the translated name of a stored value (stage, action, role, kind, relation)."""
+    if value in VALUE_LABELS:
+        return str(VALUE_LABELS[value])
+    return gettext(str(value)) if value else ""
+
+
+def schema_label(name: str) -> str:
+    """Return the translated label of an FtM schema (``Vessel`` → "Navire")."""
+    try:
+        return gettext(ftm_schema.get_schema(name).label)
+    except ftm_schema.UnknownSchema:
+        return name or ""
+
+
+def _schema_choices():
+    groups = (
+        (ftm_schema.Kind.ASSET, _l("Assets")),
+        (ftm_schema.Kind.PARTY, _l("Parties")),
+        (ftm_schema.Kind.PLACE, _l("Places")),
+    )
+    return [
+        (info.name, info.label, group)
+        for kind, group in groups
+        for info in ftm_schema.schemata(kind)
+    ]
+
+
+#: (schema name, English label, group) of the schemata an officer can add to a case.
+ENTITY_SCHEMA_CHOICES = _schema_choices()
+
+ROLE_IN_CASE_CHOICES = options((r, VALUE_LABELS[r]) for r in CASE_ROLES)
+SOURCE_GRADE_CHOICES = options(
+    [
+        ("", _l("not graded")),
+        ("A", _l("A — reliable")),
+        ("B", _l("B — usually reliable")),
+        ("C", _l("C — not usually reliable")),
+        ("X", _l("X — cannot be assessed")),
+    ]
+)
+INFO_GRADE_CHOICES = options(
+    [
+        ("", _l("not graded")),
+        ("1", _l("1 — not in doubt")),
+        ("2", _l("2 — known personally to the source")),
+        ("3", _l("3 — corroborated")),
+        ("4", _l("4 — cannot be corroborated")),
+    ]
+)
+assert {c.value for c in SOURCE_GRADE_CHOICES} == {"", *SOURCE_GRADES}
+assert {c.value for c in INFO_GRADE_CHOICES} == {"", *INFO_GRADES}
+
+_DATE = {"placeholder": "YYYY-MM-DD"}
+_MONEY = {"inputmode": "decimal", "autocomplete": "off", "class": "num"}
+_CURRENCY = {"maxlength": 3, "autocomplete": "off", "size": 4}
+
+
+def _money_field(text):
+    return StringField(text, render_kw=_MONEY)
+
+
+def _currency_field(text=_l("Currency")):
+    return StringField(
+        text, default="EUR", render_kw=_CURRENCY, description=_l("ISO 4217 code, such as EUR.")
+    )
+
+
+def _date_field(text, description=None):
+    return StringField(text, widget=DateInput(), render_kw=_DATE, description=description)
+
+
+class EntitySchemaForm(FlaskForm):
+    """Step one of adding an entity: what kind of thing it is (sent by GET, no token)."""
+
+    class Meta:
+        csrf = False
+
+    schema = SelectField(_l("Type"), choices=[], validate_choice=False)
+
+
+class _EntityLinkFields(FlaskForm):
+    role = SelectField(
+        _l("Role in the case"), choices=ROLE_IN_CASE_CHOICES, default="other", validate_choice=False
+    )
+    source_grade = SelectField(
+        _l("Source reliability"), choices=SOURCE_GRADE_CHOICES, validate_choice=False
+    )
+    info_grade = SelectField(
+        _l("Information assessment"), choices=INFO_GRADE_CHOICES, validate_choice=False
+    )
+    note = TextAreaField(_l("Note"), render_kw={"rows": 2, "maxlength": 2000})
+
+
+class _EntityForm(_EntityLinkFields):
+    as_asset = BooleanField(
+        _l("Seized as an asset (its shares or business)"),
+        description=_l("A company is a party unless its shares or business are seized."),
+    )
+    estimated_value = _money_field(_l("Estimated value"))
+    currency = _currency_field()
+
+
+def property_field_name(prop: str) -> str:
+    """Return the form field that holds FtM property ``prop`` (``prop_imoNumber``)."""
+    return f"prop_{prop}"
+
+
+def entity_form(schema_name: str, **kwargs):
+    """Return a form for a new entity of ``schema_name``: its FtM properties, role and grades.
+
+    Entity references (owner, holder, operator...) are left out: they are relations, recorded
+    between two entities of the case.
+    """
+    info = ftm_schema.get_schema(schema_name)
+    fields = {}
+    for prop in info.properties.values():
+        if prop.type == "entity":
+            continue
+        fields[property_field_name(prop.name)] = _property_field(prop)
+    form_class = type(f"{schema_name}Form", (_EntityForm,), fields)
+    form = form_class(**kwargs)
+    form.property_names = [n for n, prop in info.properties.items() if prop.type != "entity"]
+    can_be_asset = ftm_schema.is_asset_schema(schema_name, marked_as_asset=True)
+    if info.kind is ftm_schema.Kind.ASSET or not can_be_asset:
+        del form.as_asset  # only a Company is an asset by choice
+    if not can_be_asset:
+        del form.estimated_value, form.currency
+    return form
+
+
+def _property_field(prop):
+    text = _l(prop.label)  # translated when shown; the label is marked in SCHEMA_WORDS
+    if prop.type == "text":
+        return TextAreaField(text, render_kw={"rows": 3})
+    if prop.type == "date":
+        return StringField(
+            text,
+            render_kw={"placeholder": "YYYY-MM-DD", "autocomplete": "off"},
+            description=_l("A year, a month (YYYY-MM) or a day (YYYY-MM-DD)."),
+        )
+    if prop.type == "country":
+        return SelectField(text, choices=[], validate_choice=False)
+    kw = {"autocomplete": "off"}
+    if prop.type in ("identifier", "iban") or prop.format in ("decimal", "currency"):
+        kw["class"] = "mono"
+    return StringField(text, render_kw=kw)
+
+
+class LinkEntityForm(_EntityLinkFields):
+    """Link an entity already recorded in the organisation to this case."""
+
+    entity_id = SelectField(_l("Entity"), choices=[], validate_choice=False)
+    as_asset = BooleanField(_l("Seized as an asset (its shares or business)"))
+
+
+RELATION_CHOICES = options((name, VALUE_LABELS[name]) for name in RELATION_SCHEMATA)
+
+
+class RelationForm(FlaskForm):
+    """Record a relation between two entities of the case."""
+
+    schema = SelectField(
+        _l("Relation"), choices=RELATION_CHOICES, default="Ownership", validate_choice=False
+    )
+    # Choice validation kept: only entities of the case may be picked.
+    source = SelectField(
+        _l("From"),
+        choices=[],
+        description=_l("The owner, director, agent, payer..."),
+    )
+    target = SelectField(
+        _l("To"),
+        choices=[],
+        description=_l("The asset or company owned, the organisation, the beneficiary..."),
+    )
+    percentage = StringField(
+        _l("Share (%)"),
+        render_kw={"inputmode": "decimal", "autocomplete": "off", "class": "num"},
+        description=_l('Ownership only: "25", "25.5", a range such as "25-50", or "unknown".'),
+    )
+    start_date = _date_field(_l("Start date"))
+    end_date = _date_field(_l("End date"))
+    role = StringField(_l("Role"), render_kw={"maxlength": 200})
+    amount = _money_field(_l("Amount"))
+    currency = _currency_field()
+    date = _date_field(_l("Payment date"))
+    source_grade = SelectField(
+        _l("Source reliability"), choices=SOURCE_GRADE_CHOICES, validate_choice=False
+    )
+    info_grade = SelectField(
+        _l("Information assessment"), choices=INFO_GRADE_CHOICES, validate_choice=False
+    )
+
+
+# --- decisions -------------------------------------------------------------------------------
+
+ACTION_CHOICES = options((a.value, VALUE_LABELS[a.value]) for a in Action)
+CONFISCATION_CHOICES = options(
+    [("", "—")] + [(t.value, VALUE_LABELS[t.value]) for t in ConfiscationType]
+)
+DISPOSAL_CHOICES = options([("", "—")] + [(d.value, VALUE_LABELS[d.value]) for d in DisposalKind])
+GROUND_CHOICES = options([("", "—")] + [(g.value, VALUE_LABELS[g.value]) for g in EarlySaleGround])
+
+#: The fields of each action, in the order the decision form shows them.
+DECISION_FIELDS = {
+    "freeze": ("urgent", "value_at_freezing", "currency", "owner_notified_on"),
+    "manage": ("manager", "early_sale", "ground", "price", "currency"),
+    "confiscate": ("confiscation_type", "final", "value_at_confiscation", "currency"),
+    "dispose": ("disposal", "recipient", "purpose", "realised_value", "currency"),
+    "release": ("reason", "returned_on"),
+}
+
+
+class DecisionActionForm(FlaskForm):
+    """Step one of recording a decision: its action (sent by GET, no token)."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField(_l("Action"), choices=ACTION_CHOICES)
+
+
+class DecisionForm(FlaskForm):
+    """A decision on one or more assets of the case; only the chosen action's fields show."""
+
+    asset_ids = SelectMultipleField(_l("Assets"), choices=[], validate_choice=False)
+    decided_on = _date_field(_l("Decided on"), _l("The date of the order; not in the future."))
+    authority = StringField(
+        _l("Issuing authority"),
+        render_kw={"maxlength": MAX_LENGTHS["authority"]},
+        description=_l("Court, prosecutor, asset recovery office, mayor..."),
+    )
+    reference = StringField(
+        _l("Order reference"), render_kw={"maxlength": MAX_LENGTHS["reference"]}
+    )
+    legal_basis = StringField(
+        _l("Legal basis"), render_kw={"maxlength": MAX_LENGTHS["legal_basis"]}
+    )
+    # freeze
+    urgent = BooleanField(
+        _l("Urgent freeze (by an asset recovery office, to be confirmed)"),
+        description=_l("It lapses after 7 working days unless a judicial order confirms it."),
+    )
+    value_at_freezing = _money_field(_l("Estimated value at freezing"))
+    owner_notified_on = _date_field(_l("Owner notified on"))
+    # manage
+    manager = StringField(
+        _l("Manager"),
+        render_kw={"maxlength": MAX_LENGTHS["manager"]},
+        description=_l("Asset management office or custodian."),
+    )
+    early_sale = BooleanField(_l("Interlocutory (early) sale"))
+    ground = SelectField(
+        _l("Ground of the early sale"), choices=GROUND_CHOICES, validate_choice=False
+    )
+    price = _money_field(_l("Sale price"))
+    # confiscate
+    confiscation_type = SelectField(
+        _l("Type of confiscation"), choices=CONFISCATION_CHOICES, validate_choice=False
+    )
+    final = BooleanField(_l("Final order (not first instance)"))
+    value_at_confiscation = _money_field(_l("Value at confiscation"))
+    # dispose
+    disposal = SelectField(_l("Disposal"), choices=DISPOSAL_CHOICES, validate_choice=False)
+    recipient = StringField(
+        _l("Recipient"),
+        render_kw={"maxlength": MAX_LENGTHS["recipient"]},
+        description=_l("For social re-use, public use or compensation: who receives it."),
+    )
+    purpose = StringField(
+        _l("Purpose"),
+        render_kw={"maxlength": MAX_LENGTHS["purpose"]},
+        description=_l("For social re-use: what it will be used for."),
+    )
+    realised_value = _money_field(_l("Realised value"))
+    # release
+    reason = TextAreaField(
+        _l("Reason for release"), render_kw={"rows": 3, "maxlength": MAX_LENGTHS["reason"]}
+    )
+    returned_on = _date_field(_l("Returned to the owner on"))
+    currency = _currency_field()
+
+
+class AnnulForm(FlaskForm):
+    """Annul a decision entered by mistake; the reason is kept."""
+
+    reason = TextAreaField(
+        _l("Why is this decision annulled?"), render_kw={"rows": 3, "maxlength": 2000}
+    )
+
+
+class DocumentForm(FlaskForm):
+    """Attach the order document (PDF or scan, at most 20 MB)."""
+
+    document = FileField(
+        _l("Order document"),
+        render_kw={"accept": "application/pdf,image/png,image/jpeg,image/tiff"},
+        description=_l("PDF or image (PNG, JPEG, TIFF), at most 20 MB."),
+    )
+
+
+# --- assets ----------------------------------------------------------------------------------
+
+
+class ValuationForm(FlaskForm):
+    """A new valuation of an asset; the latest becomes its estimated value."""
+
+    valued_on = _date_field(_l("Valued on"))
+    amount = _money_field(_l("Amount"))
+    currency = _currency_field()
+    basis = StringField(
+        _l("Basis"),
+        render_kw={"maxlength": 200},
+        description=_l("Expert appraisal, market comparison, register value..."),
+    )
+    valuer = StringField(_l("Valuer"), render_kw={"maxlength": 200})
+
+
+class LedgerForm(FlaskForm):
+    """A management cost or income booked on the asset."""
+
+    booked_on = _date_field(_l("Booked on"))
+    kind = SelectField(
+        _l("Kind"),
+        choices=options([("cost", VALUE_LABELS["cost"]), ("income", VALUE_LABELS["income"])]),
+        validate_choice=False,
+    )
+    amount = _money_field(_l("Amount"))
+    currency = _currency_field()
+    category = StringField(
+        _l("Category"),
+        render_kw={"maxlength": 100},
+        description=_l("Storage, insurance, maintenance, rent..."),
+    )
+    note = TextAreaField(_l("Note"), render_kw={"rows": 2, "maxlength": 2000})
+
+
+class ManagerForm(FlaskForm):
+    """Hand a managed asset to another manager from a date."""
+
+    manager = StringField(_l("New manager"), render_kw={"maxlength": 200})
+    assigned_on = _date_field(_l("From"))
+
+
+# --- dashboard -------------------------------------------------------------------------------
+
+
+class DashboardForm(FlaskForm):
+    """The organisation and year the dashboard shows (sent by GET, no token)."""
+
+    class Meta:
+        csrf = False
+
+    organisation = SelectField(_l("Organisation"), choices=[], validate_choice=False)
+    year = StringField(
+        _l("Year"), render_kw={"inputmode": "numeric", "maxlength": 4, "size": 5, "class": "num"}
+    )

@@ -2,13 +2,11 @@
 
 from flask import Blueprint
 from flask import redirect
-from flask import render_template
 from flask import url_for
 from flask_login import current_user
 from flask_login import login_required
 
 from ..db import get_session
-from ..models import Organisation
 from ..models import Role
 
 bp = Blueprint("main", __name__)
@@ -20,13 +18,12 @@ def index():
     """Send each user to the page of their role."""
     role = current_user.role
     if role in (Role.OFFICER.value, Role.LIAISON.value):
-        return redirect(url_for("cases.index"))
+        return redirect(url_for("dashboard.index"))
     if role == Role.AUDITOR.value:
         return redirect(url_for("audit_log.index"))
     if role == Role.ADMIN.value:
         return redirect(url_for("admin.users"))
-    org = get_session().get(Organisation, current_user.organisation_id)
-    return render_template("main/partner.html", organisation=org)
+    return redirect(url_for("reports.received"))
 
 
 @bp.route("/healthz")

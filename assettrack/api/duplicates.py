@@ -1,0 +1,268 @@
+"""/api/v1/duplicates, /entities/merge, /merges/<id>/undo and the screening hits."""
+
+from flask import request
+from flask_login import current_user
+
+from ..db import get_session
+from ..errors import Invalid
+from ..services import duplicates as duplicate_service
+from ..services import screening as screening_service
+from . import bp
+from . import json_body
+from . import openapi
+from . import page_args
+
+
+@bp.get("/duplicates")
+def list_duplicates():
+    """List candidate duplicate pairs within the caller's organisations, best first."""
+    db = get_session()
+    limit, offset = page_args()
+    organisation_id = _org_arg()
+    items, total = duplicate_service.list_candidates(
+        db, current_user, organisation_id=organisation_id, limit=limit, offset=offset
+    )
+    db.commit()
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+@bp.post("/duplicates/review")
+def review_duplicate():
+    """Record a verdict on a pair: same, not_same or unsure (never proposed again)."""
+    db = get_session()
+    data = json_body()
+    row = duplicate_service.review(
+        db, current_user, data.get("a"), data.get("b"), data.get("verdict")
+    )
+    db.commit()
+    return {
+        "id": row.id,
+        "a": row.entity_a_id,
+        "b": row.entity_b_id,
+        "verdict": row.verdict,
+        "reviewed_at": row.reviewed_at.isoformat(),
+    }
+
+
+@bp.post("/entities/merge")
+def merge_entities():
+    """Merge entity ``merge`` into entity ``keep``; return the merge record."""
+    db = get_session()
+    data = json_body()
+    record = duplicate_service.merge(db, current_user, data.get("keep"), data.get("merge"))
+    db.commit()
+    return duplicate_service.merge_as_dict(db, record)
+
+
+@bp.post("/merges/<int:merge_id>/undo")
+def undo_merge(merge_id: int):
+    """Undo a merge, restoring exactly what it changed."""
+    db = get_session()
+    record = duplicate_service.undo_merge(db, current_user, merge_id)
+    db.commit()
+    return duplicate_service.merge_as_dict(db, record)
+
+
+@bp.get("/entities/<int:entity_id>/screening")
+def entity_screening(entity_id: int):
+    """Return the screening hits of an entity, with their reasons."""
+    db = get_session()
+    return {"items": screening_service.hits_for_entity(db, current_user, entity_id)}
+
+
+@bp.get("/cases/<int:case_id>/screening")
+def case_screening(case_id: int):
+    """Return the screening hits of a case's entities, with their reasons."""
+    db = get_session()
+    return {"items": screening_service.hits_for_case(db, current_user, case_id)}
+
+
+def _org_arg() -> int | None:
+    raw = request.args.get("organisation")
+    if raw in (None, ""):
+        return None
+    from ..models import Organisation
+
+    org = get_session().scalar(
+        Organisation.__table__.select().where(Organisation.code == raw.upper())
+    )
+    if org is None:
+        raise Invalid({"?organisation": "unknown organisation code"})
+    return org.id
+
+
+_PAIR_ENTITY = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "schema": {"type": "string"},
+        "name": {"type": "string"},
+        "properties": {"type": "object"},
+        "stage": {"type": ["string", "null"]},
+        "cases": {"type": "array", "items": {"type": "object"}},
+    },
+}
+_FACTOR = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "text": {"type": "string", "examples": ["both registered in DE (+0.05)"]},
+        "msgid": {"type": "string"},
+        "params": {"type": "object"},
+        "weight": {"type": "number"},
+    },
+}
+_MERGE = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "survivor": {"type": "object"},
+        "merged": {"type": "object"},
+        "merged_by": {"type": "string"},
+        "merged_at": {"type": "string", "format": "date-time"},
+        "undone_by": {"type": ["string", "null"]},
+        "undone_at": {"type": ["string", "null"], "format": "date-time"},
+        "summary": {"type": "object", "description": "what moved to the survivor"},
+    },
+}
+_HITS = {
+    "type": "object",
+    "properties": {"items": {"type": "array", "items": openapi.ref("ScreeningHit")}},
+}
+
+openapi.register(
+    {
+        "/duplicates": {
+            "get": {
+                "summary": "Candidate duplicate pairs within the caller's organisations (never "
+                "across two), unreviewed, best first",
+                "parameters": [
+                    {
+                        "name": "organisation",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                        "description": "UN/LOCODE of one of the caller's organisations",
+                    },
+                    {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "offset", "in": "query", "schema": {"type": "integer"}},
+                ],
+                "responses": {
+                    "200": openapi.json_response(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "items": {
+                                    "type": "array",
+                                    "items": openapi.ref("DuplicateCandidate"),
+                                },
+                                "total": {"type": "integer"},
+                            },
+                        },
+                        "one page of candidate pairs",
+                    ),
+                    **openapi.ERRORS,
+                },
+            }
+        },
+        "/duplicates/review": {
+            "post": {
+                "summary": "Record whether two entities are the same; the pair is never "
+                "proposed again",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["a", "b", "verdict"],
+                                "properties": {
+                                    "a": {"type": "integer"},
+                                    "b": {"type": "integer"},
+                                    "verdict": {"enum": ["same", "not_same", "unsure"]},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {"200": {"description": "the review"}, **openapi.ERRORS},
+            }
+        },
+        "/entities/merge": {
+            "post": {
+                "summary": "Merge entity `merge` into entity `keep` (relations, case roles, "
+                "identifiers, asset history move); 409 when refused",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["keep", "merge"],
+                                "properties": {
+                                    "keep": {"type": "integer"},
+                                    "merge": {"type": "integer"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": openapi.json_response(openapi.ref("MergeRecord"), "the merge record"),
+                    "409": openapi.PROBLEM,
+                    **openapi.ERRORS,
+                },
+            }
+        },
+        "/merges/{merge_id}/undo": {
+            "parameters": [openapi.id_param("merge_id", "merge record id")],
+            "post": {
+                "summary": "Undo a merge exactly; 409 when a later change stands in the way",
+                "responses": {
+                    "200": openapi.json_response(openapi.ref("MergeRecord"), "the merge record"),
+                    "409": openapi.PROBLEM,
+                    **openapi.ERRORS,
+                },
+            },
+        },
+        "/entities/{entity_id}/screening": {
+            "parameters": [openapi.id_param("entity_id", "entity id")],
+            "get": {
+                "summary": "Screening hits of an entity with their reasons",
+                "responses": {"200": openapi.json_response(_HITS, "hits"), **openapi.ERRORS},
+            },
+        },
+        "/cases/{case_id}/screening": {
+            "parameters": [openapi.id_param("case_id", "case id")],
+            "get": {
+                "summary": "Screening hits of a case's entities with their reasons",
+                "responses": {"200": openapi.json_response(_HITS, "hits"), **openapi.ERRORS},
+            },
+        },
+    },
+    {
+        "DuplicateCandidate": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "organisation": {"type": "string"},
+                "a": _PAIR_ENTITY,
+                "b": _PAIR_ENTITY,
+                "score": {"type": "number", "minimum": 0, "maximum": 1},
+                "explanation": {"type": "array", "items": _FACTOR},
+            },
+        },
+        "MergeRecord": _MERGE,
+        "ScreeningHit": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "entity": {"type": "object"},
+                "list": {"type": "object"},
+                "entry": {"type": "object"},
+                "score": {"type": "number"},
+                "explanation": {"type": "array", "items": _FACTOR},
+                "found_at": {"type": "string", "format": "date-time"},
+            },
+        },
+    },
+)

@@ -1,0 +1,889 @@
+"""FollowTheMoney (FtM) streams in and out of assettrack, one entity at a time.
+
+Reading
+    :func:`iter_items` reads an FtM file as it comes from Aleph, OpenAleph, OpenSanctions or
+    ``ftm`` tools: JSON lines (one entity per line) or one JSON array of entities (parsed
+    incrementally with ``ijson``), plain or gzip-compressed (told by the magic bytes, not the file
+    name). Memory stays flat however large the file is: one entity is in memory at a time.
+
+Checking
+    :class:`Scan` is the first of the two passes of an import. It checks every entity
+    (:func:`check_entity`): an object with an ``id`` FtM accepts, a schema FtM has, property
+    values that pass :func:`assettrack.schema.validate_properties` (an IBAN with wrong check
+    digits is an error), a relation with exactly one entity at each end. What it keeps per
+    entity is small: the id, the schema and the line, plus the references not yet resolved. The
+    checked entity goes to a spill file (JSON lines in a temporary directory) that the second pass
+    writes to the database from, so no entity is validated twice and none is held in memory.
+    A reference to an entity that is neither in the file nor already imported (``known``) is
+    *dangling*: an error for a relation's end (the edge cannot be drawn), a warning for a property
+    such as ``addressEntity``. A property FtM requires but the entity lacks (a ``Person`` without
+    ``name``) is a warning, not an error.
+
+Schemata
+    The schemata assettrack models (:mod:`assettrack.schema`) are checked property by property.
+    Any other FtM schema (``Sanction``, ``Debt``, ``PublicBody``...) is kept as it came
+    (DOMAIN.md), its values only checked to be text. A name FtM does not have (``Persn``) or one of
+    FtM's abstract schemata (``Thing``) is an error.
+
+Writing
+    :func:`entity_line` builds one exported FtM line: ``id``, ``schema``, ``properties`` and,
+    when there is anything to carry, the assettrack extension under
+    :data:`assettrack.schema.EXTENSION_KEY` (local properties, unknown markers, the entity's role
+    and grades in the case, the asset's lifecycle). docs/ftm.md describes the extension.
+
+The module touches no database; the services in :mod:`assettrack.services.imports` drive it.
+"""
+
+import calendar
+import gzip
+import json
+import marshal
+import os
+import re
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import ijson
+
+from . import schema as ftm_schema
+from .errors import DomainError
+from .errors import Msg
+from .models.entities import CASE_ROLES
+from .models.entities import INFO_GRADES
+from .models.entities import SOURCE_GRADES
+
+__all__ = [
+    "FTM_SCHEMATA",
+    "FTM_ABSTRACT_SCHEMATA",
+    "ID_MAX_LENGTH",
+    "ImportFailed",
+    "Item",
+    "Record",
+    "Scan",
+    "iter_items",
+    "open_stream",
+    "is_gzip",
+    "is_ftm_id",
+    "check_entity",
+    "relation_columns",
+    "entity_line",
+    "start_of",
+    "end_of",
+]
+
+#: Every concrete schema of FollowTheMoney 4 (followthemoney/schema/*.yaml).
+FTM_SCHEMATA = frozenset(
+    """
+    Address Airplane Article Asset Associate Audio BankAccount Call CallForTenders Company
+    Contract ContractAward Control CourtCase CourtCaseParty CryptoWallet Debt Directorship
+    Document Documentation EconomicActivity Email Employment Event Family Folder HyperText
+    Identification Image LegalEntity License Membership Mention Message Note Occupancy
+    Organization Ownership Package Page Pages Passport Payment Person PlainText Position Project
+    ProjectParticipant PublicBody RealEstate Representation Risk Sanction Security Similar
+    Succession Table TaxRoll Territory Trip UnknownLink UserAccount Vehicle Vessel Video Workbook
+    """.split()
+)
+#: FtM's abstract schemata: parents only, never the schema of an entity.
+FTM_ABSTRACT_SCHEMATA = frozenset({"Analyzable", "Interest", "Interval", "Thing", "Value"})
+#: Longest FtM id kept (the width of ``entity.external_id``).
+ID_MAX_LENGTH = 200
+
+_ID_RE = re.compile(r"[0-9a-zA-Z]([0-9a-zA-Z.\-]*[0-9a-zA-Z])?")  # FtM's EntityType
+_GZIP_MAGIC = b"\x1f\x8b"
+_MAX_WARNINGS_PER_LINE = 20
+_TEXT_TYPES = frozenset({"name", "string", "text", "address"})
+_MAX_WARNING_KINDS = 500
+
+
+class ImportFailed(DomainError):
+    """An import file has bad lines; nothing was written.
+
+    Attributes
+    ----------
+    problems : list of dict
+        ``{"line": n, "reason": text}``, in line order. ``line`` is the line of a JSON lines
+        file, the position (from 1) of the item of a JSON array, or the row of a register.
+    line, reason
+        The first problem's, for a one-line message.
+    """
+
+    status = 422
+    title = "Import failed"
+
+    def __init__(self, problems: list[dict], detail: str = ""):
+        problems = sorted(problems, key=lambda p: p.get("line") or 0)
+        shown = "; ".join(f"line {p['line']}: {p['reason']}" for p in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        super().__init__(
+            detail or f"{len(problems)} bad line(s), nothing imported: {shown}{more}",
+            problems=[{"line": p["line"], "reason": str(p["reason"])} for p in problems[:500]],
+        )
+        self.problems = problems
+        self.line = problems[0]["line"] if problems else None
+        self.reason = problems[0]["reason"] if problems else None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One item read from a file: its value, or why it could not be read.
+
+    ``fatal`` marks an error after which nothing more can be read (a broken JSON array).
+    """
+
+    line: int
+    value: object = None
+    error: str | None = None
+    fatal: bool = False
+
+
+@dataclass
+class Record:
+    """One checked FtM entity, as the second pass writes it.
+
+    ``case`` holds what the extension says about the entity in the case (``role``,
+    ``source_grade``, ``info_grade``, ``as_asset``, ``note``; for a relation the grades);
+    ``source`` and ``target`` are the FtM ids at the ends of a relation; ``columns`` the relation's
+    typed columns (:func:`relation_columns`) as JSON-friendly strings.
+    """
+
+    line: int
+    id: str
+    schema: str
+    properties: dict[str, list[str]]
+    case: dict = field(default_factory=dict)
+    source: str | None = None
+    target: str | None = None
+    columns: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_relation(self) -> bool:
+        """Whether the entity is an edge (Ownership, Payment...)."""
+        return ftm_schema.is_relation_schema(self.schema)
+
+    def dump(self, fh) -> None:
+        """Append the record to a spill file (opened in binary mode)."""
+        # marshal: the fastest format for plain data, read back only from our own temporary
+        # file in the same run.
+        marshal.dump(
+            (
+                self.line,
+                self.id,
+                self.schema,
+                self.properties,
+                self.case,
+                self.source,
+                self.target,
+                self.columns,
+                self.extra,
+            ),
+            fh,
+        )
+
+    @classmethod
+    def load(cls, fh) -> "Record":
+        """Read the next record of a spill file; raise EOFError at its end."""
+        line, id_, schema, properties, case, source, target, columns, extra = marshal.load(fh)  # noqa: S302
+        return cls(line, id_, schema, properties, case, source, target, columns, [], extra)
+
+
+def is_gzip(path: str | os.PathLike) -> bool:
+    """Tell whether the file at ``path`` is gzip-compressed (by its first two bytes)."""
+    with open(path, "rb") as fh:
+        return fh.read(2) == _GZIP_MAGIC
+
+
+def open_stream(path: str | os.PathLike):
+    """Open ``path`` for reading bytes, decompressing gzip; return ``(stream, raw_file)``.
+
+    ``raw_file.tell()`` over the file size gives the fraction read, also for gzip.
+    """
+    raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
+    if raw.read(2) == _GZIP_MAGIC:
+        raw.seek(0)
+        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+    raw.seek(0)
+    return raw, raw
+
+
+def iter_items(path: str | os.PathLike, *, on_progress=None) -> Iterator[Item]:
+    """Yield the items of a JSON lines file or of a JSON array, one at a time.
+
+    Parameters
+    ----------
+    path : path-like
+        The file, plain or gzip-compressed. A file whose first character (after a byte-order
+        mark and white space) is ``[`` is one JSON array; anything else is JSON lines, blank
+        lines skipped.
+    on_progress : callable, optional
+        Called now and then with the fraction of the file read (0.0 to 1.0).
+
+    Yields
+    ------
+    Item
+        Numbers come as :class:`decimal.Decimal`, never floats. An unreadable line is an item
+        with ``error``; a broken array ends with a ``fatal`` item.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+    ...     _ = f.write('[{"id": "a"}, 7.5]')
+    >>> [(item.line, item.value) for item in iter_items(f.name)]
+    [(1, {'id': 'a'}), (2, Decimal('7.5'))]
+    >>> os.unlink(f.name)
+    """
+    stream, raw = open_stream(path)
+    size = max(os.fstat(raw.fileno()).st_size, 1)
+    try:
+        head = stream.read(4096)
+        stream.seek(0)
+        text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        if text.startswith(b"["):
+            yield from _array_items(stream, raw, size, on_progress)
+        else:
+            yield from _line_items(stream, raw, size, on_progress)
+    finally:
+        stream.close()
+        raw.close()
+    if on_progress is not None:
+        on_progress(1.0)
+
+
+def is_ftm_id(value: object) -> bool:
+    """Tell whether ``value`` is an id FtM accepts (letters, digits, dots and dashes).
+
+    >>> is_ftm_id("bods-fermcat-per-5faa4103dee78621"), is_ftm_id("a_b"), is_ftm_id("")
+    (True, False, False)
+    """
+    return isinstance(value, str) and _ID_RE.fullmatch(value) is not None
+
+
+def check_entity(line: int, raw: object) -> Record:
+    """Check one FtM entity and return it clean, or raise :class:`LineError` saying why.
+
+    Parameters
+    ----------
+    line : int
+        Where the entity is in the file (kept on the record).
+    raw : object
+        The parsed JSON value.
+
+    Returns
+    -------
+    Record
+        Properties normalised by :func:`assettrack.schema.validate_properties` (extension
+        properties and markers merged back), the case facts of the extension, and for a relation
+        its ends and columns. Warnings: properties kept as they came, required properties
+        missing, extension values ignored.
+
+    Raises
+    ------
+    LineError
+        Not an object, no usable ``id`` or ``schema``, a refused value, a relation without
+        exactly one entity at each end, an entity owning itself.
+
+    Examples
+    --------
+    >>> record = check_entity(3, {"id": "p1", "schema": "Payment", "properties": {
+    ...     "payer": ["a"], "beneficiary": ["b"], "amountEur": ["100.50"], "date": ["2011"]}})
+    >>> record.source, record.target, record.columns["amount"], record.columns["currency"]
+    ('a', 'b', '100.50', 'EUR')
+    >>> check_entity(4, {"id": "x", "schema": "Persn", "properties": {}})
+    Traceback (most recent call last):
+    ...
+    assettrack.ftm.LineError: unknown FollowTheMoney schema 'Persn'
+    """
+    if not isinstance(raw, dict):
+        raise LineError(Msg("not a JSON object"))
+    entity_id = raw.get("id")
+    if entity_id is None or (isinstance(entity_id, str) and not entity_id.strip()):
+        raise LineError(Msg("no id"))
+    if not is_ftm_id(entity_id):
+        raise LineError(
+            Msg(
+                "id {id} is not a FollowTheMoney id (letters, digits, dots and dashes)",
+                id=_shown(entity_id),
+            )
+        )
+    if len(entity_id) > ID_MAX_LENGTH:
+        raise LineError(
+            Msg(
+                "id is {length} characters long; the limit is {limit}",
+                length=len(entity_id),
+                limit=ID_MAX_LENGTH,
+            )
+        )
+    schema_name = raw.get("schema")
+    if not isinstance(schema_name, str) or not schema_name:
+        raise LineError(Msg("no schema"))
+    if schema_name in FTM_ABSTRACT_SCHEMATA:
+        raise LineError(
+            Msg(
+                "{schema} is an abstract FollowTheMoney schema, not one of an entity",
+                schema=schema_name,
+            )
+        )
+    if schema_name not in FTM_SCHEMATA:
+        raise LineError(Msg("unknown FollowTheMoney schema {schema}", schema=repr(schema_name)))
+    properties = raw.get("properties", {})
+    if properties is None:
+        properties = {}
+    if not isinstance(properties, dict):
+        raise LineError(Msg("properties must be an object of property names and lists of values"))
+    extension = raw.get(ftm_schema.EXTENSION_KEY) or {}
+    if not isinstance(extension, dict):
+        raise LineError(Msg("{key} must be an object", key=ftm_schema.EXTENSION_KEY))
+    warnings: list[str] = []
+    try:
+        ftm_schema.get_schema(schema_name)
+    except ftm_schema.UnknownSchema:
+        clean = _kept_as_is(properties)
+    else:
+        clean = _checked(schema_name, properties, extension, warnings)
+    record = Record(line, entity_id, schema_name, clean, warnings=warnings)
+    record.case = _case_facts(schema_name, extension, warnings)
+    if ftm_schema.is_relation_schema(schema_name):
+        _relation_ends(record)
+        columns, column_warnings = relation_columns(schema_name, clean)
+        record.columns = columns
+        warnings.extend(column_warnings)
+    return record
+
+
+class LineError(Exception):
+    """Why one line of an import file is refused (a :class:`~assettrack.errors.Msg`)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def relation_columns(schema_name: str, properties: Mapping[str, list[str]]):
+    """Return the typed columns of a relation read from its FtM properties, and warnings.
+
+    ``role`` (``role``, else ``relationship``), ``percentage``, ``percentage_min``,
+    ``percentage_max`` (an exact share fills all three, a band only the bounds), ``start_date``
+    and ``end_date`` (a partial date widened: a start of ``"2020"`` is 1 January, an end
+    31 December), and for a payment ``amount``, ``currency`` (``amountEur`` alone means EUR) and
+    ``paid_on`` (a full date only). Values are strings (ISO dates, decimal text) or None.
+
+    Examples
+    --------
+    >>> columns, _ = relation_columns("Ownership", {"owner": ["a"], "asset": ["b"],
+    ...     "percentage": ["25-50"], "startDate": ["2020"], "endDate": ["2021-02"]})
+    >>> columns["percentage"], columns["percentage_min"], columns["percentage_max"]
+    (None, '25', '50')
+    >>> columns["start_date"], columns["end_date"]
+    ('2020-01-01', '2021-02-28')
+    """
+    warnings: list[str] = []
+
+    def first(prop):
+        values = [v for v in properties.get(prop, ()) if not ftm_schema.is_marker(v)]
+        if len(values) > 1:
+            warnings.append(f"{prop}: {len(values)} values; the first is used for the column")
+        return values[0] if values else None
+
+    columns: dict = {}
+    role = first("role") or first("relationship")
+    columns["role"] = role[:200] if role else None
+    columns["percentage"] = columns["percentage_min"] = columns["percentage_max"] = None
+    if schema_name == "Ownership":
+        share = first("percentage")
+        bounds = ftm_schema.parse_percentage(share) if share else None
+        if bounds is not None:
+            low, high = bounds
+            columns["percentage_min"], columns["percentage_max"] = str(low), str(high)
+            if low == high:
+                columns["percentage"] = str(low)
+    start = first("startDate")
+    end = first("endDate")
+    columns["start_date"] = start_of(start).isoformat() if start else None
+    columns["end_date"] = end_of(end).isoformat() if end else None
+    columns["amount"] = columns["currency"] = columns["paid_on"] = None
+    if schema_name == "Payment":
+        amount, currency = first("amount"), first("currency")
+        if amount is None and first("amountEur") is not None:
+            amount, currency = first("amountEur"), "EUR"
+        if amount is not None:
+            value = Decimal(amount)
+            exponent = value.as_tuple().exponent
+            if value < 0 or abs(value) >= 10**15 or (isinstance(exponent, int) and exponent < -4):
+                warnings.append(
+                    f"amount {amount}: too large or too precise for the amount column; kept in "
+                    "the properties only"
+                )
+            else:
+                columns["amount"], columns["currency"] = amount, currency
+        paid = first("date")
+        if paid and len(paid) >= 10:
+            columns["paid_on"] = paid[:10]
+    return columns, warnings
+
+
+def start_of(value: str) -> date:
+    """Return the first day a partial FtM date can mean.
+
+    >>> start_of("2020"), start_of("2020-05"), start_of("2020-05-17T10:00")
+    (datetime.date(2020, 1, 1), datetime.date(2020, 5, 1), datetime.date(2020, 5, 17))
+    """
+    year, month, day = _date_parts(value)
+    return date(year, month or 1, day or 1)
+
+
+def end_of(value: str) -> date:
+    """Return the last day a partial FtM date can mean.
+
+    >>> end_of("2020"), end_of("2024-02"), end_of("2020-05-17")
+    (datetime.date(2020, 12, 31), datetime.date(2024, 2, 29), datetime.date(2020, 5, 17))
+    """
+    year, month, day = _date_parts(value)
+    month = month or 12
+    return date(year, month, day or calendar.monthrange(year, month)[1])
+
+
+def entity_line(
+    entity_id: str,
+    schema_name: str,
+    properties: Mapping[str, Iterable[str]],
+    extra: Mapping[str, object] | None = None,
+) -> dict:
+    """Build one FtM line: FtM properties, and the extension when there is something to carry.
+
+    Local properties and markers leave the FtM ``properties`` for the extension
+    (:func:`assettrack.schema.export_properties`); ``extra`` adds assettrack's own facts to the
+    extension (``case``, ``asset``, ``relation``). A schema outside the registry is written as it
+    was kept. A property FtM requires whose only value is a marker keeps it on the FtM side too
+    when its type is text (a person whose name is "unknown"), so the line stays valid FtM.
+
+    Examples
+    --------
+    >>> entity_line("v1", "Vehicle", {"vin": ["WVWZZZ1JZXW000001"], "model": ["Golf"]},
+    ...             {"case": {"role": "other"}})
+    {'id': 'v1', 'schema': 'Vehicle', 'properties': {'model': ['Golf']}, 'assettrack': {'properties': {'vin': ['WVWZZZ1JZXW000001']}, 'case': {'role': 'other'}}}
+    >>> entity_line("p1", "Person", {"name": ["unknown"]})
+    {'id': 'p1', 'schema': 'Person', 'properties': {'name': ['unknown']}, 'assettrack': {'unknown': ['name']}}
+    """  # noqa: E501
+    try:
+        ftm, extension = ftm_schema.export_properties(schema_name, properties)
+    except ftm_schema.UnknownSchema:
+        ftm, extension = {k: list(v) for k, v in properties.items()}, {}
+    else:
+        info = ftm_schema.get_schema(schema_name)
+        for prop in info.required:
+            spec = info.properties.get(prop)
+            values = list(properties.get(prop) or ())
+            if prop not in ftm and values and spec is not None and spec.type in _TEXT_TYPES:
+                ftm[prop] = values
+    line = {"id": entity_id, "schema": schema_name, "properties": ftm}
+    extension.update({k: v for k, v in (extra or {}).items() if v})
+    if extension:
+        line[ftm_schema.EXTENSION_KEY] = extension
+    return line
+
+
+class Scan:
+    """The first pass of an import: check every entity, remember ids, spill the good ones.
+
+    Feed it the items of a file (:meth:`feed`), then :meth:`resolve` the references it could
+    not resolve within the file against what the organisation already holds. ``problems`` then
+    lists the bad lines; :meth:`entities` and :meth:`relations` give back the good records, in
+    file order, from the spill files in ``workdir``.
+
+    Parameters
+    ----------
+    workdir : path-like
+        A directory for the two spill files (a temporary directory the caller removes).
+    prepare : callable, optional
+        Called with each good record before it is spilled; it may fill ``record.extra`` with
+        what the second pass needs (a caption, identifiers), so that work is done once.
+    """
+
+    def __init__(self, workdir: str | os.PathLike, *, prepare=None):
+        workdir = Path(workdir)
+        self.problems: list[dict] = []
+        self.warnings: dict[str, list[int]] = {}
+        self.warning_counts: dict[str, int] = {}
+        self.counts: dict[str, int] = {}
+        self.fatal = False
+        self.skipped_lines: set[int] = set()
+        # id -> (line, schema) of every good line; id -> line of every bad line with an id.
+        self._seen: dict[str, tuple[int, str]] = {}
+        self._bad_ids: dict[str, int] = {}
+        # Forward references: id -> [(line, property, is_relation_end)].
+        self._pending: dict[str, list[tuple[int, str, bool]]] = {}
+        self._entity_path = workdir / "entities.jsonl"
+        self._relation_path = workdir / "relations.jsonl"
+        self._entity_out = self._entity_path.open("wb")
+        self._relation_out = self._relation_path.open("wb")
+        self.prepare = prepare
+        self.entity_count = 0
+        self.relation_count = 0
+
+    def feed(self, item: Item | tuple[int, object]) -> Record | None:
+        """Check one item; return its record when it is good."""
+        if not isinstance(item, Item):
+            item = Item(*item)
+        if item.error is not None:
+            self._problem(item.line, item.error)
+            self.fatal = self.fatal or item.fatal
+            return None
+        try:
+            record = check_entity(item.line, item.value)
+        except LineError as error:
+            self._problem(item.line, error.reason)
+            value = item.value if isinstance(item.value, dict) else {}
+            if is_ftm_id(value.get("id")) and value["id"] not in self._seen:
+                self._bad_ids.setdefault(value["id"], item.line)
+            return None
+        if record.id in self._seen:
+            first_line = self._seen[record.id][0]
+            self._problem(
+                record.line,
+                Msg("id {id} is already used on line {line}", id=record.id, line=first_line),
+            )
+            return None
+        self._seen[record.id] = (record.line, _intern(record.schema))
+        for message in record.warnings[:_MAX_WARNINGS_PER_LINE]:
+            self.warn(record.line, message)
+        for prop, ref, is_end in _references(record):
+            self._check_reference(record.line, prop, ref, is_end)
+        if record.is_relation:
+            if self.prepare is not None:
+                self.prepare(record)
+            record.dump(self._relation_out)
+            self.relation_count += 1
+        else:
+            if self.prepare is not None:
+                self.prepare(record)
+            record.dump(self._entity_out)
+            self.entity_count += 1
+        return record
+
+    def pending_ids(self) -> set[str]:
+        """The ids referred to but not (or not yet) seen among the good lines."""
+        return {ref for ref in self._pending if ref not in self._seen}
+
+    def resolve(self, known: Mapping[str, str]) -> None:
+        """Settle the references left open, given ``known`` (FtM id -> schema) in the database.
+
+        A relation whose end is neither a good line nor known is a problem; a dangling property
+        reference is a warning.
+        """
+        self._entity_out.close()
+        self._relation_out.close()
+        for ref, uses in self._pending.items():
+            if ref in self._seen:
+                schema_name = self._seen[ref][1]
+            elif ref in known:
+                schema_name = known[ref]
+            else:
+                for line, prop, is_end in uses:
+                    if is_end and ref in self._bad_ids:
+                        self._problem(
+                            line,
+                            Msg(
+                                "{property} {id} is on line {line}, which is refused",
+                                property=prop,
+                                id=ref,
+                                line=self._bad_ids[ref],
+                            ),
+                        )
+                    elif is_end:
+                        self._problem(
+                            line,
+                            Msg(
+                                "{property} {id} is neither in the file nor imported before",
+                                property=prop,
+                                id=ref,
+                            ),
+                        )
+                    else:
+                        self.warn(
+                            line, f"{prop}: an entity neither in the file nor imported before"
+                        )
+                continue
+            for line, prop, _is_end in uses:
+                self._check_range(line, prop, ref, schema_name)
+        self._pending.clear()
+        self.skipped_lines = {p["line"] for p in self.problems}
+
+    def known_schema(self, entity_id: str) -> str | None:
+        """The schema of a good line's id, or None."""
+        seen = self._seen.get(entity_id)
+        return seen[1] if seen else None
+
+    def entities(self) -> Iterator[Record]:
+        """The good non-relation records, in file order (after :meth:`resolve`)."""
+        yield from self._read(self._entity_path)
+
+    def relations(self) -> Iterator[Record]:
+        """The good relation records, in file order (after :meth:`resolve`)."""
+        yield from self._read(self._relation_path)
+
+    def warn(self, line: int, message: str) -> None:
+        """Record a warning; the same message on many lines is kept once with its lines."""
+        key = _warning_key(message)
+        if key not in self.warnings and len(self.warnings) >= _MAX_WARNING_KINDS:
+            key = "more warnings of other kinds"
+        lines = self.warnings.setdefault(key, [])
+        self.warning_counts[key] = self.warning_counts.get(key, 0) + 1
+        if len(lines) < 100:
+            lines.append(line)
+
+    def close(self) -> None:
+        """Close the spill files (also done by :meth:`resolve`)."""
+        self._entity_out.close()
+        self._relation_out.close()
+
+    def _read(self, path: Path) -> Iterator[Record]:
+        with path.open("rb") as fh:
+            while True:
+                try:
+                    record = Record.load(fh)
+                except EOFError:
+                    return
+                if record.line in self.skipped_lines:
+                    continue
+                self.counts[record.schema] = self.counts.get(record.schema, 0) + 1
+                yield record
+
+    def _problem(self, line: int, reason: str) -> None:
+        self.problems.append({"line": line, "reason": reason})
+
+    def _check_reference(self, line, prop, ref, is_end) -> None:
+        seen = self._seen.get(ref)
+        if seen is None:
+            self._pending.setdefault(ref, []).append((line, prop, is_end))
+        else:
+            self._check_range(line, prop, ref, seen[1])
+
+    def _check_range(self, line, prop, ref, target_schema) -> None:
+        # FtM's range (Ownership:asset is an Asset) is checked only between modelled schemata;
+        # real exports bend it (a Directorship of a LegalEntity), so a mismatch only warns.
+        if not ftm_schema.is_native_schema(target_schema):
+            return
+        expected = _RANGES.get(prop)
+        if expected and not ftm_schema.get_schema(target_schema).is_a(expected):
+            self.warn(line, f"{prop}: a {target_schema}, where FollowTheMoney expects {expected}")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+_RANGES = {
+    "owner": "LegalEntity",
+    "asset": "Asset",
+    "director": "LegalEntity",
+    "payer": "LegalEntity",
+    "beneficiary": "LegalEntity",
+    "employee": "Person",
+    "employer": "Organization",
+    "member": "LegalEntity",
+    "person": "Person",
+    "relative": "Person",
+    "associate": "Person",
+    "agent": "LegalEntity",
+    "client": "LegalEntity",
+    "addressEntity": "Address",
+    "holder": "LegalEntity",
+}
+_INTERNED: dict[str, str] = {}
+
+
+def _intern(text: str) -> str:
+    return _INTERNED.setdefault(text, text)
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _warning_key(message: str) -> str:
+    return str(message)
+
+
+def _array_items(stream, raw, size, on_progress) -> Iterator[Item]:
+    position = 0
+    try:
+        for position, value in enumerate(ijson.items(stream, "item", use_float=False), 1):
+            yield Item(position, value)
+            if on_progress is not None and position % 2000 == 0:
+                on_progress(raw.tell() / size)
+    except ijson.JSONError as error:
+        yield Item(
+            position + 1,
+            error=Msg(
+                "the JSON array is broken after item {position}: {error}; nothing after it "
+                "can be read",
+                position=position,
+                error=str(error)[:200],
+            ),
+            fatal=True,
+        )
+
+
+def _line_items(stream, raw, size, on_progress) -> Iterator[Item]:
+    for number, line in enumerate(stream, 1):
+        if number == 1:
+            line = line.removeprefix(b"\xef\xbb\xbf")
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line, parse_float=Decimal)
+        except UnicodeDecodeError:
+            yield Item(number, error=Msg("not UTF-8 text"))
+            continue
+        except json.JSONDecodeError as error:
+            yield Item(
+                number,
+                error=Msg(
+                    "not valid JSON: {error} (column {column})", error=error.msg, column=error.colno
+                ),
+            )
+            continue
+        yield Item(number, value)
+        if on_progress is not None and number % 2000 == 0:
+            on_progress(raw.tell() / size)
+
+
+def _kept_as_is(properties: Mapping) -> dict[str, list[str]]:
+    clean: dict[str, list[str]] = {}
+    for prop, raw_values in properties.items():
+        if not isinstance(prop, str) or not prop:
+            raise LineError(Msg("{property}: not a property name", property=_shown(prop)))
+        values = raw_values if isinstance(raw_values, list) else [raw_values]
+        kept = []
+        for value in values:
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+                raise LineError(
+                    Msg("{property}: {value} is not text", property=prop, value=_shown(value))
+                )
+            text = str(value).strip()
+            if text and text not in kept:
+                kept.append(text)
+        if kept:
+            clean[prop] = kept
+    return dict(sorted(clean.items()))
+
+
+def _checked(schema_name, properties, extension, warnings) -> dict[str, list[str]]:
+    info = ftm_schema.get_schema(schema_name)
+    merged = ftm_schema.import_properties(schema_name, properties, extension)
+    checked = ftm_schema.validate_properties(schema_name, merged, partial=True)
+    if checked.errors:
+        prop, message = next(iter(checked.errors.items()))
+        more = len(checked.errors) - 1
+        reason = Msg("{property}: {message}", property=prop, message=message)
+        if more:
+            reason = Msg(
+                "{property}: {message} (and {count} more problems)",
+                property=prop,
+                message=message,
+                count=more,
+            )
+        raise LineError(reason)
+    if info.kind is not ftm_schema.Kind.OTHER:
+        warnings.extend(checked.warnings)
+    ends = (info.edge.source, info.edge.target) if info.edge else ()
+    for prop in info.required:
+        if prop not in checked.properties and prop not in ends:
+            warnings.append(f"{prop}: required by FollowTheMoney but missing")
+    return dict(sorted(checked.properties.items()))
+
+
+def _relation_ends(record: Record) -> None:
+    source_prop, target_prop = ftm_schema.relation_endpoints(record.schema)
+    ends = []
+    for prop in (source_prop, target_prop):
+        values = record.properties.get(prop, [])
+        if not values:
+            raise LineError(
+                Msg(
+                    "{schema} without {property}: a relation needs an entity at each end",
+                    schema=record.schema,
+                    property=prop,
+                )
+            )
+        if len(values) > 1:
+            raise LineError(
+                Msg(
+                    "{schema} names {count} entities as {property}; one is needed",
+                    schema=record.schema,
+                    count=len(values),
+                    property=prop,
+                )
+            )
+        ends.append(values[0])
+    record.source, record.target = ends
+    if record.schema == "Ownership" and record.source == record.target:
+        raise LineError(Msg("an entity cannot own itself"))
+
+
+def _references(record: Record) -> Iterator[tuple[str, str, bool]]:
+    if record.is_relation:
+        source_prop, target_prop = ftm_schema.relation_endpoints(record.schema)
+        yield source_prop, record.source, True
+        yield target_prop, record.target, True
+        ends = {source_prop, target_prop}
+    else:
+        ends = set()
+    if not ftm_schema.is_native_schema(record.schema):
+        return
+    info = ftm_schema.get_schema(record.schema)
+    for prop, values in record.properties.items():
+        spec = info.properties.get(prop)
+        if spec is None or spec.type != "entity" or prop in ends:
+            continue
+        for value in values:
+            yield prop, value, False
+
+
+def _case_facts(schema_name, extension, warnings) -> dict:
+    facts: dict = {}
+    for key in ("case", "relation"):
+        given = extension.get(key)
+        if given is None:
+            continue
+        if not isinstance(given, dict):
+            warnings.append(f"{ftm_schema.EXTENSION_KEY}.{key}: not an object; ignored")
+            continue
+        for name, allowed in (
+            ("role", CASE_ROLES),
+            ("source_grade", SOURCE_GRADES),
+            ("info_grade", INFO_GRADES),
+        ):
+            value = given.get(name)
+            if value is None:
+                continue
+            if name == "role" and key == "relation":
+                continue
+            if value in allowed:
+                facts[name] = value
+            else:
+                warnings.append(f"{ftm_schema.EXTENSION_KEY}.{key}.{name}: {value!r} ignored")
+        as_asset = given.get("as_asset")
+        if as_asset is True and ftm_schema.is_asset_schema(schema_name, marked_as_asset=True):
+            facts["as_asset"] = True
+        note = given.get("note")
+        if isinstance(note, str) and note.strip():
+            facts["note"] = note.strip()
+    return facts
+
+
+def _date_parts(value: str) -> tuple[int, int | None, int | None]:
+    parts = value[:10].split("-")
+    year = int(parts[0])
+    month = int(parts[1]) if len(parts) > 1 else None
+    day = int(parts[2]) if len(parts) > 2 else None
+    return year, month, day

@@ -1,0 +1,201 @@
+"""Duplicates and screening: candidates, reviews, merges and their undo, reference lists."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint
+from sqlalchemy import Column
+from sqlalchemy import Float
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field
+from sqlmodel import SQLModel
+
+from .base import UTCDateTime
+from .base import utcnow
+
+__all__ = [
+    "VERDICTS",
+    "DuplicateScan",
+    "DuplicateCandidate",
+    "DuplicateReview",
+    "MergeRecord",
+    "ScreeningList",
+    "ScreeningEntry",
+    "ScreeningHit",
+]
+
+#: A reviewer's answer to "are these two the same?".
+VERDICTS = ("same", "not_same", "unsure")
+
+
+def _in(column, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class DuplicateScan(SQLModel, table=True):
+    """The last candidate search over an organisation's entities, and what it cost."""
+
+    __tablename__ = "duplicate_scan"
+
+    organisation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("organisation.id"), primary_key=True)
+    )
+    scanned_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    entity_count: int = Field(default=0)
+    comparisons: int = Field(default=0)
+    candidate_count: int = Field(default=0)
+    seconds: float = Field(default=0.0, sa_type=Float)
+
+
+class DuplicateCandidate(SQLModel, table=True):
+    """A pair of one organisation's entities that may be the same, as the last scan found it."""
+
+    __tablename__ = "duplicate_candidate"
+    __table_args__ = (
+        UniqueConstraint("entity_a_id", "entity_b_id", name="uq_duplicate_candidate_pair"),
+        CheckConstraint("entity_a_id < entity_b_id", name="ck_duplicate_candidate_order"),
+        CheckConstraint("score >= 0 AND score <= 1", name="ck_duplicate_candidate_score"),
+        Index("ix_duplicate_candidate_org_score", "organisation_id", "score"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("organisation.id"), nullable=False)
+    )
+    entity_a_id: int = Field(sa_column=Column(Integer, ForeignKey("entity.id"), nullable=False))
+    entity_b_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("entity.id"), nullable=False, index=True)
+    )
+    score: float = Field(sa_type=Float)
+    explanation: str = Field(default="[]", sa_type=Text)
+    found_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DuplicateReview(SQLModel, table=True):
+    """An officer's verdict on a pair: remembered, so the pair is never asked about again."""
+
+    __tablename__ = "duplicate_review"
+    __table_args__ = (
+        UniqueConstraint("entity_a_id", "entity_b_id", name="uq_duplicate_review_pair"),
+        CheckConstraint("entity_a_id < entity_b_id", name="ck_duplicate_review_order"),
+        CheckConstraint(_in("verdict", VERDICTS), name="ck_duplicate_review_verdict"),
+        Index("ix_duplicate_review_org_verdict", "organisation_id", "verdict"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("organisation.id"), nullable=False)
+    )
+    entity_a_id: int = Field(sa_column=Column(Integer, ForeignKey("entity.id"), nullable=False))
+    entity_b_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("entity.id"), nullable=False, index=True)
+    )
+    verdict: str = Field(sa_type=String(10))
+    score: float | None = Field(default=None, sa_type=Float)
+    explanation: str = Field(default="[]", sa_type=Text)
+    reviewed_by_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=False)
+    )
+    reviewed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class MergeRecord(SQLModel, table=True):
+    """A merge of one entity into another, with every row it changed, so it can be undone."""
+
+    __tablename__ = "merge_record"
+    __table_args__ = (
+        CheckConstraint("survivor_id <> merged_id", name="ck_merge_record_distinct"),
+        CheckConstraint(
+            "(undone_at IS NULL) = (undone_by_id IS NULL)", name="ck_merge_record_undone"
+        ),
+        Index("ix_merge_record_org_time", "organisation_id", "merged_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("organisation.id"), nullable=False)
+    )
+    survivor_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("entity.id"), nullable=False, index=True)
+    )
+    merged_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("entity.id"), nullable=False, index=True)
+    )
+    # {"operations": [...], "summary": {...}}: see matching.MergePlan; values JSON-tagged.
+    plan: str = Field(sa_type=Text)
+    merged_by_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=False))
+    merged_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    undone_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    undone_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=True)
+    )
+
+
+class ScreeningList(SQLModel, table=True):
+    """A reference list (a sanctions export...) entities are screened against.
+
+    ``organisation_id`` None: every organisation screens against it.
+    """
+
+    __tablename__ = "screening_list"
+    __table_args__ = (CheckConstraint("length(name) > 0", name="ck_screening_list_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=String(100), unique=True)
+    organisation_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("organisation.id"), nullable=True)
+    )
+    source: str = Field(default="", sa_type=String(500))
+    entry_count: int = Field(default=0)
+    loaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ScreeningEntry(SQLModel, table=True):
+    """One listed subject: names, identifiers, birth dates, countries and why it is listed."""
+
+    __tablename__ = "screening_entry"
+    __table_args__ = (
+        UniqueConstraint("list_id", "external_id", name="uq_screening_entry_external_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    list_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("screening_list.id"), nullable=False, index=True)
+    )
+    external_id: str = Field(sa_type=String(200))
+    schema_name: str = Field(sa_column=Column("schema", String(40), nullable=False))
+    caption: str = Field(sa_type=String(500))
+    # {"names": [...], "birth_dates": [...], "countries": [...], "identifiers": [[kind, value]]}
+    data: str = Field(default="{}", sa_type=Text)
+    # Programme, authority and reason of each sanction naming the subject, one per line.
+    sanctions: str = Field(default="", sa_type=Text)
+
+
+class ScreeningHit(SQLModel, table=True):
+    """An entity of a case that matched a listed subject, with the reasons."""
+
+    __tablename__ = "screening_hit"
+    __table_args__ = (
+        UniqueConstraint("entity_id", "entry_id", name="uq_screening_hit"),
+        CheckConstraint("score >= 0 AND score <= 1", name="ck_screening_hit_score"),
+        Index("ix_screening_hit_org", "organisation_id", "score"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("organisation.id"), nullable=False)
+    )
+    entity_id: int = Field(sa_column=Column(Integer, ForeignKey("entity.id"), nullable=False))
+    entry_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("screening_entry.id"), nullable=False, index=True)
+    )
+    list_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("screening_list.id"), nullable=False, index=True)
+    )
+    score: float = Field(sa_type=Float)
+    explanation: str = Field(default="[]", sa_type=Text)
+    found_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

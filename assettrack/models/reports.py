@@ -1,0 +1,96 @@
+"""Reports issued as PDF (briefs, partner reports) and the H2 permissions they rely on."""
+
+from datetime import date
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint
+from sqlalchemy import Column
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlmodel import Field
+from sqlmodel import SQLModel
+
+from .base import UTCDateTime
+from .base import utcnow
+
+__all__ = ["Report", "Permission", "REPORT_KINDS"]
+
+REPORT_KINDS = ("case_brief", "partner")
+
+
+class Report(SQLModel, table=True):
+    """A PDF the application produced and disclosed: who issued it, to whom, what it held.
+
+    ``id`` is printed on every page as the report id; ``sha256`` identifies the exact file, so
+    ``assettrack report verify`` can tell an issued file from a modified copy. ``context_hash``
+    is the hash of the redacted content: asking again for unchanged data returns this file.
+    """
+
+    __tablename__ = "report"
+    __table_args__ = (
+        CheckConstraint("kind IN ('case_brief', 'partner')", name="ck_report_kind"),
+        CheckConstraint("language IN ('en', 'fr')", name="ck_report_language"),
+        CheckConstraint(
+            "period_start IS NULL OR period_end IS NULL OR period_start <= period_end",
+            name="ck_report_period",
+        ),
+        Index("ix_report_context", "issuing_organisation_id", "kind", "context_hash"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_type=String(16))
+    issuing_organisation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("organisation.id"), nullable=False)
+    )
+    recipient_organisation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("organisation.id"), nullable=False, index=True)
+    )
+    period_start: date | None = None
+    period_end: date | None = None
+    language: str = Field(default="en", sa_type=String(2))
+    tlp: str = Field(sa_type=String(16))
+    justification: str | None = Field(default=None, sa_type=Text)
+    case_ids: str = Field(default="[]", sa_type=Text)
+    context_hash: str = Field(sa_type=String(64))
+    sha256: str | None = Field(default=None, sa_type=String(64), unique=True)
+    size: int | None = None
+    file_path: str | None = Field(default=None, sa_type=String(500))
+    created_by_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=False)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def number(self) -> str:
+        """The report id as printed on its pages (``R-000042``)."""
+        return f"R-{self.id:06d}"
+
+
+class Permission(SQLModel, table=True):
+    """The provider's permission to pass an H2 case on to one recipient organisation.
+
+    H2: "not to be passed on without permission". The permission is given outside the
+    application (a letter, a call); this row records who gave it, when and for whom.
+    """
+
+    __tablename__ = "case_permission"
+    __table_args__ = (
+        CheckConstraint("length(granted_by) > 0", name="ck_case_permission_granted_by"),
+        Index("ix_case_permission_case_recipient", "case_id", "recipient_organisation_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(sa_column=Column(Integer, ForeignKey("case_file.id"), nullable=False))
+    recipient_organisation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("organisation.id"), nullable=False)
+    )
+    granted_by: str = Field(sa_type=String(200))
+    granted_on: date
+    note: str | None = Field(default=None, sa_type=Text)
+    entered_by_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=False)
+    )
+    entered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

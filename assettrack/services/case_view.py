@@ -1,0 +1,674 @@
+"""Read models of the case, asset and dashboard pages: plain data from a few aggregate queries.
+
+The case page lists every asset of a case with its stage and values, every entity, relation and
+decision. Asking :func:`~.decisions.asset_as_dict` per asset would cost several queries per
+asset; these functions answer each question for the whole case at once, in a fixed number of
+queries whatever the number of assets, and return dicts and lists, never rows a template could
+lazy-load from. Reads that disclose something (an order document, the open-data export) are
+checked against the user's scope and audited here, so that views stay thin.
+"""
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import and_
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlmodel import Session
+
+from .. import access
+from .. import audit
+from .. import lifecycle
+from ..errors import AccessDenied
+from ..errors import Invalid
+from ..errors import Msg
+from ..errors import NotFound
+from ..models import Asset
+from ..models import Case
+from ..models import CaseEntity
+from ..models import Decision
+from ..models import DecisionAsset
+from ..models import Entity
+from ..models import LedgerEntry
+from ..models import ManagerAssignment
+from ..models import Organisation
+from ..models import Relation
+from ..models import User
+from ..schema import ASSET_SCHEMATA
+from . import decisions as decision_service
+from . import stats
+from .cases import org_today
+from .entities import relation_as_dict
+from .sharing import is_protected
+
+__all__ = [
+    "case_page",
+    "case_assets",
+    "case_entities",
+    "case_relations",
+    "case_decisions",
+    "stage_summary",
+    "get_case_decision",
+    "read_asset",
+    "asset_page",
+    "can_edit_asset",
+    "document_for_download",
+    "dashboard_organisations",
+    "statistics_year",
+    "dashboard",
+    "open_data_export",
+    "URGENT_WARNING_DAYS",
+    "REVIEW_WARNING_DAYS",
+    "FIRST_STATISTICS_YEAR",
+]
+
+#: An unconfirmed urgent freeze is flagged this many days before it lapses.
+URGENT_WARNING_DAYS = 3
+#: A case's retention review is listed this many days before it falls due.
+REVIEW_WARNING_DAYS = 30
+#: The earliest year the Directive statistics are asked for.
+FIRST_STATISTICS_YEAR = 1990
+
+# Neutral labels of the entities never named outside the owning organisation (DOMAIN.md,
+# "Sharing, marking and redaction"); the same words as partner reports (services.sharing).
+_NEUTRAL_LABELS = {"victim": "Victim {number}", "witness": "Witness {number}"}
+_NEUTRAL_OTHER = "Other {number}"
+_VALUE_ACTIONS = {"freeze": "frozen", "confiscate": "confiscated", "dispose": "realised"}
+
+
+# --- the case page ---------------------------------------------------------------------------
+
+
+def case_page(session: Session, user: User, case: Case) -> dict:
+    """Return everything the case page shows, in a fixed number of queries.
+
+    ``assets``: see :func:`case_assets`; ``stages``: :func:`stage_summary` of them;
+    ``stage``: the case's derived stage; ``entities``, ``relations``, ``decisions``: see
+    :func:`case_entities`, :func:`case_relations`, :func:`case_decisions`.
+    """
+    org = session.get(Organisation, case.organisation_id)
+    today = org_today(org)
+    assets = case_assets(session, case, today)
+    entities = case_entities(session, user, case)
+    names = {e["entity_id"]: e["name"] for e in entities}
+    return {
+        "today": today,
+        "assets": assets,
+        "stages": stage_summary(assets),
+        "stage": lifecycle.case_stage(a["stage"] for a in assets),
+        "entities": entities,
+        "relations": case_relations(session, case, names),
+        "decisions": case_decisions(session, case, names=names),
+        "redacted": any(e["redacted"] for e in entities),
+    }
+
+
+def case_assets(session: Session, case: Case, today: date) -> list[dict]:
+    """Return the assets of ``case`` with their stage, values and ledger (three queries).
+
+    Each asset: ``id``, ``name``, ``schema``, ``stage``, ``rank`` (its place in the lifecycle),
+    ``urgent_unconfirmed``, ``urgent_expires_on``, ``overdue`` (an urgent freeze past its
+    expiry), ``expiring`` (within :data:`URGENT_WARNING_DAYS`), ``confiscation_final``,
+    ``manager``, ``last_decided_on``,
+    ``estimated`` / ``frozen`` / ``confiscated`` / ``realised`` as ``(amount, currency)`` or
+    None (the latest standing order of that kind with a value for this asset, as
+    :func:`~.decisions.asset_as_dict` reads them), ``ledger`` ({currency: {"cost", "income",
+    "net"}}) and ``allowed`` (the actions the lifecycle allows next).
+    """
+    in_case = _entity_ids_of(case)
+    rows = session.execute(
+        select(
+            Asset.entity_id,
+            Entity.caption,
+            Entity.schema_name,
+            Asset.stage,
+            Asset.urgent_unconfirmed,
+            Asset.urgent_expires_on,
+            Asset.confiscation_final,
+            Asset.manager,
+            Asset.estimated_value,
+            Asset.currency,
+            Asset.last_decided_on,
+        )
+        .join(Entity, Entity.id == Asset.entity_id)
+        .join(
+            CaseEntity, and_(CaseEntity.entity_id == Asset.entity_id, CaseEntity.case_id == case.id)
+        )
+        # The same test as services.cases.case_stages: an asset schema, or marked as an asset.
+        .where(or_(CaseEntity.as_asset.is_(True), Entity.schema_name.in_(ASSET_SCHEMATA)))
+        .order_by(Entity.caption_norm, Asset.entity_id)
+    ).all()
+    values: dict[int, dict] = defaultdict(dict)
+    for asset_id, action, amount, currency in session.execute(
+        select(DecisionAsset.asset_id, Decision.action, DecisionAsset.amount, Decision.currency)
+        .join(Decision, Decision.id == DecisionAsset.decision_id)
+        .where(
+            DecisionAsset.asset_id.in_(in_case),
+            Decision.annulled_at.is_(None),
+            Decision.action.in_(tuple(_VALUE_ACTIONS)),
+            DecisionAsset.amount.is_not(None),
+        )
+        .order_by(Decision.decided_on, Decision.id)
+    ):
+        values[asset_id][_VALUE_ACTIONS[action]] = (amount, currency)  # the latest wins
+    ledger: dict[int, dict] = defaultdict(dict)
+    for asset_id, currency, kind, total in session.execute(
+        select(
+            LedgerEntry.asset_id,
+            LedgerEntry.currency,
+            LedgerEntry.kind,
+            func.sum(LedgerEntry.amount),
+        )
+        .where(LedgerEntry.asset_id.in_(in_case))
+        .group_by(LedgerEntry.asset_id, LedgerEntry.currency, LedgerEntry.kind)
+    ):
+        entry = ledger[asset_id].setdefault(currency, {"cost": Decimal(0), "income": Decimal(0)})
+        entry[kind] = Decimal(total)
+    assets = []
+    for (
+        asset_id,
+        name,
+        schema_name,
+        stage,
+        urgent,
+        expires_on,
+        final,
+        manager,
+        estimated,
+        currency,
+        last_decided_on,
+    ) in rows:
+        state = lifecycle.AssetState(
+            stage, urgent_unconfirmed=urgent, confiscation_final=final, last_decided_on=None
+        )
+        books = ledger.get(asset_id, {})
+        for entry in books.values():
+            entry["net"] = entry["income"] - entry["cost"]
+        assets.append(
+            {
+                "id": asset_id,
+                "name": name,
+                "schema": schema_name,
+                "stage": stage,
+                "rank": lifecycle.STAGE_ORDER.index(lifecycle.Stage(stage)),
+                "urgent_unconfirmed": urgent,
+                "urgent_expires_on": expires_on if urgent else None,
+                "overdue": bool(urgent and expires_on and expires_on < today),
+                "expiring": bool(
+                    urgent
+                    and expires_on
+                    and today <= expires_on
+                    and (expires_on - today).days <= URGENT_WARNING_DAYS
+                ),
+                "confiscation_final": final,
+                "manager": manager,
+                "last_decided_on": last_decided_on,
+                "estimated": (estimated, currency) if estimated is not None else None,
+                "frozen": values[asset_id].get("frozen"),
+                "confiscated": values[asset_id].get("confiscated"),
+                "realised": values[asset_id].get("realised"),
+                "ledger": dict(sorted(books.items())),
+                "allowed": [a.value for a in lifecycle.allowed_actions(state)],
+            }
+        )
+    return assets
+
+
+def stage_summary(assets) -> list[dict]:
+    """Return, per stage in lifecycle order, the number of assets and their estimated value.
+
+    ``assets`` are :func:`case_assets` rows, or ``services.stats.assets_by_stage``'s mapping
+    (stage → {"count", "value"}). Each row: ``stage``, ``count``, ``value`` ({currency:
+    Decimal}, estimated values only), ``total`` (the number of assets in all stages).
+
+    >>> rows = stage_summary({"frozen": {"count": 2, "value": {"EUR": Decimal("10")}}})
+    >>> [(r["stage"], r["count"], r["total"]) for r in rows][:2]
+    [('traced', 0, 2), ('frozen', 2, 2)]
+    """
+    if isinstance(assets, dict):
+        by_stage = {
+            stage: {"count": entry["count"], "value": dict(entry["value"])}
+            for stage, entry in assets.items()
+        }
+    else:
+        by_stage = {}
+        for asset in assets:
+            entry = by_stage.setdefault(asset["stage"], {"count": 0, "value": {}})
+            entry["count"] += 1
+            if asset["estimated"] is not None:
+                amount, currency = asset["estimated"]
+                entry["value"][currency] = entry["value"].get(currency, Decimal(0)) + amount
+    total = sum(entry["count"] for entry in by_stage.values())
+    return [
+        {
+            "stage": stage.value,
+            "count": by_stage.get(stage.value, {}).get("count", 0),
+            "value": dict(sorted(by_stage.get(stage.value, {}).get("value", {}).items())),
+            "total": total,
+        }
+        for stage in lifecycle.STAGE_ORDER
+    ]
+
+
+def case_entities(session: Session, user: User, case: Case) -> list[dict]:
+    """Return the entities of ``case`` with their role, grades and asset stage (one query).
+
+    Outside the owning organisation, victims, witnesses and persons of role ``other`` are named
+    by a neutral label (``Victim 1``, a :class:`~assettrack.errors.Msg`) and ``redacted`` is set.
+    """
+    outside = case.organisation_id not in access.organisation_ids(session, user)
+    rows = session.execute(
+        select(
+            CaseEntity.id,
+            CaseEntity.role,
+            CaseEntity.source_grade,
+            CaseEntity.info_grade,
+            CaseEntity.as_asset,
+            CaseEntity.note,
+            Entity.id,
+            Entity.caption,
+            Entity.schema_name,
+            Asset.stage,
+        )
+        .join(Entity, Entity.id == CaseEntity.entity_id)
+        .outerjoin(Asset, Asset.entity_id == Entity.id)
+        .where(CaseEntity.case_id == case.id)
+        .order_by(Entity.schema_name, Entity.caption_norm, Entity.id)
+    ).all()
+    counters: dict[str, int] = defaultdict(int)
+    entities = []
+    for (
+        link_id,
+        role,
+        source_grade,
+        info_grade,
+        as_asset,
+        note,
+        entity_id,
+        name,
+        schema_name,
+        stage,
+    ) in rows:
+        is_asset = schema_name in ASSET_SCHEMATA or as_asset
+        redacted = outside and is_protected(role, schema_name)
+        if redacted:
+            counters[role] += 1
+            name = Msg(_NEUTRAL_LABELS.get(role, _NEUTRAL_OTHER), number=counters[role])
+        entities.append(
+            {
+                "link_id": link_id,
+                "entity_id": entity_id,
+                "name": name,
+                "schema": schema_name,
+                "role": role,
+                "source_grade": source_grade,
+                "info_grade": info_grade,
+                "as_asset": as_asset,
+                "is_asset": bool(is_asset and stage is not None),
+                "stage": stage if is_asset else None,
+                "note": None if redacted else note,
+                "redacted": redacted,
+            }
+        )
+    return entities
+
+
+def case_relations(session: Session, case: Case, names: dict) -> list[dict]:
+    """Return the relations whose two ends are both entities of ``case`` (one query).
+
+    Each is :func:`~.entities.relation_as_dict` with ``source_name`` and ``target_name`` taken
+    from ``names`` (entity id → name, as :func:`case_entities` shows them).
+    """
+    in_case = _entity_ids_of(case)
+    relations = session.scalars(
+        select(Relation)
+        .where(Relation.source_id.in_(in_case), Relation.target_id.in_(in_case))
+        .order_by(Relation.schema_name, Relation.id)
+    )
+    result = []
+    for relation in relations:
+        body = relation_as_dict(relation)
+        body["source_name"] = names.get(relation.source_id, f"#{relation.source_id}")
+        body["target_name"] = names.get(relation.target_id, f"#{relation.target_id}")
+        result.append(body)
+    return result
+
+
+def case_decisions(
+    session: Session, case: Case, *, names: dict | None = None, decision_id: int | None = None
+) -> list[dict]:
+    """Return the decisions of ``case`` oldest first, every field, annulled ones included.
+
+    Three queries: the decisions, the assets they covered (stage before and after, amount) and
+    the names of the users who entered or annulled them. ``names`` overrides asset names (the
+    redacted view); ``decision_id`` keeps that decision only.
+    """
+    stmt = select(Decision).where(Decision.case_id == case.id)
+    if decision_id is not None:
+        stmt = stmt.where(Decision.id == decision_id)
+    decisions = list(session.scalars(stmt.order_by(Decision.decided_on, Decision.id)))
+    if not decisions:
+        return []
+    covered: dict[int, list] = defaultdict(list)
+    for link, caption, schema_name in session.execute(
+        select(DecisionAsset, Entity.caption, Entity.schema_name)
+        .join(Entity, Entity.id == DecisionAsset.asset_id)
+        .join(Decision, Decision.id == DecisionAsset.decision_id)
+        .where(Decision.case_id == case.id, Decision.id.in_([d.id for d in decisions]))
+        .order_by(Entity.caption_norm, DecisionAsset.asset_id)
+    ):
+        covered[link.decision_id].append(
+            {
+                "id": link.asset_id,
+                "name": (names or {}).get(link.asset_id, caption),
+                "schema": schema_name,
+                "stage_before": link.stage_before,
+                "stage_after": link.stage_after,
+                "amount": link.amount,
+            }
+        )
+    user_ids = {d.entered_by_id for d in decisions} | {d.annulled_by_id for d in decisions}
+    users = dict(
+        session.execute(select(User.id, User.name).where(User.id.in_(user_ids - {None}))).all()
+    )
+    return [_decision_row(d, covered[d.id], users) for d in decisions]
+
+
+def get_case_decision(session: Session, user: User, case_id: int, decision_id: int):
+    """Return ``(case, decision)`` when the user may read the case and the decision is in it."""
+    case = access.get_case(session, user, case_id)
+    decision = session.get(Decision, decision_id)
+    if decision is None or decision.case_id != case.id:
+        raise NotFound(f"decision {decision_id} not found in case {case.reference}")
+    return case, decision
+
+
+# --- the asset page --------------------------------------------------------------------------
+
+
+def read_asset(session: Session, user: User, asset_id: int) -> tuple[Asset, Entity]:
+    """Return an asset within the user's scope with its entity; the consultation is logged."""
+    asset, entity = decision_service.get_asset(session, user, asset_id)
+    audit.record(
+        session,
+        user,
+        audit.Action.READ,
+        "asset",
+        asset.entity_id,
+        details={"via": "page"},
+        organisation_id=asset.organisation_id,
+    )
+    return asset, entity
+
+
+def asset_page(session: Session, user: User, asset: Asset) -> dict:
+    """Return what the asset page shows: :func:`~.decisions.asset_as_dict` and its ledger
+    entries, manager assignments, the cases (within the user's scope) that hold it, the
+    actions the lifecycle allows next and the names of the users who entered each decision."""
+    body = decision_service.asset_as_dict(session, asset)
+    body["entries"] = list(
+        session.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.asset_id == asset.entity_id)
+            .order_by(LedgerEntry.booked_on, LedgerEntry.id)
+        )
+    )
+    body["managers"] = list(
+        session.scalars(
+            select(ManagerAssignment)
+            .where(ManagerAssignment.asset_id == asset.entity_id)
+            .order_by(ManagerAssignment.assigned_on, ManagerAssignment.id)
+        )
+    )
+    body["cases"] = [
+        {"id": c.id, "reference": c.reference, "title": c.title, "tlp": c.tlp, "role": role}
+        for c, role in session.execute(
+            select(Case, CaseEntity.role)
+            .join(CaseEntity, CaseEntity.case_id == Case.id)
+            .where(
+                CaseEntity.entity_id == asset.entity_id,
+                Case.organisation_id.in_(access.readable_organisation_ids(session, user) or {-1}),
+            )
+            .order_by(Case.reference)
+        )
+    ]
+    body["allowed"] = [
+        a.value for a in lifecycle.allowed_actions(decision_service.asset_state(asset))
+    ]
+    user_ids = {d["entered_by"] for d in body["history"]} - {None}
+    body["users"] = dict(
+        session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all()
+    )
+    org = session.get(Organisation, asset.organisation_id)
+    today = org_today(org)
+    expires = asset.urgent_expires_on if asset.urgent_unconfirmed else None
+    body["today"] = today
+    body["overdue"] = bool(expires and expires < today)
+    return body
+
+
+def can_edit_asset(user: User, asset: Asset) -> bool:
+    """Return whether ``user`` may value an asset, book on it or change its manager."""
+    try:
+        access.require_edit_organisation(user, asset.organisation_id)
+    except AccessDenied:
+        return False
+    return True
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+def document_for_download(
+    session: Session, user: User, case_id: int, decision_id: int, files_dir: str
+) -> tuple[Path, str, str]:
+    """Return ``(path, name, mimetype)`` of a decision's order document; logged as a disclosure.
+
+    Raises NotFound when the case is outside the user's scope, the decision is not in it, it has
+    no document, or the file is missing.
+    """
+    case, decision = get_case_decision(session, user, case_id, decision_id)
+    if not decision.document_path:
+        raise NotFound(f"decision {decision_id} has no document")
+    root = Path(files_dir).resolve()
+    path = (root / decision.document_path).resolve()
+    if root not in path.parents or not path.is_file():
+        raise NotFound(f"the document of decision {decision_id} is missing")
+    audit.record(
+        session,
+        user,
+        audit.Action.DISCLOSE,
+        "decision",
+        decision.id,
+        details={
+            "case": case.reference,
+            "document": decision.document_name,
+            "sha256": decision.document_sha256,
+            "recipient": user.email,
+        },
+        justification="order document downloaded from the case page",
+        organisation_id=case.organisation_id,
+    )
+    return path, decision.document_name or "order", decision.document_type or "application/pdf"
+
+
+# --- the dashboard ---------------------------------------------------------------------------
+
+
+def dashboard_organisations(session: Session, user: User) -> list[Organisation]:
+    """Return the organisations whose dashboard ``user`` may see: the home one first."""
+    ids = access.readable_organisation_ids(session, user)
+    orgs = session.scalars(
+        select(Organisation).where(Organisation.id.in_(ids or {-1})).order_by(Organisation.code)
+    )
+    return sorted(orgs, key=lambda o: o.id != user.organisation_id)
+
+
+def statistics_year(raw, today: date) -> int:
+    """Return the year asked for (this year when none), or raise Invalid on ``year``.
+
+    >>> statistics_year("", date(2026, 5, 1)), statistics_year(" 2024 ", date(2026, 5, 1))
+    (2026, 2024)
+    >>> statistics_year("2028", date(2026, 5, 1))
+    Traceback (most recent call last):
+    ...
+    assettrack.errors.Invalid: year: must be a year from 1990 to 2027
+    """
+    last = today.year + 1
+    text = "" if raw is None else str(raw).strip()
+    if not text:
+        return today.year
+    if not (text.isascii() and text.isdigit()) or not FIRST_STATISTICS_YEAR <= int(text) <= last:
+        raise Invalid(
+            {
+                "year": Msg(
+                    "must be a year from {first} to {last}",
+                    first=FIRST_STATISTICS_YEAR,
+                    last=last,
+                )
+            }
+        )
+    return int(text)
+
+
+def dashboard(session: Session, user: User, organisation_id: int, year: int | None) -> dict:
+    """Return the dashboard of an organisation the user may read.
+
+    ``stages``: :func:`stage_summary` of the organisation's assets; ``urgent``: unconfirmed
+    urgent freezes lapsing within :data:`URGENT_WARNING_DAYS` or overdue, each with the cases
+    holding the asset; ``reviews``: cases whose review falls due within
+    :data:`REVIEW_WARNING_DAYS`; ``statistics``: the Directive statistics of ``year`` (None
+    when no year is given).
+    """
+    if organisation_id not in access.readable_organisation_ids(session, user):
+        raise NotFound(f"organisation {organisation_id} not found")
+    org = session.get(Organisation, organisation_id)
+    today = org_today(org)
+    urgent = stats.urgent_freezes(session, org.id, today, within_days=URGENT_WARNING_DAYS)
+    holders: dict[int, list] = defaultdict(list)
+    if urgent:
+        for entity_id, case_id, reference in session.execute(
+            select(CaseEntity.entity_id, Case.id, Case.reference)
+            .join(Case, Case.id == CaseEntity.case_id)
+            .where(
+                CaseEntity.entity_id.in_([a.entity_id for a, _e, _o in urgent]),
+                Case.organisation_id == org.id,
+            )
+            .order_by(Case.reference)
+        ):
+            holders[entity_id].append({"id": case_id, "reference": reference})
+    return {
+        "organisation": org,
+        "today": today,
+        "stages": stage_summary(stats.assets_by_stage(session, org.id)),
+        "urgent": [
+            {
+                "id": asset.entity_id,
+                "name": entity.caption,
+                "schema": entity.schema_name,
+                "expires_on": asset.urgent_expires_on,
+                "overdue": overdue,
+                "days_left": (asset.urgent_expires_on - today).days,
+                "cases": holders[asset.entity_id],
+            }
+            for asset, entity, overdue in urgent
+        ],
+        "reviews": [
+            {
+                "id": c.id,
+                "reference": c.reference,
+                "title": c.title,
+                "status": c.status,
+                "review_on": c.review_on,
+                "late": c.review_on < today,
+            }
+            for c in stats.reviews_due(session, org.id, today, within_days=REVIEW_WARNING_DAYS)
+        ],
+        "year": year,
+        "statistics": stats.directive_statistics(session, org.id, year) if year else None,
+    }
+
+
+def open_data_export(session: Session, user: User, organisation_id: int) -> tuple[str, str]:
+    """Return ``(filename, csv_text)`` of an organisation's open data; logged as a disclosure.
+
+    The CSV (``services.stats.open_data_csv``) holds one row per asset and no personal data.
+    """
+    if organisation_id not in access.readable_organisation_ids(session, user):
+        raise NotFound(f"organisation {organisation_id} not found")
+    org = session.get(Organisation, organisation_id)
+    text = stats.open_data_csv(session, org.id)
+    rows = max(0, text.count("\n") - 1)
+    audit.record(
+        session,
+        user,
+        audit.Action.DISCLOSE,
+        "organisation",
+        org.id,
+        details={"export": "open data CSV", "rows": rows, "recipient": user.email},
+        justification="open-data export (one row per asset, no personal data)",
+        organisation_id=org.id,
+    )
+    return f"assettrack-{org.code}-open-data-{org_today(org).isoformat()}.csv", text
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _entity_ids_of(case: Case):
+    return select(CaseEntity.entity_id).where(CaseEntity.case_id == case.id)
+
+
+def _decision_row(decision: Decision, assets: list, users: dict) -> dict:
+    row = {
+        "id": decision.id,
+        "action": decision.action,
+        "decided_on": decision.decided_on,
+        "authority": decision.authority,
+        "reference": decision.reference,
+        "legal_basis": decision.legal_basis,
+        "currency": decision.currency,
+        "amount": decision.amount,
+        "source": decision.source,
+        "register_label": decision.register_label,
+        "entered_by": users.get(decision.entered_by_id),
+        "entered_at": decision.entered_at,
+        "annulled": decision.annulled_at is not None,
+        "annulled_at": decision.annulled_at,
+        "annulled_by": users.get(decision.annulled_by_id),
+        "annul_reason": decision.annul_reason,
+        "document": {
+            "name": decision.document_name,
+            "sha256": decision.document_sha256,
+            "type": decision.document_type,
+        }
+        if decision.document_path
+        else None,
+        "assets": assets,
+    }
+    if decision.action == "freeze":
+        row.update(
+            urgent=decision.urgent,
+            confirms_urgent=decision.confirms_urgent,
+            expires_on=decision.expires_on,
+            owner_notified_on=decision.owner_notified_on,
+        )
+    elif decision.action == "manage":
+        row.update(
+            manager=decision.manager,
+            early_sale=decision.early_sale,
+            ground=decision.early_sale_ground,
+            price=decision.price,
+        )
+    elif decision.action == "confiscate":
+        row.update(confiscation_type=decision.confiscation_type, final=decision.final)
+    elif decision.action == "dispose":
+        row.update(
+            disposal=decision.disposal, recipient=decision.recipient, purpose=decision.purpose
+        )
+    elif decision.action == "release":
+        row.update(reason=decision.reason, returned_on=decision.returned_on)
+    return row

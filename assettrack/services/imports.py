@@ -1,0 +1,1022 @@
+"""Import FollowTheMoney and BODS files into a case; export a case as FollowTheMoney.
+
+An import reads its file twice. The first pass (:class:`assettrack.ftm.Scan`) checks every
+entity and keeps only ids and small facts; when a line is bad nothing is written, unless
+``skip_invalid`` (the bad lines are then listed and left out). The second pass writes through
+SQLAlchemy Core bulk statements: entities, their strong identifiers, their link to the case
+(role ``other`` unless the file's extension says otherwise), an ``asset`` row (``traced``) for
+each asset, and the relations resolved by FtM id wherever they are in the file.
+
+FtM ids become ``external_id`` (unique per organisation), so importing a file again creates
+nothing new and an updated file updates the entities it changes (audited as updates, old →
+new). One audit entry (``create`` of a ``collection``) covers the whole import, with counts per
+schema. Like every service this one flushes and never commits: the view, command or job does.
+"""
+
+import functools
+import json
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import IO
+
+from flask import current_app
+from sqlalchemy import bindparam
+from sqlalchemy import insert
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from .. import access
+from .. import audit
+from .. import bods
+from .. import ftm
+from .. import schema as ftm_schema
+from ..errors import Invalid
+from ..errors import Msg
+from ..ftm import ImportFailed
+from ..jobs import handler
+from ..models import Asset
+from ..models import Case
+from ..models import CaseEntity
+from ..models import Decision
+from ..models import DecisionAsset
+from ..models import Entity
+from ..models import EntityIdentifier
+from ..models import Organisation
+from ..models import Relation
+from ..models import User
+from ..models import utcnow
+from ..money import money_text
+from .entities import identifiers_of
+from .entities import normalise_name
+
+__all__ = [
+    "IMPORT_FORMATS",
+    "ImportFailed",
+    "ImportReport",
+    "import_ftm",
+    "import_bods",
+    "export_ftm",
+    "export_id",
+]
+
+#: What ``POST /cases/<id>/imports`` and the import job accept.
+IMPORT_FORMATS = ("ftm", "bods", "csv", "xlsx")
+
+Progress = Callable[[int, str | None], None]
+
+_BATCH = 1000
+_OWN_ENTITY_RE = re.compile(r"assettrack-([a-z0-9]+)-(\d+)")
+_OWN_RELATION_RE = re.compile(r"assettrack-([a-z0-9]+)-rel-(\d+)")
+_MAX_WARNINGS = 200
+
+
+@dataclass
+class ImportReport:
+    """What an import read and what it changed.
+
+    ``counts`` holds, per FtM schema, the entities (relations included) the file brought in;
+    ``created``, ``updated`` and ``unchanged`` count entities and relations together;
+    ``linked`` the entities already known that were linked to the case now. ``warnings`` group
+    the same message over lines (``{"message", "lines", "count"}``); ``skipped`` lists the bad
+    lines left out with ``skip_invalid`` (``{"line", "reason"}``).
+    """
+
+    format: str
+    file: str
+    case: str
+    counts: dict[str, int] = field(default_factory=dict)
+    entities: int = 0
+    relations: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    linked: int = 0
+    warnings: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        """Return the report as JSON-ready data."""
+        body = asdict(self)
+        body["skipped"] = [{"line": s["line"], "reason": str(s["reason"])} for s in self.skipped]
+        body["seconds"] = round(self.seconds, 3)
+        return body
+
+
+def import_ftm(
+    session: Session,
+    user: User,
+    case: Case,
+    path: str | Path,
+    *,
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import an FtM file (JSON lines or a JSON array, plain or gzip) into ``case``.
+
+    Raises :class:`~assettrack.ftm.ImportFailed` (422) naming the bad lines, with nothing
+    written, unless ``skip_invalid``. ``progress(percent, message)`` is called while reading
+    (0-50, nothing written yet) and while writing (50-100).
+    """
+    access.require_edit_case(user, case)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="assettrack-ftm-") as workdir:
+        scan = ftm.Scan(workdir, prepare=_prepare)
+        try:
+            for item in ftm.iter_items(path, on_progress=_scaled(progress, 0, 45, "reading")):
+                scan.feed(item)
+        finally:
+            scan.close()
+        return _import_scanned(
+            session, user, case, scan, "ftm", Path(path).name, skip_invalid, progress, started
+        )
+
+
+def import_bods(
+    session: Session,
+    user: User,
+    case: Case,
+    path: str | Path,
+    *,
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import Beneficial Ownership Data Standard 0.4 statements into ``case``.
+
+    Entity and person records become parties (the latest version of each record wins);
+    relationship records become Ownership (shareholdings, with bands kept as ranges),
+    Directorship (board roles) and UnknownLink (other interests), one relation per period in
+    which the interest stayed the same, so the history of a holding is kept (a closed record
+    ends it). See :mod:`assettrack.bods`.
+    """
+    access.require_edit_case(user, case)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="assettrack-bods-") as workdir:
+        scan = ftm.Scan(workdir, prepare=_prepare)
+        try:
+            reader = bods.BodsReader(path, on_progress=_scaled(progress, 0, 45, "reading"))
+            for item in reader.items():
+                scan.feed(item)
+            for line, message in reader.warnings:
+                scan.warn(line, message)
+        finally:
+            scan.close()
+        return _import_scanned(
+            session, user, case, scan, "bods", Path(path).name, skip_invalid, progress, started
+        )
+
+
+def export_ftm(
+    session: Session,
+    user: User,
+    case: Case,
+    out: IO[str],
+    *,
+    justification: str | None = None,
+) -> dict:
+    """Write ``case`` as FtM JSON lines to ``out``: its entities, then the relations among them.
+
+    Logged as a disclosure. Each entity carries its role and grades in the case, and an asset
+    its lifecycle (stage, values, decisions), under the ``assettrack`` extension key
+    (docs/ftm.md). Returns ``{"entities": n, "relations": m}``.
+    """
+    access.get_case(session, user, case.id)
+    org = session.get(Organisation, case.organisation_id)
+    prefix = f"assettrack-{org.code.lower()}"
+    decisions = _decisions_by_asset(session, case)
+    in_case = select(CaseEntity.entity_id).where(CaseEntity.case_id == case.id)
+    stmt = (
+        select(
+            Entity.id,
+            Entity.external_id,
+            Entity.schema_name,
+            Entity.properties,
+            CaseEntity.role,
+            CaseEntity.source_grade,
+            CaseEntity.info_grade,
+            CaseEntity.as_asset,
+            CaseEntity.note,
+            Asset.stage,
+            Asset.urgent_unconfirmed,
+            Asset.urgent_expires_on,
+            Asset.confiscation_final,
+            Asset.estimated_value,
+            Asset.currency,
+            Asset.manager,
+        )
+        .join(CaseEntity, CaseEntity.entity_id == Entity.id)
+        .outerjoin(Asset, Asset.entity_id == Entity.id)
+        .where(CaseEntity.case_id == case.id, Entity.merged_into_id.is_(None))
+        .order_by(Entity.id)
+        .execution_options(yield_per=_BATCH)
+    )
+    entities = 0
+    for row in session.execute(stmt):
+        extra = {
+            "case": _drop_empty(
+                {
+                    "reference": case.reference,
+                    "role": row.role,
+                    "source_grade": row.source_grade,
+                    "info_grade": row.info_grade,
+                    "as_asset": row.as_asset or None,
+                    "note": row.note,
+                }
+            )
+        }
+        is_asset = ftm_schema.is_asset_schema(row.schema_name) or row.as_asset
+        if is_asset and row.stage is not None:
+            extra["asset"] = _drop_empty(
+                {
+                    "stage": row.stage,
+                    "urgent_unconfirmed": row.urgent_unconfirmed or None,
+                    "urgent_expires_on": _iso(row.urgent_expires_on),
+                    "confiscation_final": row.confiscation_final or None,
+                    "estimated_value": money_text(row.estimated_value),
+                    "currency": row.currency if row.estimated_value is not None else None,
+                    "manager": row.manager,
+                    "decisions": decisions.get(row.id),
+                }
+            )
+        line = ftm.entity_line(
+            row.external_id or f"{prefix}-{row.id}",
+            row.schema_name,
+            json.loads(row.properties),
+            extra,
+        )
+        out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+        entities += 1
+    source = aliased(Entity)
+    target = aliased(Entity)
+    rel_stmt = (
+        select(Relation, source.external_id, target.external_id)
+        .join(source, source.id == Relation.source_id)
+        .join(target, target.id == Relation.target_id)
+        .where(Relation.source_id.in_(in_case), Relation.target_id.in_(in_case))
+        .order_by(Relation.id)
+        .execution_options(yield_per=_BATCH)
+    )
+    relations = 0
+    for relation, source_ext, target_ext in session.execute(rel_stmt):
+        properties = _relation_properties(
+            relation,
+            source_ext or f"{prefix}-{relation.source_id}",
+            target_ext or f"{prefix}-{relation.target_id}",
+        )
+        extra = {
+            "relation": _drop_empty(
+                {"source_grade": relation.source_grade, "info_grade": relation.info_grade}
+            )
+        }
+        line = ftm.entity_line(
+            relation.external_id or f"{prefix}-rel-{relation.id}",
+            relation.schema_name,
+            properties,
+            extra,
+        )
+        out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+        relations += 1
+    audit.record(
+        session,
+        user,
+        audit.Action.DISCLOSE,
+        "case",
+        case.id,
+        details={
+            "format": "ftm",
+            "case": case.reference,
+            "entities": entities,
+            "relations": relations,
+        },
+        justification=justification or "FollowTheMoney export of the case",
+        organisation_id=case.organisation_id,
+    )
+    return {"entities": entities, "relations": relations}
+
+
+def export_id(organisation_code: str, entity: Entity) -> str:
+    """Return the FtM id an export gives ``entity``: its FtM id, else one made from ours.
+
+    An import recognises ``assettrack-<organisation>-<id>`` as that organisation's entity, so an
+    export read back into the same organisation creates no duplicate.
+    """
+    return entity.external_id or f"assettrack-{organisation_code.lower()}-{entity.id}"
+
+
+# --- the shared second pass ------------------------------------------------------------------
+
+
+def _import_scanned(session, user, case, scan, fmt, file_name, skip_invalid, progress, started):
+    org = session.get(Organisation, case.organisation_id)
+    known = _known_entities(session, org, scan.pending_ids())
+    scan.resolve({ftm_id: schema_name for ftm_id, (_id, schema_name) in known.items()})
+    if scan.fatal or (scan.problems and not skip_invalid):
+        raise ImportFailed(scan.problems)
+    report = ImportReport(format=fmt, file=file_name, case=case.reference)
+    report.skipped = sorted(scan.problems, key=lambda p: p["line"])
+    writer = _Writer(session, user, case, org, {k: v[0] for k, v in known.items()}, report)
+    total = max(scan.entity_count + scan.relation_count, 1)
+    tick = _scaled(progress, 50, 100, "writing")
+    for count, batch in enumerate(_batches(scan.entities(), _BATCH), 1):
+        writer.entities(batch)
+        tick(min(count * _BATCH, total) / total)
+    done = scan.entity_count
+    for count, batch in enumerate(_batches(scan.relations(), _BATCH), 1):
+        writer.relations(batch)
+        tick(min(done + count * _BATCH, total) / total)
+    report.counts = dict(sorted(scan.counts.items()))
+    report.warnings = _grouped_warnings(scan.warnings, scan.warning_counts)
+    report.seconds = time.perf_counter() - started
+    if report.created or report.linked:
+        case.updated_at = utcnow()
+        session.add(case)
+        audit.record(
+            session,
+            user,
+            audit.Action.CREATE,
+            "collection",
+            case.id,
+            details={
+                "format": fmt,
+                "file": file_name,
+                "case": case.reference,
+                "counts": report.counts,
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "linked": report.linked,
+                "skipped_lines": [s["line"] for s in report.skipped[:100]],
+            },
+            organisation_id=case.organisation_id,
+        )
+    session.flush()
+    return report
+
+
+class _Writer:
+    """Write checked records in bulk: entities, identifiers, case links, assets, relations."""
+
+    def __init__(self, session, user, case, org, known_ids, report):
+        self.session = session
+        self.user = user
+        self.case = case
+        self.org = org
+        self.ids: dict[str, int] = dict(known_ids)  # FtM id -> entity id
+        self.report = report
+        self.now = utcnow()
+        self.own = org.code.lower()
+
+    # entities ----------------------------------------------------------------------------
+
+    def entities(self, records: list[ftm.Record]) -> None:
+        existing = self._existing_entities([r.id for r in records])
+        fresh, changed, linked_ids = [], [], []
+        for record in records:
+            row = existing.get(record.id)
+            if row is None:
+                fresh.append(record)
+                continue
+            entity_id = row.merged_into_id or row.id
+            self.ids[record.id] = entity_id
+            linked_ids.append((record, entity_id))
+            old = json.loads(row.properties)
+            if row.merged_into_id is not None or (
+                row.schema == record.schema and old == record.properties
+            ):
+                self.report.unchanged += 1
+            else:
+                changed.append((record, row, old))
+        self._insert_entities(fresh)
+        self._update_entities(changed)
+        self._link(linked_ids)
+        self.report.entities += len(records)
+
+    def _existing_entities(self, ftm_ids: list[str]) -> dict:
+        own, others = self._split_own(ftm_ids, _OWN_ENTITY_RE)
+        table = Entity.__table__
+        columns = (
+            table.c.id,
+            table.c.external_id,
+            table.c.schema,
+            table.c.properties,
+            table.c.merged_into_id,
+        )
+        found = {}
+        if others:
+            for row in self.session.execute(
+                select(*columns).where(
+                    table.c.organisation_id == self.org.id, table.c.external_id.in_(others)
+                )
+            ):
+                found[row.external_id] = row
+        if own:
+            for row in self.session.execute(
+                select(*columns).where(
+                    table.c.organisation_id == self.org.id, table.c.id.in_(list(own))
+                )
+            ):
+                found[own[row.id]] = row
+        return found
+
+    def _split_own(self, ftm_ids, pattern) -> tuple[dict[int, str], list[str]]:
+        own, others = {}, []
+        for ftm_id in ftm_ids:
+            match = pattern.fullmatch(ftm_id)
+            if match and match.group(1) == self.own:
+                own[int(match.group(2))] = ftm_id
+            else:
+                others.append(ftm_id)
+        return own, others
+
+    def _insert_entities(self, records: list[ftm.Record]) -> None:
+        if not records:
+            return
+        table = Entity.__table__
+        rows = []
+        for record in records:
+            rows.append(
+                {
+                    "organisation_id": self.org.id,
+                    "schema": record.schema,
+                    "caption": record.extra["caption"],
+                    "caption_norm": record.extra["caption_norm"],
+                    "properties": record.extra["properties"],
+                    "external_id": record.id,
+                    "merged_into_id": None,
+                    "created_by_id": self.user.id,
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                }
+            )
+        result = self.session.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+        )
+        new_ids = [row.id for row in result]
+        identifiers, links, assets = [], [], []
+        for record, entity_id in zip(records, new_ids, strict=True):
+            self.ids[record.id] = entity_id
+            for kind, value in record.extra["identifiers"]:
+                identifiers.append({"entity_id": entity_id, "kind": kind, "value": value})
+            links.append(self._link_row(record, entity_id))
+            if _is_asset(record):
+                assets.append(self._asset_row(entity_id))
+        self._insert(EntityIdentifier, identifiers)
+        self._insert(CaseEntity, links)
+        self._insert(Asset, assets)
+        self.report.created += len(records)
+
+    def _update_entities(self, changed) -> None:
+        if not changed:
+            return
+        table = Entity.__table__
+        params = []
+        for record, row, _old in changed:
+            params.append(
+                {
+                    "b_id": row.id,
+                    "schema": record.schema,
+                    "caption": record.extra["caption"],
+                    "caption_norm": record.extra["caption_norm"],
+                    "properties": record.extra["properties"],
+                    "updated_at": self.now,
+                }
+            )
+        self.session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                schema=bindparam("schema"),
+                caption=bindparam("caption"),
+                caption_norm=bindparam("caption_norm"),
+                properties=bindparam("properties"),
+                updated_at=bindparam("updated_at"),
+            )
+            .execution_options(synchronize_session=False),
+            params,
+        )
+        ids = [row.id for _record, row, _old in changed]
+        ident = EntityIdentifier.__table__
+        self.session.execute(ident.delete().where(ident.c.entity_id.in_(ids)))
+        identifiers = [
+            {"entity_id": row.id, "kind": kind, "value": value}
+            for record, row, _old in changed
+            for kind, value in record.extra["identifiers"]
+        ]
+        self._insert(EntityIdentifier, identifiers)
+        for record, row, old in changed:
+            details = {"properties": _changes(old, record.properties), "import": record.id}
+            if row.schema != record.schema:
+                details["schema"] = [row.schema, record.schema]
+            audit.record(
+                self.session,
+                self.user,
+                audit.Action.UPDATE,
+                "entity",
+                row.id,
+                details=details,
+                organisation_id=self.org.id,
+            )
+        self.report.updated += len(changed)
+
+    def _link(self, pairs) -> None:
+        """Link entities already known to the case, and give asset entities their asset row."""
+        if not pairs:
+            return
+        ids = list({entity_id for _record, entity_id in pairs})
+        linked = set(
+            self.session.scalars(
+                select(CaseEntity.entity_id).where(
+                    CaseEntity.case_id == self.case.id, CaseEntity.entity_id.in_(ids)
+                )
+            )
+        )
+        with_asset = set(
+            self.session.scalars(select(Asset.entity_id).where(Asset.entity_id.in_(ids)))
+        )
+        links, assets = [], []
+        for record, entity_id in pairs:
+            if entity_id not in linked:
+                links.append(self._link_row(record, entity_id))
+                linked.add(entity_id)
+            if entity_id not in with_asset and _is_asset(record):
+                assets.append(self._asset_row(entity_id))
+                with_asset.add(entity_id)
+        self._insert(CaseEntity, links)
+        self._insert(Asset, assets)
+        self.report.linked += len(links)
+
+    def _link_row(self, record, entity_id) -> dict:
+        facts = record.case
+        return {
+            "case_id": self.case.id,
+            "entity_id": entity_id,
+            "role": facts.get("role", "other"),
+            "source_grade": facts.get("source_grade"),
+            "info_grade": facts.get("info_grade"),
+            "as_asset": bool(facts.get("as_asset")),
+            "note": facts.get("note"),
+            "created_at": self.now,
+        }
+
+    def _asset_row(self, entity_id) -> dict:
+        return {
+            "entity_id": entity_id,
+            "organisation_id": self.org.id,
+            "stage": "traced",
+            "urgent_unconfirmed": False,
+            "urgent_expires_on": None,
+            "confiscation_final": False,
+            "last_decided_on": None,
+            "estimated_value": None,
+            "currency": "EUR",
+            "manager": None,
+            "version": 1,
+            "created_at": self.now,
+            "updated_at": self.now,
+        }
+
+    # relations ---------------------------------------------------------------------------
+
+    def relations(self, records: list[ftm.Record]) -> None:
+        existing = self._existing_relations([r.id for r in records])
+        fresh, changed = [], []
+        for record in records:
+            values = self._relation_values(record)
+            row = existing.get(record.id)
+            if row is None:
+                fresh.append({**values, "external_id": record.id})
+                continue
+            old = {key: getattr(row, key) for key in values}
+            old["properties"] = _with_columns(row.schema, json.loads(row.properties), row)
+            new = {**values, "properties": _without_ends(record)}
+            if _same(old, new):
+                self.report.unchanged += 1
+            else:
+                changed.append((row, values, old, new))
+        if fresh:
+            for row in fresh:
+                row.update(created_by_id=self.user.id, created_at=self.now)
+            self._insert(Relation, fresh)
+            self.report.created += len(fresh)
+        if changed:
+            table = Relation.__table__
+            keys = list(changed[0][1])
+            self.session.execute(
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values({key: bindparam(key) for key in keys})
+                .execution_options(synchronize_session=False),
+                [{"b_id": row.id, **values} for row, values, _old, _new in changed],
+            )
+            for row, _values, old, new in changed:
+                audit.record(
+                    self.session,
+                    self.user,
+                    audit.Action.UPDATE,
+                    "relation",
+                    row.id,
+                    details={**_changes(old, new), "import": row.external_id},
+                    organisation_id=self.org.id,
+                )
+            self.report.updated += len(changed)
+        self.report.relations += len(records)
+
+    def _existing_relations(self, ftm_ids: list[str]) -> dict:
+        own, others = self._split_own(ftm_ids, _OWN_RELATION_RE)
+        table = Relation.__table__
+        found = {}
+        if others:
+            for row in self.session.execute(
+                select(table).where(
+                    table.c.organisation_id == self.org.id, table.c.external_id.in_(others)
+                )
+            ):
+                found[row.external_id] = row
+        if own:
+            for row in self.session.execute(
+                select(table).where(
+                    table.c.organisation_id == self.org.id, table.c.id.in_(list(own))
+                )
+            ):
+                found[own[row.id]] = row
+        return found
+
+    def _relation_values(self, record: ftm.Record) -> dict:
+        try:
+            source_id = self.ids[record.source]
+            target_id = self.ids[record.target]
+        except KeyError as missing:  # pragma: no cover - the scan resolved every end
+            raise ImportFailed(
+                [{"line": record.line, "reason": Msg("{id} was not found", id=str(missing))}]
+            ) from None
+        columns = record.columns
+        if record.schema == "Ownership" and source_id == target_id:
+            raise ImportFailed(
+                [{"line": record.line, "reason": Msg("an entity cannot own itself")}]
+            )
+        return {
+            "organisation_id": self.org.id,
+            "schema": record.schema,
+            "source_id": source_id,
+            "target_id": target_id,
+            "role": columns.get("role"),
+            "percentage": _decimal(columns.get("percentage")),
+            "percentage_min": _decimal(columns.get("percentage_min")),
+            "percentage_max": _decimal(columns.get("percentage_max")),
+            "start_date": _date(columns.get("start_date")),
+            "end_date": _date(columns.get("end_date")),
+            "amount": _decimal(columns.get("amount")),
+            "currency": columns.get("currency"),
+            "paid_on": _date(columns.get("paid_on")),
+            "properties": record.extra["properties"],
+            "source_grade": record.case.get("source_grade"),
+            "info_grade": record.case.get("info_grade"),
+        }
+
+    def _insert(self, model, rows: list[dict]) -> None:
+        if rows:
+            self.session.execute(insert(model.__table__), rows)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _known_entities(session, org, ftm_ids: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """Return ``{FtM id: (entity id, schema)}`` for the ids the organisation already holds."""
+    ftm_ids = list(ftm_ids)
+    found: dict[str, tuple[int, str]] = {}
+    own: dict[int, str] = {}
+    others = []
+    for ftm_id in ftm_ids:
+        match = _OWN_ENTITY_RE.fullmatch(ftm_id)
+        if match and match.group(1) == org.code.lower():
+            own[int(match.group(2))] = ftm_id
+        else:
+            others.append(ftm_id)
+    merged: dict[str, int] = {}
+    for chunk in _chunks(others, _BATCH):
+        for row in session.execute(
+            select(Entity.id, Entity.external_id, Entity.schema_name, Entity.merged_into_id).where(
+                Entity.organisation_id == org.id, Entity.external_id.in_(chunk)
+            )
+        ):
+            found[row.external_id] = (row.id, row.schema_name)
+            if row.merged_into_id is not None:
+                merged[row.external_id] = row.merged_into_id
+    for chunk in _chunks(list(own), _BATCH):
+        for row in session.execute(
+            select(Entity.id, Entity.schema_name, Entity.merged_into_id).where(
+                Entity.organisation_id == org.id, Entity.id.in_(chunk)
+            )
+        ):
+            found[own[row.id]] = (row.id, row.schema_name)
+            if row.merged_into_id is not None:
+                merged[own[row.id]] = row.merged_into_id
+    for ftm_id, target in merged.items():
+        # A merged entity lives on in the one it was merged into (followed a few steps).
+        for _step in range(10):
+            nxt = session.scalar(select(Entity.merged_into_id).where(Entity.id == target))
+            if nxt is None:
+                break
+            target = nxt
+        found[ftm_id] = (target, found[ftm_id][1])
+    return found
+
+
+def _decisions_by_asset(session, case) -> dict[int, list[dict]]:
+    rows = session.execute(
+        select(
+            DecisionAsset.asset_id,
+            Decision.action,
+            Decision.decided_on,
+            Decision.authority,
+            Decision.reference,
+            Decision.final,
+            Decision.urgent,
+            Decision.confiscation_type,
+            Decision.disposal,
+            Decision.source,
+            Decision.register_label,
+            Decision.annulled_at,
+            DecisionAsset.stage_after,
+        )
+        .join(Decision, Decision.id == DecisionAsset.decision_id)
+        .where(Decision.case_id == case.id)
+        .order_by(Decision.decided_on, Decision.id)
+    )
+    found: dict[int, list[dict]] = {}
+    for row in rows:
+        found.setdefault(row.asset_id, []).append(
+            _drop_empty(
+                {
+                    "action": row.action,
+                    "decided_on": _iso(row.decided_on),
+                    "authority": row.authority,
+                    "reference": row.reference,
+                    "stage_after": row.stage_after,
+                    "urgent": row.urgent or None,
+                    "final": row.final or None,
+                    "confiscation_type": row.confiscation_type,
+                    "disposal": row.disposal,
+                    "source": row.source,
+                    "register_label": row.register_label,
+                    "annulled": True if row.annulled_at else None,
+                }
+            )
+        )
+    return found
+
+
+def _relation_properties(relation: Relation, source_ftm: str, target_ftm: str) -> dict:
+    """Return a relation's FtM properties: as imported, with what only the columns hold."""
+    properties = _with_columns(
+        relation.schema_name, json.loads(relation.properties or "{}"), relation
+    )
+    source_prop, target_prop = ftm_schema.relation_endpoints(relation.schema_name)
+    properties[source_prop] = [source_ftm]
+    properties[target_prop] = [target_ftm]
+    return dict(sorted(properties.items()))
+
+
+def _with_columns(schema_name: str, properties: dict, row) -> dict:
+    """Add to a relation's stored properties what only its columns hold (entered in the app)."""
+    properties = dict(properties)
+
+    def fill(prop, value):
+        if value is not None and not properties.get(prop):
+            properties[prop] = [value]
+
+    if schema_name == "Ownership":
+        if row.percentage is not None:
+            fill("percentage", _plain(row.percentage))
+        elif row.percentage_min is not None or row.percentage_max is not None:
+            low = _plain(row.percentage_min or Decimal(0))
+            high = _plain(row.percentage_max if row.percentage_max is not None else 100)
+            fill("percentage", f"{low}-{high}")
+    fill("startDate", _iso(row.start_date))
+    fill("endDate", _iso(row.end_date))
+    if row.role and "relationship" not in properties:
+        fill("role", row.role)
+    if schema_name == "Payment":
+        if row.amount is not None and not properties.get("amountEur"):
+            fill("amount", money_text(row.amount))
+            fill("currency", row.currency)
+        fill("date", _iso(row.paid_on))
+    return dict(sorted(properties.items()))
+
+
+def _prepare(record: ftm.Record) -> None:
+    """Work out in the first pass what the second one writes: caption, JSON, identifiers."""
+    if record.is_relation:
+        record.extra["properties"] = _json(_without_ends(record))
+        return
+    caption = _caption(record.schema, record.properties)
+    record.extra["caption"] = caption[:500]
+    record.extra["caption_norm"] = normalise_name(caption)[:500]
+    record.extra["properties"] = _json(record.properties)
+    record.extra["identifiers"] = _identifiers(record.schema, record.properties)
+
+
+def _identifiers(schema_name: str, properties: dict) -> list:
+    strong = _strong_properties(schema_name)
+    if not strong or not any(prop in properties for prop in strong):
+        return []
+    return sorted((kind, value[:200]) for kind, value in identifiers_of(schema_name, properties))
+
+
+@functools.cache
+def _strong_properties(schema_name: str) -> tuple[str, ...]:
+    if not ftm_schema.is_native_schema(schema_name):
+        return ()
+    return ftm_schema.get_schema(schema_name).strong_identifiers
+
+
+def _without_ends(record: ftm.Record) -> dict:
+    source_prop, target_prop = ftm_schema.relation_endpoints(record.schema)
+    return {k: v for k, v in record.properties.items() if k not in (source_prop, target_prop)}
+
+
+def _caption(schema_name: str, properties: dict) -> str:
+    try:
+        return ftm_schema.caption(schema_name, properties)
+    except ftm_schema.UnknownSchema:
+        for prop in ("name", "title", "fileName", "summary"):
+            for value in properties.get(prop, ()):
+                if value.strip():
+                    return value.strip()
+        return schema_name
+
+
+def _is_asset(record: ftm.Record) -> bool:
+    return ftm_schema.is_asset_schema(record.schema) or bool(record.case.get("as_asset"))
+
+
+def _same(old: dict, new: dict) -> bool:
+    for key, value in new.items():
+        before = old.get(key)
+        if isinstance(value, Decimal) or isinstance(before, Decimal):
+            if (value is None) != (before is None) or (
+                value is not None and Decimal(value) != Decimal(before)
+            ):
+                return False
+        elif before != value:
+            return False
+    return True
+
+
+def _changes(old: dict, new: dict) -> dict:
+    changes = {}
+    for key in sorted(set(old) | set(new)):
+        before, after = old.get(key), new.get(key)
+        if isinstance(before, dict) and isinstance(after, dict):
+            nested = _changes(before, after)
+            if nested:
+                changes[key] = nested
+            continue
+        if before != after and not (
+            isinstance(before, Decimal | int)
+            and isinstance(after, Decimal | int)
+            and Decimal(before) == Decimal(after)
+        ):
+            changes[key] = [_jsonable(before), _jsonable(after)]
+    return changes
+
+
+def _jsonable(value):
+    if isinstance(value, Decimal):
+        return _plain(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _grouped_warnings(warnings: dict[str, list[int]], counts: dict[str, int]) -> list[dict]:
+    grouped = [
+        {"message": str(message), "lines": lines[:20], "count": counts.get(message, len(lines))}
+        for message, lines in warnings.items()
+    ]
+    grouped.sort(key=lambda w: (-w["count"], w["lines"][0] if w["lines"] else 0))
+    return grouped[:_MAX_WARNINGS]
+
+
+def _scaled(progress: Progress | None, low: int, high: int, message: str):
+    if progress is None:
+        return lambda fraction: None
+    last = [-1]
+
+    def report(fraction: float) -> None:
+        percent = int(low + (high - low) * max(0.0, min(1.0, fraction)))
+        if percent != last[0]:
+            last[0] = percent
+            progress(percent, message)
+
+    return report
+
+
+def _batches(records: Iterator, size: int) -> Iterator[list]:
+    batch = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _json(properties: dict) -> str:
+    return json.dumps(properties, ensure_ascii=False, sort_keys=True)
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _date(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _plain(value) -> str:
+    text = format(Decimal(value).normalize(), "f")
+    return text
+
+
+def _drop_empty(values: dict) -> dict:
+    return {k: v for k, v in values.items() if v not in (None, "", [], {})}
+
+
+# --- the background job ----------------------------------------------------------------------
+
+
+@handler("import")
+def _import_job(session: Session, job, user: User, params: dict, progress):
+    """Run an uploaded import; the result is the report as a JSON file."""
+    from . import registers
+
+    case = session.get(Case, params["case_id"])
+    if case is None:
+        raise Invalid({"case_id": Msg("no such case")})
+    files = Path(current_app.config["FILES_DIR"])
+    upload = files / params["upload"]
+    fmt = params["format"]
+    # SQLite takes one writer at a time: once the import writes, a progress update from
+    # another connection would wait for it, so only the reading phase reports there.
+    sqlite = session.get_bind().dialect.name == "sqlite"
+
+    def tick(percent: int, message: str | None = None) -> None:
+        if not sqlite or percent < 50:
+            progress(percent, message)
+
+    try:
+        if fmt == "ftm":
+            report = import_ftm(
+                session, user, case, upload, skip_invalid=params.get("skip_invalid"), progress=tick
+            )
+            body = report.as_dict()
+        elif fmt == "bods":
+            report = import_bods(
+                session, user, case, upload, skip_invalid=params.get("skip_invalid"), progress=tick
+            )
+            body = report.as_dict()
+        else:
+            report = registers.import_register(
+                session,
+                user,
+                case,
+                upload,
+                registers.mapping_from_params(session, case.organisation_id, params),
+                skip_invalid=bool(params.get("skip_invalid")),
+                file_name=params.get("file_name"),
+                progress=tick,
+            )
+            body = report.as_dict()
+    finally:
+        upload.unlink(missing_ok=True)
+    name = f"import-{job.id}.json"
+    relative = Path("jobs") / name
+    target = files / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(body, ensure_ascii=False, indent=2, default=str)
+    target.write_text(text, encoding="utf-8")
+    return str(relative), name, "application/json"

@@ -1,0 +1,765 @@
+"""What may leave the owning organisation, to whom, why, and how it is redacted.
+
+DOMAIN.md, "Sharing, marking and redaction". Partner reports, case briefs read outside the
+owning organisation, and the shared reading page all take their decisions here, in one place:
+
+- :func:`withheld_because` — may a case go to a recipient (TLP 2.0, handling code H2 and a
+  recorded permission)? ``None`` when it may, else the rule that keeps it back;
+- :func:`relevance` — why a case concerns a recipient: an entity registered, flagged, located
+  or living in its country or city, a cross-case hit (the same strong identifier in an entity of
+  the recipient), or an explicit share;
+- :class:`Redaction` — victims, witnesses and ``other`` persons become "Victim 1", "Witness 2",
+  "Other 1"; natural persons keep only their name and birth year for partners; every text shown
+  is scrubbed of what was removed. It is applied to the data before any template sees it.
+
+The functions above take plain values. The scoped queries at the bottom read only what the rules
+need: :func:`candidate_cases` (an organisation's cases active in a period),
+:func:`identifier_hits` (hit/no-hit against the recipient's entities), :func:`permitted_case_ids`
+(H2 permissions), :func:`share_codes`, and the shared reading scope :func:`shared_cases` /
+:func:`get_shared_case` (cases shared with the user's organisations, readable there, read-only,
+redacted — kept here rather than in ``access.py`` until the lead wires it there).
+"""
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+
+from sqlalchemy import exists
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlmodel import Session
+
+from .. import access
+from ..errors import Msg
+from ..errors import NotFound
+from ..models import TLP
+from ..models import Case
+from ..models import CaseEntity
+from ..models import CaseShare
+from ..models import Decision
+from ..models import Entity
+from ..models import EntityIdentifier
+from ..models import HandlingCode
+from ..models import Organisation
+from ..models import Permission
+from ..models import User
+
+__all__ = [
+    "INTERNAL",
+    "PARTNER",
+    "TLP_RANK",
+    "WITHHELD_REASONS",
+    "HANDLING_NOTICES",
+    "Recipient",
+    "EntityData",
+    "Redaction",
+    "withheld_because",
+    "relevance",
+    "highest_tlp",
+    "handling_notice",
+    "is_protected",
+    "candidate_cases",
+    "identifier_hits",
+    "permitted_case_ids",
+    "share_codes",
+    "shared_cases",
+    "get_shared_case",
+]
+
+#: Redaction levels: the owning organisation sees everything; partners see what may go.
+INTERNAL = "internal"
+PARTNER = "partner"
+
+#: TLP 2.0 labels from the most to the least shareable (AMBER+STRICT ranks below RED only for
+#: marking a document; it never leaves the organisation).
+TLP_RANK = {
+    TLP.CLEAR.value: 0,
+    TLP.GREEN.value: 1,
+    TLP.AMBER.value: 2,
+    TLP.AMBER_STRICT.value: 3,
+    TLP.RED.value: 4,
+}
+
+#: Why a case was kept out of a report, by rule; the first rule that applies is the reason.
+WITHHELD_REASONS = {
+    "amber_strict": Msg("TLP:AMBER+STRICT — never shared outside the owning organisation"),
+    "red_not_named": Msg("TLP:RED — the recipient is not named on the case"),
+    "amber_not_shared": Msg("TLP:AMBER — not shared with the recipient"),
+    "h2_without_permission": Msg("H2 — no permission of the provider recorded for this recipient"),
+    "not_relevant": Msg("TLP:CLEAR or GREEN — nothing in it relates to the recipient"),
+}
+
+#: Europol handling codes as printed on reports.
+HANDLING_NOTICES = {
+    HandlingCode.H0.value: Msg("H0: use for crime prevention only."),
+    HandlingCode.H1.value: Msg("H1: not to be used in court without the provider's permission."),
+    HandlingCode.H2.value: Msg("H2: not to be passed on without the provider's permission."),
+    HandlingCode.H3.value: Msg("H3: other restrictions: {restriction}"),
+}
+
+# Roles whose entities are never named outside their organisation (``other``: persons only).
+_PROTECTED_ROLES = ("victim", "witness")
+_LABELS = {
+    "victim": Msg("Victim {number}").msgid,
+    "witness": Msg("Witness {number}").msgid,
+    "other": Msg("Other {number}").msgid,
+}
+# Most protective first, when an entity holds several roles in one document.
+_LABEL_ORDER = ("victim", "witness", "other")
+_PERSON = "Person"
+_REMOVED = "[…]"
+# Properties of a natural person removed for partners (identifiers, addresses, contact).
+_PERSON_PRIVATE = (
+    "idNumber",
+    "passportNumber",
+    "taxNumber",
+    "socialSecurityNumber",
+    "innCode",
+    "vatCode",
+    "address",
+    "addressEntity",
+    "email",
+    "phone",
+    "website",
+)
+# The names of a protected entity, and what else identifies it, scrubbed from every text.
+_NAME_PROPERTIES = (
+    "name",
+    "alias",
+    "weakAlias",
+    "previousName",
+    "firstName",
+    "middleName",
+    "lastName",
+    "fatherName",
+    "motherName",
+)
+_IDENTIFYING = (
+    "registrationNumber",
+    "leiCode",
+    "iban",
+    "accountNumber",
+    "imoNumber",
+    "mmsi",
+    "vin",
+    "publicKey",
+    "full",
+)
+# What a document shows of each kind of entity, in this order (birthDate: see _details).
+_SHOWN = {
+    "Person": ("birthDate", "nationality", "idNumber", "passportNumber", "address"),
+    "Company": ("jurisdiction", "registrationNumber", "leiCode", "country"),
+    "Organization": ("jurisdiction", "registrationNumber", "leiCode", "country"),
+    "LegalEntity": ("jurisdiction", "registrationNumber", "leiCode", "country"),
+    "Vessel": ("imoNumber", "mmsi", "flag", "registrationPort", "type"),
+    "Vehicle": ("registrationNumber", "vin", "model", "type", "country"),
+    "Airplane": ("registrationNumber", "serialNumber", "type", "country"),
+    "RealEstate": ("address", "cadastralCode", "propertyType", "country"),
+    "BankAccount": ("iban", "accountNumber", "bankName", "country"),
+    "Security": ("isin", "issuer", "type"),
+    "CryptoWallet": ("publicKey", "currency"),
+    "Asset": ("description", "country"),
+    "Address": ("full", "city", "country"),
+}
+_PROPERTY_LABELS = {
+    "birthDate": Msg("born"),
+    "birthYear": Msg("born in"),
+    "nationality": Msg("nationality"),
+    "idNumber": Msg("ID number"),
+    "passportNumber": Msg("passport"),
+    "address": Msg("address"),
+    "jurisdiction": Msg("registered in"),
+    "registrationNumber": Msg("registration"),
+    "leiCode": Msg("LEI"),
+    "country": Msg("country"),
+    "imoNumber": Msg("IMO"),
+    "mmsi": Msg("MMSI"),
+    "flag": Msg("flag"),
+    "registrationPort": Msg("port of registry"),
+    "type": Msg("type"),
+    "vin": Msg("VIN"),
+    "model": Msg("model"),
+    "serialNumber": Msg("serial number"),
+    "cadastralCode": Msg("cadastral code"),
+    "propertyType": Msg("property type"),
+    "iban": Msg("IBAN"),
+    "accountNumber": Msg("account number"),
+    "bankName": Msg("bank"),
+    "isin": Msg("ISIN"),
+    "issuer": Msg("issuer"),
+    "publicKey": Msg("address"),
+    "currency": Msg("currency"),
+    "description": Msg("description"),
+    "full": Msg("address"),
+    "city": Msg("city"),
+}
+# Where an entity is, for relevance: property → message.
+_COUNTRY_REASONS = {
+    "jurisdiction": Msg("{name} is registered in {country}"),
+    "flag": Msg("{name} sails under the flag of {country}"),
+    "nationality": Msg("{name} is a national of {country}"),
+    "citizenship": Msg("{name} is a national of {country}"),
+    "country": Msg("{name} is located in {country}"),
+}
+_CITY_PROPERTIES = ("address", "full", "city", "registrationPort")
+# Local and foreign names of the reference port cities, for addresses written either way.
+_CITY_ALIASES = {
+    "BEANR": ("Antwerpen", "Anvers", "Anversa"),
+    "DEHAM": ("Hambourg", "Amburgo"),
+    "FRMRS": ("Marseilles", "Marsiglia"),
+    "ITGOA": ("Genova", "Gênes", "Genua"),
+    "GRPIR": ("Peiraias", "Pirée", "Pireo", "Πειραιάς", "Πειραιας"),
+    "PLGDN": ("Danzig",),
+    "ESVLC": ("València",),
+    "ITTRS": ("Triest",),
+    "ROCND": ("Constanta",),
+    "PTLIS": ("Lisboa", "Lisbonne"),
+    "SIKOP": ("Capodistria",),
+    "NLAMS": (),
+    "NLRTM": (),
+}
+# Name parts too common to scrub on their own (particles of Dutch, French, Italian... names).
+_PARTICLES = {
+    "van",
+    "von",
+    "der",
+    "den",
+    "del",
+    "della",
+    "des",
+    "les",
+    "het",
+    "ter",
+    "ten",
+    "mr.",
+    "dr.",
+}
+
+
+# --- the rules (pure) --------------------------------------------------------------------------
+
+
+def withheld_because(
+    tlp: str, handling_code: str, *, shared: bool, relevant: bool, permitted: bool
+) -> str | None:
+    """Return why a case may not go to a recipient, or None when it may.
+
+    Parameters
+    ----------
+    tlp : str
+        The case's TLP 2.0 label.
+    handling_code : str
+        Its Europol handling code (H0 to H3).
+    shared : bool
+        The owning organisation shared the case with the recipient (named it on the case).
+    relevant : bool
+        Something in the case relates to the recipient (see :func:`relevance`).
+    permitted : bool
+        A permission of the provider to pass it on to the recipient is recorded (H2).
+
+    Returns
+    -------
+    str or None
+        A key of :data:`WITHHELD_REASONS`, the first rule that withholds the case.
+
+    Examples
+    --------
+    >>> withheld_because("GREEN", "H0", shared=False, relevant=True, permitted=False) is None
+    True
+    >>> withheld_because("AMBER", "H0", shared=False, relevant=True, permitted=False)
+    'amber_not_shared'
+    >>> withheld_because("RED", "H1", shared=True, relevant=True, permitted=False) is None
+    True
+    >>> withheld_because("AMBER+STRICT", "H0", shared=True, relevant=True, permitted=True)
+    'amber_strict'
+    >>> withheld_because("GREEN", "H2", shared=True, relevant=True, permitted=False)
+    'h2_without_permission'
+    """
+    if tlp == TLP.AMBER_STRICT.value:
+        return "amber_strict"
+    if tlp == TLP.RED.value and not shared:
+        return "red_not_named"
+    if tlp == TLP.AMBER.value and not shared:
+        return "amber_not_shared"
+    if tlp in (TLP.CLEAR.value, TLP.GREEN.value) and not (relevant or shared):
+        return "not_relevant"
+    if handling_code == HandlingCode.H2.value and not permitted:
+        return "h2_without_permission"
+    return None
+
+
+def highest_tlp(labels: Iterable[str], *, floor: str = TLP.GREEN.value) -> str:
+    """Return the most restrictive TLP label of ``labels`` (``floor`` at least).
+
+    >>> highest_tlp(["GREEN", "RED", "AMBER"]), highest_tlp([])
+    ('RED', 'GREEN')
+    """
+    return max([floor, *labels], key=TLP_RANK.__getitem__)
+
+
+def handling_notice(code: str, restriction: str | None = None) -> Msg:
+    """Return the notice printed for a handling code (H3 with its stated restriction).
+
+    >>> str(handling_notice("H3", "not in administrative proceedings"))
+    'H3: other restrictions: not in administrative proceedings'
+    """
+    if code == HandlingCode.H3.value:
+        return Msg(HANDLING_NOTICES[code].msgid, restriction=restriction or "")
+    return HANDLING_NOTICES.get(code, Msg(code))
+
+
+def is_protected(role: str, schema_name: str) -> bool:
+    """Return whether an entity in this role is never named outside its organisation.
+
+    >>> is_protected("witness", "Company"), is_protected("other", "Person")
+    (True, True)
+    >>> is_protected("other", "Vessel"), is_protected("suspect", "Person")
+    (False, False)
+    """
+    return role in _PROTECTED_ROLES or (role == "other" and schema_name == _PERSON)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """The organisation a report goes to, as the relevance rules need it."""
+
+    code: str
+    name: str
+    country: str
+
+    def city_names(self) -> tuple[str, ...]:
+        """The city's names: its organisation name, known local names and its UN/LOCODE."""
+        return (self.name, *_CITY_ALIASES.get(self.code, ()), self.code)
+
+
+@dataclass
+class EntityData:
+    """An entity of a document as plain values: what redaction and relevance look at.
+
+    ``properties`` is the FtM property map; ``roles`` every role it holds in the document's
+    cases; ``identifiers`` the ``(kind, value)`` rows of ``entity_identifier``.
+    """
+
+    id: int
+    schema: str
+    caption: str
+    properties: dict
+    roles: set = field(default_factory=set)
+    identifiers: list = field(default_factory=list)
+
+    @property
+    def protected_role(self) -> str | None:
+        """The role that hides this entity (victim before witness before other), if any."""
+        for role in _LABEL_ORDER:
+            if role in self.roles and is_protected(role, self.schema):
+                return role
+        return None
+
+
+def relevance(
+    entities: Iterable[EntityData],
+    recipient: Recipient,
+    *,
+    shared: bool,
+    hits: dict[int, list[str]],
+    name: Callable[[int, str], str],
+) -> list[Msg]:
+    """Return why a case concerns ``recipient``, one message per reason (none: it does not).
+
+    ``hits`` maps an entity id to the identifier kinds it shares with an entity of the
+    recipient; ``name`` gives the name a document may show (``Redaction.name``).
+
+    >>> ship = EntityData(1, "Vessel", "Nordzee Trader", {"flag": ["be"]})
+    >>> antwerp = Recipient("BEANR", "Antwerp", "BE")
+    >>> [str(m) for m in relevance([ship], antwerp, shared=False, hits={}, name=lambda i, c: c)]
+    ['Nordzee Trader sails under the flag of BE']
+    """
+    reasons: list[Msg] = []
+    seen: set[str] = set()
+
+    def add(message: Msg) -> None:
+        if str(message) not in seen:
+            seen.add(str(message))
+            reasons.append(message)
+
+    if shared:
+        add(Msg("the owning organisation shared the case with {code}", code=recipient.code))
+    country = recipient.country.lower()
+    cities = [_fold(c) for c in recipient.city_names() if c]
+    for entity in entities:
+        shown = name(entity.id, entity.caption)
+        for prop, message in _COUNTRY_REASONS.items():
+            if any(_fold(v) == country for v in _values(entity.properties, prop)):
+                add(Msg(message.msgid, name=shown, country=recipient.country))
+        for iban in _values(entity.properties, "iban"):
+            if _fold(iban[:2]) == country:
+                add(
+                    Msg(
+                        "{name} is an account held in {country}",
+                        name=shown,
+                        country=recipient.country,
+                    )
+                )
+        for prop in _CITY_PROPERTIES:
+            if any(_mentions(_fold(v), cities) for v in _values(entity.properties, prop)):
+                add(Msg("{name} has an address in {city}", name=shown, city=recipient.name))
+                break
+        for kind in sorted(set(hits.get(entity.id, ()))):
+            add(
+                Msg(
+                    "{name} also appears in a case of {code} (same {identifier})",
+                    name=shown,
+                    code=recipient.code,
+                    identifier=kind,
+                )
+            )
+    return reasons
+
+
+class Redaction:
+    """The one place that decides what a document shows of each entity, and scrubs its text.
+
+    Register every entity of the document first (:meth:`register`), so labels are numbered
+    once for the whole document and every text is scrubbed of every removed value; then ask
+    :meth:`name`, :meth:`details` and :meth:`text` while building the document's data.
+
+    At ``INTERNAL`` level (the owning organisation) nothing changes. At ``PARTNER`` level:
+    victims, witnesses and ``other`` persons become "Victim 1", "Witness 2", "Other 1" (their
+    names, birth dates, identifiers and addresses vanish from every text, and their details are
+    not shown); other natural persons keep their name and birth year, their identifiers and
+    addresses are removed.
+
+    >>> r = Redaction(PARTNER)
+    >>> r.register(EntityData(7, "Person", "Kees Jansen", {"name": ["Kees Jansen"]}, {"victim"}))
+    >>> r.name(7, "Kees Jansen"), r.text("Statement of Kees Jansen; Jansen was paid.")
+    ('Victim 1', 'Statement of Victim 1; Victim 1 was paid.')
+    """
+
+    def __init__(self, level: str, *, translate: Callable[[str], str] | None = None):
+        if level not in (INTERNAL, PARTNER):
+            raise ValueError(f"unknown redaction level {level!r}")
+        self.level = level
+        # Labels are written in the document's language: they also go into diagrams.
+        self._translate = translate or (lambda msgid: msgid)
+        self.labels: dict[int, str] = {}
+        self._entities: dict[int, EntityData] = {}
+        self._counters: dict[str, int] = defaultdict(int)
+        self._terms: dict[str, str] = {}
+        self._pattern: re.Pattern | None = None
+
+    @property
+    def is_partner(self) -> bool:
+        """Whether this document leaves the owning organisation."""
+        return self.level == PARTNER
+
+    def register(self, entity: EntityData) -> None:
+        """Take note of an entity of the document (again: its roles are merged)."""
+        known = self._entities.get(entity.id)
+        if known is not None:
+            known.roles |= entity.roles
+            entity = known
+        else:
+            self._entities[entity.id] = entity
+        if not self.is_partner:
+            return
+        role = entity.protected_role
+        if role and entity.id not in self.labels:
+            self._counters[role] += 1
+            text = self._translate(_LABELS[role])
+            self.labels[entity.id] = text.format(number=self._counters[role])
+        if entity.id in self.labels:
+            label = self.labels[entity.id]
+            for term in _personal_terms(entity, names=True):
+                self._add_term(term, label)
+        elif entity.schema == _PERSON:
+            for term in _personal_terms(entity, names=False):
+                self._add_term(term, _REMOVED)
+
+    def is_redacted(self, entity_id: int) -> bool:
+        """Whether the entity is shown by a neutral label."""
+        return entity_id in self.labels
+
+    def name(self, entity_id: int, caption: str) -> str:
+        """Return the name the document shows for an entity."""
+        if entity_id in self.labels:
+            return self.labels[entity_id]
+        entity = self._entities.get(entity_id)
+        if self.is_partner and (entity is None or entity.schema != _PERSON):
+            # Assets and companies may be named after a protected person ("Villa Jansen").
+            return self.text(caption)
+        return caption
+
+    def details(self, entity_id: int) -> list[tuple[Msg, str]]:
+        """Return the (label, value) pairs the document shows about an entity."""
+        entity = self._entities.get(entity_id)
+        if entity is None or entity_id in self.labels:
+            return []
+        shown = []
+        for prop in _SHOWN.get(entity.schema, ()):
+            values = _values(entity.properties, prop)
+            if not values:
+                continue
+            if self.is_partner and entity.schema == _PERSON and prop in _PERSON_PRIVATE:
+                continue
+            if prop == "birthDate" and self.is_partner:
+                shown.append((_PROPERTY_LABELS["birthYear"], values[0][:4]))
+                continue
+            text = ", ".join(v for v in values if v != entity.caption)
+            if text:
+                shown.append((_PROPERTY_LABELS.get(prop, Msg(prop)), self.text(text)))
+        return shown
+
+    def text(self, value: str | None) -> str | None:
+        """Return ``value`` with every removed name, date, identifier and address replaced."""
+        if not value or not self._terms:
+            return value
+        if self._pattern is None:
+            ordered = sorted(self._terms, key=len, reverse=True)
+            self._pattern = re.compile(
+                r"(?<!\w)(" + "|".join(re.escape(t) for t in ordered) + r")(?!\w)",
+                re.IGNORECASE,
+            )
+        folded = unicodedata.normalize("NFC", value)
+        return self._pattern.sub(lambda m: self._terms[m.group(0).casefold()], folded)
+
+    def removed_values(self) -> list[str]:
+        """Every value this redaction keeps out of the document (for tests and checks)."""
+        return sorted(self._terms)
+
+    def _add_term(self, term: str, replacement: str) -> None:
+        term = unicodedata.normalize("NFC", term.strip())
+        if len(term) < 3:
+            return
+        for variant in {term, _strip_accents(term)}:
+            key = variant.casefold()
+            # A label wins over "[…]" when a value belongs to both kinds of entity.
+            if key not in self._terms or replacement != _REMOVED:
+                self._terms[key] = replacement
+        self._pattern = None
+
+
+# --- scoped queries ----------------------------------------------------------------------------
+
+
+def candidate_cases(session: Session, organisation_id: int, start: date, end: date) -> list[Case]:
+    """Return the organisation's cases active in the period, by reference.
+
+    Active: opened by the end of the period, and open, or decided on or changed within it.
+    """
+    decided = exists().where(
+        Decision.case_id == Case.id, Decision.decided_on >= start, Decision.decided_on <= end
+    )
+    changed = Case.updated_at >= datetime(start.year, start.month, start.day, tzinfo=UTC)
+    return list(
+        session.scalars(
+            select(Case)
+            .where(
+                Case.organisation_id == organisation_id,
+                Case.opened_on <= end,
+                or_(Case.status == "open", decided, changed),
+            )
+            .order_by(Case.reference)
+        )
+    )
+
+
+def identifier_hits(session: Session, case_ids: list[int], recipient_id: int) -> dict[int, list]:
+    """Return, for the entities of ``case_ids``, the identifier kinds shared with an entity of
+    the recipient organisation: hit/no-hit, nothing of the recipient's records comes back."""
+    if not case_ids:
+        return {}
+    theirs = EntityIdentifier.__table__.alias("theirs")
+    their_entity = Entity.__table__.alias("their_entity")
+    in_cases = select(CaseEntity.entity_id).where(CaseEntity.case_id.in_(case_ids))
+    rows = session.execute(
+        select(EntityIdentifier.entity_id, EntityIdentifier.kind)
+        .where(EntityIdentifier.entity_id.in_(in_cases))
+        .where(
+            exists().where(
+                theirs.c.kind == EntityIdentifier.kind,
+                theirs.c.value == EntityIdentifier.value,
+                their_entity.c.id == theirs.c.entity_id,
+                their_entity.c.organisation_id == recipient_id,
+            )
+        )
+        .distinct()
+    )
+    hits: dict[int, list] = defaultdict(list)
+    for entity_id, kind in rows:
+        hits[entity_id].append(kind)
+    return dict(hits)
+
+
+def permitted_case_ids(session: Session, case_ids: list[int], recipient_id: int) -> set[int]:
+    """Return the cases among ``case_ids`` whose provider permitted passing them on (H2)."""
+    if not case_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Permission.case_id).where(
+                Permission.case_id.in_(case_ids),
+                Permission.recipient_organisation_id == recipient_id,
+            )
+        )
+    )
+
+
+def share_codes(session: Session, case_ids: list[int]) -> dict[int, list[str]]:
+    """Return the codes of the organisations each case is shared with."""
+    codes: dict[int, list[str]] = {i: [] for i in case_ids}
+    if not case_ids:
+        return codes
+    for case_id, code in session.execute(
+        select(CaseShare.case_id, Organisation.code)
+        .join(Organisation, Organisation.id == CaseShare.organisation_id)
+        .where(CaseShare.case_id.in_(case_ids))
+        .order_by(Organisation.code)
+    ):
+        codes[case_id].append(code)
+    return codes
+
+
+def shared_cases(session: Session, user: User) -> list[tuple[Case, Organisation]]:
+    """Return the cases shared with the user's organisations that may be read there.
+
+    A case shared with an organisation is read there read-only, redacted as in a partner
+    report, under the same rules (never AMBER+STRICT; H2 only with a recorded permission).
+    Returns ``(case, organisation it was shared with)``, by reference.
+    """
+    if not access.can_read_cases(user):
+        return []
+    mine = access.organisation_ids(session, user)
+    rows = session.execute(
+        select(Case, Organisation)
+        .join(CaseShare, CaseShare.case_id == Case.id)
+        .join(Organisation, Organisation.id == CaseShare.organisation_id)
+        .where(
+            CaseShare.organisation_id.in_(mine),
+            Case.organisation_id.not_in(mine),
+            Case.tlp != TLP.AMBER_STRICT.value,
+        )
+        .order_by(Case.reference, Organisation.code)
+    ).all()
+    result, seen = [], set()
+    for case, org in rows:
+        if case.id in seen:
+            continue
+        permitted = case.handling_code != HandlingCode.H2.value or bool(
+            permitted_case_ids(session, [case.id], org.id)
+        )
+        if (
+            withheld_because(
+                case.tlp, case.handling_code, shared=True, relevant=True, permitted=permitted
+            )
+            is None
+        ):
+            seen.add(case.id)
+            result.append((case, org))
+    return result
+
+
+def get_shared_case(session: Session, user: User, case_id: int) -> tuple[Case, Organisation]:
+    """Return a case shared with the user's organisation (and that organisation), else
+    NotFound, as for any case outside the user's scope."""
+    if access.can_read_cases(user):
+        mine = access.organisation_ids(session, user)
+        case = session.get(Case, case_id)
+        if case is not None and case.organisation_id not in mine:
+            for shared_case, org in _shared_rows(session, case, mine):
+                return shared_case, org
+    raise NotFound(f"case {case_id} not found")
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _shared_rows(session, case, mine):
+    orgs = session.scalars(
+        select(Organisation)
+        .join(CaseShare, CaseShare.organisation_id == Organisation.id)
+        .where(CaseShare.case_id == case.id, CaseShare.organisation_id.in_(mine))
+        .order_by(Organisation.code)
+    )
+    for org in orgs:
+        permitted = case.handling_code != HandlingCode.H2.value or bool(
+            permitted_case_ids(session, [case.id], org.id)
+        )
+        if (
+            withheld_because(
+                case.tlp, case.handling_code, shared=True, relevant=True, permitted=permitted
+            )
+            is None
+        ):
+            yield case, org
+
+
+def _values(properties: dict, prop: str) -> list[str]:
+    raw = properties.get(prop) or []
+    if isinstance(raw, str):
+        raw = [raw]
+    return [str(v) for v in raw if v not in (None, "")]
+
+
+def _strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
+
+
+def _fold(text: str) -> str:
+    return _strip_accents(text).casefold().strip()
+
+
+def _mentions(text: str, names: list[str]) -> bool:
+    return any(re.search(r"(?<!\w)" + re.escape(n) + r"(?!\w)", text) for n in names if n)
+
+
+def _personal_terms(entity: EntityData, *, names: bool) -> set[str]:
+    """The values of a person (or protected entity) that must not appear in a document.
+
+    ``names``: also its names (and, for a natural person, each part of them); else only the
+    private values of a named natural person (identifiers, addresses, contact, birth date).
+    Only identifying properties count: a birthplace or a nationality alone names nobody, and
+    scrubbing "Rotterdam" from every text would blind the document.
+    """
+    props = entity.properties
+    terms: set[str] = set()
+    for prop in _PERSON_PRIVATE:
+        terms.update(_values(props, prop))
+    terms.update(value for _kind, value in entity.identifiers)
+    if names:
+        for prop in _NAME_PROPERTIES + _IDENTIFYING:
+            terms.update(_values(props, prop))
+        terms.add(entity.caption)
+        if entity.schema == _PERSON:
+            for value in [entity.caption, *_values(props, "name"), *_values(props, "alias")]:
+                for part in value.replace(",", " ").split():
+                    if len(part) >= 4 and part.casefold() not in _PARTICLES:
+                        terms.add(part)
+    for value in list(terms):
+        if ":" in value:  # scoped identifiers: "nl:24123456"
+            terms.add(value.split(":", 1)[1])
+    for birth in _values(props, "birthDate"):
+        terms.update(_date_forms(birth))
+    return {t for t in terms if t and len(t.strip()) >= 3}
+
+
+def _date_forms(value: str) -> set[str]:
+    """A birth date as ISO and as Europeans write it (14/03/1979, 14.03.1979, 14-03-1979)."""
+    forms = {value}
+    try:
+        day = date.fromisoformat(value[:10])
+    except ValueError:
+        return forms
+    for sep in ("/", ".", "-"):
+        forms.add(f"{day.day:02d}{sep}{day.month:02d}{sep}{day.year}")
+        forms.add(f"{day.day}{sep}{day.month}{sep}{day.year}")
+    return forms
