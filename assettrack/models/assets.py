@@ -52,6 +52,11 @@ class Asset(SQLModel, table=True):
         ),
         CheckConstraint("urgent_unconfirmed = false OR stage = 'frozen'", name="ck_asset_urgent"),
         Index("ix_asset_org_stage", "organisation_id", "stage"),
+        # Dashboard: value by stage answered from the index; urgent freezes found directly.
+        Index(
+            "ix_asset_org_stage_value", "organisation_id", "stage", "currency", "estimated_value"
+        ),
+        Index("ix_asset_org_urgent", "organisation_id", "urgent_unconfirmed", "urgent_expires_on"),
     )
 
     entity_id: int = Field(
@@ -83,6 +88,8 @@ class Decision(SQLModel, table=True):
         CheckConstraint("price IS NULL OR price >= 0", name="ck_decision_price"),
         CheckConstraint("source IN ('manual', 'register')", name="ck_decision_source"),
         Index("ix_decision_org_year", "organisation_id", "decided_on", "action"),
+        # Statistics per action (first freeze, first confiscation) without reading every year.
+        Index("ix_decision_org_action", "organisation_id", "action", "decided_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
