@@ -26,7 +26,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     for key, value in os.environ.items():
         if key.startswith(_ENV_PREFIX) and key != f"{_ENV_PREFIX}INSTANCE_PATH":
-            app.config[key[len(_ENV_PREFIX) :]] = value
+            name = key[len(_ENV_PREFIX) :]
+            app.config[name] = _from_env(name, value, app.config.get(name))
     app.config.update(config or {})
     _derive_paths_and_secrets(app)
 

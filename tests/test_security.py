@@ -137,3 +137,23 @@ def test_debug_is_off_by_default():
     from assettrack import config
 
     assert config.DEBUG is False
+
+
+def test_environment_settings_take_the_type_of_their_default(monkeypatch, tmp_path):
+    from datetime import timedelta as td
+
+    from assettrack import create_app
+
+    monkeypatch.setenv("ASSETTRACK_PROXY_COUNT", "1")
+    monkeypatch.setenv("ASSETTRACK_PAGE_SIZE", "10")
+    monkeypatch.setenv("ASSETTRACK_SESSION_COOKIE_SECURE", "false")
+    monkeypatch.setenv("ASSETTRACK_JOBS_IMMEDIATE", "yes")
+    monkeypatch.setenv("ASSETTRACK_PERMANENT_SESSION_LIFETIME", "3600")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "AUDIT_KEY": "y"})
+    assert app.config["PROXY_COUNT"] == 1 and app.config["PAGE_SIZE"] == 10
+    assert app.config["SESSION_COOKIE_SECURE"] is False and app.config["JOBS_IMMEDIATE"] is True
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == td(hours=1)
+    assert app.test_client().get("/login").status_code == 200
+    monkeypatch.setenv("ASSETTRACK_JOBS_IMMEDIATE", "perhaps")
+    with pytest.raises(ValueError, match="true or false"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "AUDIT_KEY": "y"})
