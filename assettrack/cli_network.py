@@ -22,7 +22,7 @@ def network_group():
     "--samples",
     type=click.IntRange(min=2),
     default=None,
-    help="Sources sampled for betweenness (default: exact up to 5,000 entities, else 256).",
+    help="Sources sampled for betweenness (default: exact up to 3,000 entities, else 256).",
 )
 @click.option(
     "--communities",

@@ -49,6 +49,7 @@ from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy import union_all
+from sqlalchemy.orm import Session as OrmSession
 
 from .. import schema as ftm_schema
 from ..models import CaseEntity
@@ -176,6 +177,14 @@ _FRONTIER_EDGES = union_all(
     select(*_EDGE_COLUMNS).where(_R.c.target_id.in_(_IDS), _IN_SCOPE),
 )
 
+# The same, with only what a path search needs: fewer columns to read and convert.
+_LINK_COLUMNS = (_R.c.id, _R.c.schema, _R.c.source_id, _R.c.target_id)
+_FRONTIER_LINKS = union_all(
+    select(*_LINK_COLUMNS).where(_R.c.source_id.in_(_IDS), _IN_SCOPE),
+    select(*_LINK_COLUMNS).where(_R.c.target_id.in_(_IDS), _IN_SCOPE),
+)
+_EDGES_BY_ID = select(*_EDGE_COLUMNS).where(_R.c.id.in_(_IDS))
+
 # A sample of one hub's relations.
 _HUB_EDGES = union_all(
     select(*_EDGE_COLUMNS)
@@ -242,9 +251,13 @@ _SAME_AS = (
                 _I2.c.value == _I.c.value,
                 _I2.c.entity_id != _I.c.entity_id,
             ),
-        )
+        ).join(_E, _E.c.id == _I2.c.entity_id)
     )
-    .where(_I.c.entity_id.in_(_IDS))
+    .where(
+        _I.c.entity_id.in_(_IDS),
+        _unindexed(_E.c.organisation_id).in_(_ORGS),
+        _E.c.merged_into_id.is_(None),
+    )
     .limit(bindparam("n"))
 )
 
@@ -290,6 +303,7 @@ _IDENTIFIER_MATCHES = (
 #: The hot statements, for tests that check their query plans: name -> (statement, params).
 STATEMENTS = {
     "frontier_edges": (_FRONTIER_EDGES, {"ids": [1, 2, 3], "orgs": [1]}),
+    "frontier_links": (_FRONTIER_LINKS, {"ids": [1, 2, 3], "orgs": [1]}),
     "hub_edges": (_HUB_EDGES, {"hub": 1, "n": 10, "orgs": [1]}),
     "induced_edges": (_INDUCED_EDGES, {"ids": [1, 2, 3], "ids2": [1, 2, 3], "orgs": [1]}),
     "ownership_up": (
@@ -297,7 +311,7 @@ STATEMENTS = {
         {"ids": [1, 2], "orgs": [1], "as_of": date(2024, 1, 1), "n": 9},
     ),
     "entity_rows": (_ENTITY_ROWS, {"ids": [1, 2, 3], "orgs": [1], "cap": 10}),
-    "same_as": (_SAME_AS, {"ids": [1, 2, 3], "n": 10}),
+    "same_as": (_SAME_AS, {"ids": [1, 2, 3], "orgs": [1], "n": 10}),
     "identifier_matches": (_IDENTIFIER_MATCHES, {"entity_id": 1}),
 }
 
@@ -332,9 +346,7 @@ def case_graph(session, case_id, orgs, *, expand=False, limit=2000, hub_cap=250)
     graph = Subgraph()
     members = [
         row[0]
-        for row in session.execute(
-            _CASE_MEMBERS, {"case_id": case_id, "orgs": orgs, "n": limit + 1}
-        )
+        for row in _rows(session, _CASE_MEMBERS, {"case_id": case_id, "orgs": orgs, "n": limit + 1})
     ]
     if len(members) > limit:
         members = members[:limit]
@@ -346,7 +358,7 @@ def case_graph(session, case_id, orgs, *, expand=False, limit=2000, hub_cap=250)
     ids = list(graph.nodes)
     edges = {}
     for chunk in _chunks(ids, _CHUNK):
-        for row in session.execute(_INDUCED_EDGES, {"ids": chunk, "ids2": ids, "orgs": orgs}):
+        for row in _rows(session, _INDUCED_EDGES, {"ids": chunk, "ids2": ids, "orgs": orgs}):
             edges[row[0]] = Edge(*row)
     for edge in _owner_property_edges(session, rows.values()):
         if edge.source in graph.nodes:
@@ -449,7 +461,8 @@ def ownership_ancestors(session, entity_id, orgs, *, as_of=None, max_levels=20, 
         budget = 4 * limit
         found = [
             Edge(*row)
-            for row in session.execute(
+            for row in _rows(
+                session,
                 _OWNERSHIP_UP,
                 {"ids": list(frontier), "orgs": orgs, "as_of": as_of, "n": budget + 1},
             )
@@ -521,7 +534,7 @@ def shortest_paths(
         return PathResult([], [], {}, False)
     if source == target:
         return PathResult([[source]], [], {source: ends[source].node}, False)
-    sides = [_Side(source, ends[source]), _Side(target, ends[target])]
+    sides = [_Side(source), _Side(target)]
     truncated = False
     meeting = []
     while sides[0].depth + sides[1].depth < max_depth:
@@ -532,34 +545,30 @@ def shortest_paths(
             break
         side = min(live, key=lambda s: len(s.frontier))
         other = sides[1] if side is sides[0] else sides[0]
-        edges = _frontier_edges(session, side.frontier, orgs, hub_cap)
+        # Entity rows (and hub probes) only for the frontier about to be expanded: every link
+        # found is already within scope (relations by their organisation, identifier matches
+        # and owner properties by their entity's), so the last ring is never read twice.
+        rows = _entity_rows(session, side.frontier, orgs, hub_cap)
+        edges = _frontier_edges(session, rows, orgs, hub_cap, slim=True)
         if edges.cut:
             truncated = side.cut = True
         side.depth += 1
         found = {}
         for near, far, edge in edges.links:
-            if far in side.seen and side.seen[far] < side.depth:
-                continue
-            found.setdefault(far, {}).setdefault(near, edge)
+            if far not in side.seen:
+                found.setdefault(far, {}).setdefault(near, edge)
         if len(found) > frontier_cap:
             truncated = True
             break
-        # Scope: drop entities the caller may not read before they join the search.
-        rows = _entity_rows(session, [n for n in found if n not in side.seen], orgs, hub_cap)
-        fresh = {}
         for far, parents in found.items():
-            if far not in side.seen and far not in rows:
-                continue
-            side.seen.setdefault(far, side.depth)
-            side.parents.setdefault(far, {}).update(parents)
-            if far in rows:
-                fresh[far] = rows[far]
-        meeting = [n for n in found if n in other.seen and side.seen.get(n) == side.depth]
+            side.seen[far] = side.depth
+            side.parents[far] = parents
+        meeting = [n for n in found if n in other.seen]
         if meeting:
             best = min(side.depth + other.seen[n] for n in meeting)
             meeting = [n for n in meeting if side.depth + other.seen[n] == best]
             break
-        side.frontier = fresh
+        side.frontier = sorted(found)
     if not meeting:
         return PathResult([], [], {}, truncated)
     forward, backward = (sides[0], sides[1])
@@ -568,16 +577,21 @@ def shortest_paths(
         for head in _walk_back(forward, node, max_paths):
             for tail in _walk_back(backward, node, max_paths):
                 paths.append(head + tail[::-1][1:])
-    paths = sorted({tuple(p) for p in paths}, key=lambda p: [str(n) for n in p])[:max_paths]
-    paths = [list(p) for p in paths]
+    paths = sorted({tuple(p) for p in paths}, key=lambda p: [str(n) for n in p])
     on_paths = _unique(n for p in paths for n in p)
     nodes = {n: r.node for n, r in _entity_rows(session, on_paths, orgs, 0).items()}
+    # A path through an entity merged away or out of scope is dropped (a safeguard: relations
+    # are re-pointed by a merge and never cross organisations).
+    paths = [list(p) for p in paths if all(n in nodes for n in p)][:max_paths]
     edges = {}
     for path in paths:
         for a, b in zip(path, path[1:], strict=False):
             edge = _link(sides, a, b)
             if edge is not None:
                 edges.setdefault(edge.id, edge)
+    relation_ids = [key for key in edges if isinstance(key, int)]
+    for row in _rows(session, _EDGES_BY_ID, {"ids": relation_ids}) if relation_ids else ():
+        edges[row[0]] = Edge(*row)
     return PathResult(paths, list(edges.values()), nodes, truncated)
 
 
@@ -587,7 +601,7 @@ def identifier_matches(session, entity_id):
 
     Unscoped on purpose: the caller answers hit/no-hit for organisations it may not read.
     """
-    return [tuple(row) for row in session.execute(_IDENTIFIER_MATCHES, {"entity_id": entity_id})]
+    return [tuple(row) for row in _rows(session, _IDENTIFIER_MATCHES, {"entity_id": entity_id})]
 
 
 def case_memberships(session, entity_ids):
@@ -604,7 +618,7 @@ def case_memberships(session, entity_ids):
         .where(_CE.c.entity_id.in_(_unique(entity_ids)))
         .order_by(_CE.c.case_id, _CE.c.entity_id)
     )
-    return [tuple(row) for row in session.execute(stmt)]
+    return [tuple(row) for row in _rows(session, stmt)]
 
 
 def organisation_nodes(session, organisation_id) -> Iterator[int]:
@@ -682,16 +696,15 @@ class _Side:
     """One end of the bidirectional search: distance and parents of every entity reached."""
 
     start: int
-    start_row: _Row
     depth: int = 0
     cut: bool = False
     seen: dict = field(default_factory=dict)
     parents: dict = field(default_factory=dict)
-    frontier: dict = field(default_factory=dict)
+    frontier: list = field(default_factory=list)
 
     def __post_init__(self):
         self.seen = {self.start: 0}
-        self.frontier = {self.start: self.start_row}
+        self.frontier = [self.start]
 
 
 class _Links(NamedTuple):
@@ -712,14 +725,20 @@ def _chunks(values: list, size: int):
         yield values[start : start + size]
 
 
+def _rows(session, statement, params=None) -> list:
+    """All rows of a statement, through the session's connection (no ORM layer per call)."""
+    connection = session.connection() if isinstance(session, OrmSession) else session
+    return connection.execute(statement, params or {}).all()
+
+
 def _entity_rows(session, ids, orgs, cap) -> dict[int, _Row]:
     """Entity rows in scope, with their relation counts capped at ``cap + 1`` each way."""
     rows = {}
     for chunk in _chunks(list(ids), _CHUNK):
         if not chunk:
             continue
-        for row in session.execute(
-            _ENTITY_ROWS, {"ids": chunk, "orgs": orgs, "cap": cap + 1 if cap else 0}
+        for row in _rows(
+            session, _ENTITY_ROWS, {"ids": chunk, "orgs": orgs, "cap": cap + 1 if cap else 0}
         ):
             node = Node(row[0], row[1], row[2], row[3])
             rows[node.id] = _Row(node, row[4], row[5], row[6])
@@ -730,30 +749,35 @@ def _is_hub(row: _Row, hub_cap: int) -> bool:
     return row.outgoing > hub_cap or row.incoming > hub_cap
 
 
-def _frontier_edges(session, frontier: dict[int, _Row], orgs, hub_cap, *, hub_budget=0) -> _Links:
+def _frontier_edges(
+    session, frontier: dict[int, _Row], orgs, hub_cap, *, hub_budget=0, slim=False
+) -> _Links:
     """Links from the frontier: relations of non-hubs, identifier matches, owner properties.
 
     Hubs are expanded only when ``hub_budget`` > 0, by a sample of that many relations each.
+    ``slim`` relations carry only their id, kind and ends (a path search).
     """
     regular = [n for n, row in frontier.items() if not _is_hub(row, hub_cap)]
     hubs = [n for n, row in frontier.items() if _is_hub(row, hub_cap)]
     links = []
     seen = set()
     for chunk in _chunks(regular, _CHUNK):
-        for row in session.execute(_FRONTIER_EDGES, {"ids": chunk, "orgs": orgs}):
+        statement = _FRONTIER_LINKS if slim else _FRONTIER_EDGES
+        for row in _rows(session, statement, {"ids": chunk, "orgs": orgs}):
             edge = Edge(*row)
             if edge.id in seen:
                 continue
             seen.add(edge.id)
             links.extend(_ends(edge, frontier))
     for hub in hubs if hub_budget > 0 else ():
-        for row in session.execute(_HUB_EDGES, {"hub": hub, "n": hub_budget, "orgs": orgs}):
+        for row in _rows(session, _HUB_EDGES, {"hub": hub, "n": hub_budget, "orgs": orgs}):
             edge = Edge(*row)
             if edge.id not in seen:
                 seen.add(edge.id)
                 links.extend(_ends(edge, frontier))
     for chunk in _chunks(list(frontier), _CHUNK):
-        for a, b, kind in session.execute(_SAME_AS, {"ids": chunk, "n": 50 * len(chunk)}):
+        params = {"ids": chunk, "orgs": orgs, "n": 50 * len(chunk)}
+        for a, b, kind in _rows(session, _SAME_AS, params):
             low, high = sorted((a, b))
             edge = Edge(f"same:{low}:{high}", "SameAs", low, high, role=kind)
             if edge.id not in seen:
@@ -840,13 +864,13 @@ def _owner_property_edges(session, rows) -> list[Edge]:
         by_org.setdefault(node.organisation_id, set()).add(ref)
     resolved = {}  # (org, ref) -> entity id
     for org, values in by_org.items():
-        for entity_id, external_id in session.execute(
-            _OWNER_BY_EXTERNAL_ID, {"org": org, "refs": sorted(values)}
+        for entity_id, external_id in _rows(
+            session, _OWNER_BY_EXTERNAL_ID, {"org": org, "refs": sorted(values)}
         ):
             resolved[(org, external_id)] = entity_id
         numeric = sorted(int(v) for v in values if v.isdigit() and (org, v) not in resolved)
         if numeric:
-            for (entity_id,) in session.execute(_OWNER_BY_ID, {"org": org, "ref_ids": numeric}):
+            for (entity_id,) in _rows(session, _OWNER_BY_ID, {"org": org, "ref_ids": numeric}):
                 resolved.setdefault((org, str(entity_id)), entity_id)
     edges = {}
     for node, prop, ref in refs:

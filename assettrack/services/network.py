@@ -6,12 +6,14 @@ audited as a consultation; an export is a disclosure; showing that an entity als
 other cases or cities is a combination. Across organisations only hit/no-hit is told: the other
 organisation's code and contact address, never its case.
 
-Centrality backend (measured on this machine kind, see ``benchmarks/bench_network.py``): on a
-case graph of 2,000 entities and 6,000 relations, networkx takes 4.7 s for exact betweenness and
-0.6 s sampled (k=256); igraph (compiled, PyPI wheels) takes 0.03 s exact and Louvain 0.02 s
-against networkx's 0.17 s. Case graphs therefore use igraph with *exact* betweenness up to
-:data:`EXACT_BETWEENNESS` entities, and the whole-graph command uses igraph with betweenness
-sampled from :data:`SAMPLED_SOURCES` sources beyond that. Scores keep the definitions of
+Centrality backend (measured on this machine kind with ``benchmarks/bench_network.py``): on a
+case graph of 2,000 entities and 6,000 relations, networkx takes 4.7-6.7 s for exact betweenness
+and 0.6-0.9 s sampled (k=256, an estimate); igraph (compiled, PyPI wheels, no numpy) takes 0.2 s
+*exact*, and Louvain 0.02 s against networkx's 0.2-0.4 s. Case graphs therefore use igraph with
+exact betweenness up to :data:`EXACT_BETWEENNESS` entities (fetch + scores of 2,000 entities:
+0.25 s). The whole-graph command uses igraph too: betweenness sampled from
+:data:`SAMPLED_SOURCES` sources (98 s on 1,000,000 entities) and Leiden communities (19 s on
+1,000,000; Louvain took 13-18 s on 100,000 and networkx's 109 s). Scores keep the definitions of
 :func:`assettrack.network.analysis.brokers` and :func:`~assettrack.network.analysis.communities`
 (undirected simple graph, a pair weighted by its number of relations, networkx's normalisation),
 which remain the fallback when igraph is missing.
@@ -80,8 +82,9 @@ CASE_LIMIT = 2000
 CASE_LIMIT_MAX = 5000
 PATH_DEPTH = 6
 PATH_DEPTH_MAX = 8
-#: Exact betweenness up to this many entities (igraph: about 0.2 s at 5,000); sampled beyond.
-EXACT_BETWEENNESS = 5000
+#: Exact betweenness up to this many entities (igraph: 0.2 s at 2,000, about 0.5 s at 3,000);
+#: sampled beyond.
+EXACT_BETWEENNESS = 3000
 #: Sources sampled for betweenness beyond EXACT_BETWEENNESS.
 SAMPLED_SOURCES = 256
 #: Community detection of ``network analyse``: Leiden (default) or Louvain, both by modularity.
@@ -803,8 +806,10 @@ def _metrics(n, pairs, *, k=None, seed=0, timings=None, progress=None, communiti
         try:
             igraph.set_random_number_generator(random.Random(seed))  # noqa: S311
             if communities == "leiden":
+                # Two passes (igraph's default): on 1,000,000 entities 19 s; iterating until
+                # stable did not finish in 15 minutes, for a negligible gain in modularity.
                 clusters = graph.community_leiden(
-                    objective_function="modularity", weights="weight", n_iterations=-1
+                    objective_function="modularity", weights="weight", n_iterations=2
                 )
             else:
                 clusters = graph.community_multilevel(weights="weight")
