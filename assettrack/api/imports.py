@@ -2,11 +2,9 @@
 
 import io
 import tempfile
-import uuid
 from pathlib import Path
 
 from flask import Response
-from flask import current_app
 from flask import request
 from flask import url_for
 from flask_login import current_user
@@ -15,8 +13,6 @@ from werkzeug.utils import secure_filename
 from .. import access
 from .. import jobs
 from ..db import get_session
-from ..errors import Invalid
-from ..errors import Msg
 from ..models import Job
 from ..services import imports as import_service
 from ..services import registers
@@ -29,7 +25,8 @@ from .openapi import json_response
 from .openapi import ref
 from .openapi import register
 
-_REGISTER_FORMATS = ("csv", "xlsx")
+_REGISTER_FORMATS = import_service.REGISTER_FORMATS
+_MAPPING_KEYS = ("mapping", "columns", "statuses", "types", "defaults")
 
 
 @bp.post("/cases/<int:case_id>/imports")
@@ -39,16 +36,20 @@ def import_file(case_id: int):
     case = access.get_case(db, current_user, case_id)
     access.require_edit_case(current_user, case)
     upload, fmt = _upload()
-    params = {"case_id": case.id, "format": fmt, "skip_invalid": _flag("skip_invalid")}
+    options = {k: request.form[k] for k in _MAPPING_KEYS if request.form.get(k)}
     if fmt in _REGISTER_FORMATS:
-        # Checked now, so a wrong mapping is a 422 here rather than a failed job later.
-        for key in ("mapping", "columns", "statuses", "types", "defaults"):
-            if request.form.get(key):
-                params[key] = request.form[key]
-        registers.mapping_from_params(db, case.organisation_id, params)
-    params["file_name"] = secure_filename(upload.filename or "") or f"upload.{fmt}"
-    params["upload"] = _save(upload)
-    job = jobs.create_job(db, current_user, "import", params)
+        # Checked before the file is saved, so a wrong mapping is a 422 with nothing kept.
+        registers.mapping_from_params(db, case.organisation_id, options)
+    job = import_service.queue_import(
+        db,
+        current_user,
+        case,
+        import_service.save_upload(upload),
+        fmt,
+        file_name=upload.filename,
+        skip_invalid=_flag("skip_invalid"),
+        options=options,
+    )
     db.commit()
     jobs.start_job(job)
     db.expire_all()
@@ -65,8 +66,7 @@ def preview_register(case_id: int):
     case = access.get_case(db, current_user, case_id)
     access.require_edit_case(current_user, case)
     upload, fmt = _upload(formats=_REGISTER_FORMATS)
-    keys = ("mapping", "columns", "statuses", "types", "defaults")
-    params = {k: request.form[k] for k in keys if request.form.get(k)}
+    params = {k: request.form[k] for k in _MAPPING_KEYS if request.form.get(k)}
     mapping = registers.mapping_from_params(db, case.organisation_id, params)
     with tempfile.TemporaryDirectory(prefix="assettrack-preview-") as workdir:
         path = Path(workdir) / f"register.{fmt}"
@@ -131,23 +131,7 @@ def save_register_mapping(name: str):
 
 def _upload(formats=import_service.IMPORT_FORMATS):
     upload = request.files.get("file")
-    fmt = (request.form.get("format") or "").strip().lower()
-    errors = {}
-    if upload is None or not upload.filename:
-        errors["file"] = Msg("attach the file to import (multipart field file)")
-    if fmt not in formats:
-        errors["format"] = Msg("must be one of {choices}", choices=", ".join(formats))
-    if errors:
-        raise Invalid(errors)
-    return upload, fmt
-
-
-def _save(upload) -> str:
-    relative = Path("uploads") / f"{uuid.uuid4().hex}.upload"
-    target = Path(current_app.config["FILES_DIR"]) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    upload.save(target)
-    return str(relative)
+    return upload, import_service.check_upload(upload, request.form.get("format"), formats)
 
 
 def _chunks(buffer):

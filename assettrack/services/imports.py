@@ -18,6 +18,7 @@ import json
 import re
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
@@ -36,11 +37,13 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
+from werkzeug.utils import secure_filename
 
 from .. import access
 from .. import audit
 from .. import bods
 from .. import ftm
+from .. import jobs
 from .. import schema as ftm_schema
 from ..errors import Invalid
 from ..errors import Msg
@@ -69,10 +72,18 @@ __all__ = [
     "import_bods",
     "export_ftm",
     "export_id",
+    "REGISTER_FORMATS",
+    "check_upload",
+    "save_upload",
+    "queue_import",
 ]
 
 #: What ``POST /cases/<id>/imports`` and the import job accept.
 IMPORT_FORMATS = ("ftm", "bods", "csv", "xlsx")
+
+#: The register formats (read through :mod:`assettrack.services.registers`).
+REGISTER_FORMATS = ("csv", "xlsx")
+_MAPPING_KEYS = ("mapping", "columns", "statuses", "types", "defaults")
 
 Progress = Callable[[int, str | None], None]
 
@@ -964,6 +975,68 @@ def _plain(value) -> str:
 
 def _drop_empty(values: dict) -> dict:
     return {k: v for k, v in values.items() if v not in (None, "", [], {})}
+
+
+# --- uploads and the import job ---------------------------------------------------------------
+
+
+def check_upload(upload, fmt: str | None, formats=IMPORT_FORMATS) -> str:
+    """Check an uploaded file (a werkzeug ``FileStorage`` or None) and its format; return the
+    format, lower-cased. Raises :class:`Invalid` with ``file`` and/or ``format`` errors."""
+    fmt = (fmt or "").strip().lower()
+    errors = {}
+    if upload is None or not upload.filename:
+        errors["file"] = Msg("attach the file to import (multipart field file)")
+    if fmt not in formats:
+        errors["format"] = Msg("must be one of {choices}", choices=", ".join(formats))
+    if errors:
+        raise Invalid(errors)
+    return fmt
+
+
+def save_upload(upload) -> str:
+    """Save an uploaded file under ``FILES_DIR/uploads`` with a random name; return its path
+    relative to ``FILES_DIR`` (what the import job's ``upload`` parameter holds)."""
+    relative = Path("uploads") / f"{uuid.uuid4().hex}.upload"
+    target = Path(current_app.config["FILES_DIR"]) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    upload.save(target)
+    return str(relative)
+
+
+def queue_import(
+    session: Session,
+    user: User,
+    case: Case,
+    upload: str,
+    fmt: str,
+    *,
+    file_name: str | None = None,
+    skip_invalid: bool = False,
+    options: dict | None = None,
+):
+    """Record the ``import`` job of a saved upload (``upload``: from :func:`save_upload`).
+
+    A register's mapping (``options``: ``mapping``, ``columns``, ``statuses``, ``types``,
+    ``defaults``) is checked now, so a wrong one is an :class:`Invalid` here rather than a
+    failed job later. Flushes only: the caller commits, then calls ``jobs.start_job``.
+    """
+    from . import registers
+
+    access.require_edit_case(user, case)
+    if fmt not in IMPORT_FORMATS:
+        raise Invalid(
+            {"format": Msg("must be one of {choices}", choices=", ".join(IMPORT_FORMATS))}
+        )
+    params = {"case_id": case.id, "format": fmt, "skip_invalid": bool(skip_invalid)}
+    if fmt in REGISTER_FORMATS:
+        for key in _MAPPING_KEYS:
+            if (options or {}).get(key):
+                params[key] = options[key]
+        registers.mapping_from_params(session, case.organisation_id, params)
+    params["file_name"] = secure_filename(file_name or "") or f"upload.{fmt}"
+    params["upload"] = upload
+    return jobs.create_job(session, user, "import", params)
 
 
 # --- the background job ----------------------------------------------------------------------

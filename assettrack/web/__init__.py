@@ -39,6 +39,7 @@ def init_app(app):
     from . import cases
     from . import dashboard
     from . import duplicates
+    from . import imports
     from . import jobs
     from . import main
     from . import network
@@ -47,7 +48,8 @@ def init_app(app):
     from .forms import schema_label
 
     for module in (
-        auth, main, dashboard, cases, network, duplicates, reports, admin, audit_log, jobs
+        auth, main, dashboard, cases, network, duplicates, reports, admin, audit_log, jobs,
+        imports
     ):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["translate"] = translate

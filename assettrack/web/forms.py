@@ -60,6 +60,12 @@ __all__ = [
     "LedgerForm",
     "ManagerForm",
     "DashboardForm",
+    "IMPORT_FORMAT_CHOICES",
+    "ImportForm",
+    "RegisterUploadForm",
+    "REGISTER_FIELD_LABELS",
+    "RegisterMappingForm",
+    "register_form",
 ]
 
 
@@ -590,3 +596,75 @@ class DashboardForm(FlaskForm):
     year = StringField(
         _l("Year"), render_kw={"inputmode": "numeric", "maxlength": 4, "size": 5, "class": "num"}
     )
+
+
+IMPORT_FORMAT_CHOICES = options(
+    [
+        ("ftm", _l("FollowTheMoney (JSON lines or array, plain or gzip)")),
+        ("bods", _l("Beneficial Ownership Data Standard 0.4")),
+    ]
+)
+
+
+class ImportForm(FlaskForm):
+    """Upload an FtM or BODS file into a case; the checks are the import service's."""
+
+    file = FileField(_l("File"))
+    format = SelectField(_l("Format"), choices=IMPORT_FORMAT_CHOICES, validate_choice=False)
+    skip_invalid = BooleanField(_l("Skip invalid lines and import the rest"))
+
+
+class RegisterUploadForm(FlaskForm):
+    """Upload an asset register (CSV or XLSX) to map its columns."""
+
+    file = FileField(
+        _l("Register"),
+        render_kw={"accept": ".csv,.txt,.xlsx,text/csv"},
+        description=_l("CSV (any delimiter, UTF-8 or Latin-1) or XLSX."),
+    )
+
+
+#: The register fields a column can be mapped to, with their labels.
+REGISTER_FIELD_LABELS = {
+    "name": _l("Name"),
+    "schema": _l("Type"),
+    "address": _l("Address"),
+    "city": _l("City"),
+    "region": _l("Region"),
+    "country": _l("Country"),
+    "status": _l("Status"),
+    "value": _l("Value"),
+    "currency": _l("Currency"),
+    "external_id": _l("External id"),
+}
+
+
+class RegisterMappingForm(FlaskForm):
+    """Which column holds what (``col_<field>`` selects are added by :func:`register_form`),
+    how statuses map to stages (``status_<key>``), and whether to save the mapping."""
+
+    saved = SelectField(_l("Saved mapping"), choices=[], validate_choice=False)
+    save_as = StringField(_l("Save this mapping as"), validators=[Optional()])
+    skip_invalid = BooleanField(_l("Skip invalid rows and import the rest"))
+
+
+def register_form(fields, statuses, formdata=None):
+    """A :class:`RegisterMappingForm` with a column select per field (``fields``: the register
+    fields) and a target select per status (``statuses``: ``(key, label)`` pairs)."""
+
+    class Form(RegisterMappingForm):
+        pass
+
+    for name in fields:
+        setattr(
+            Form,
+            f"col_{name}",
+            SelectField(REGISTER_FIELD_LABELS.get(name, name), choices=[], validate_choice=False),
+        )
+    for key, status in statuses:
+        setattr(
+            Form,
+            f"status_{key}",
+            SelectField(status, choices=[], validate_choice=False),
+        )
+    return Form(formdata=formdata)
