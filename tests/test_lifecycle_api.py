@@ -634,3 +634,19 @@ def test_two_officers_recording_the_same_order_at_once_only_one_succeeds(
     assert session.get(Asset, link.entity_id).stage == "frozen"
     history = decision_service.asset_history(session, link.entity_id)
     assert len(history) == 1
+
+
+@pytest.mark.parametrize("year", ["1800", "next", "3000"])
+def test_statistics_refuse_a_bad_year_naming_the_parameter(api, year):
+    response = api.get(f"/api/v1/stats?year={year}")
+    assert response.status_code == 422
+    assert response.json["errors"][0]["parameter"] == "year"
+
+
+def test_statistics_answer_money_as_decimal_strings(api, officer, make_case):
+    case = make_case(officer)
+    asset = add_asset(api, case)
+    api.post(f"/api/v1/cases/{case.id}/decisions",
+             payload("freeze", [asset], value_at_freezing="1250.5"))
+    body = api.get("/api/v1/stats?year=2026").json
+    assert body["freezing_orders"] == 1 and body["value_frozen"] == {"EUR": "1250.50"}

@@ -7,11 +7,11 @@ from flask import url_for
 from flask_login import current_user
 
 from .. import access
-from .. import audit
 from ..db import get_session
 from ..errors import AccessDenied
 from ..errors import Invalid
 from ..models import Organisation
+from ..services import case_view
 from ..services import cases as case_service
 from ..services import decisions as decision_service
 from ..services import entities as entity_service
@@ -104,16 +104,7 @@ def annul_decision(decision_id: int):
 def get_asset(asset_id: int):
     """Return an asset: stage, values, ledger totals, valuations and decision history."""
     db = get_session()
-    asset, _entity = decision_service.get_asset(db, current_user, asset_id)
-    audit.record(
-        db,
-        current_user,
-        audit.Action.READ,
-        "asset",
-        asset_id,
-        organisation_id=asset.organisation_id,
-        details={"via": "api"},
-    )
+    asset, _entity = case_view.read_asset(db, current_user, asset_id, via="api")
     db.commit()
     return decision_service.asset_as_dict(db, asset)
 
@@ -161,10 +152,11 @@ def statistics():
         raise AccessDenied("statistics are for officers and liaisons")
     org = db.get(Organisation, current_user.organisation_id)
     today = case_service.org_today(org)
-    raw = request.args.get("year", str(today.year))
-    if not raw.isdigit() or not 1990 <= int(raw) <= today.year + 1:
-        raise Invalid({"?year": f"must be a year from 1990 to {today.year + 1}"})
-    stats = stats_service.directive_statistics(db, org.id, int(raw))
+    try:
+        year = case_view.statistics_year(request.args.get("year"), today)
+    except Invalid as exc:  # a query parameter here, not a body field
+        raise Invalid({f"?{k}": v for k, v in exc.errors.items()}) from None
+    stats = stats_service.directive_statistics(db, org.id, year)
     return _plain({"organisation": org.code, **stats, "generated_on": date.today().isoformat()})
 
 

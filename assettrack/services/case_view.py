@@ -389,7 +389,9 @@ def get_case_decision(session: Session, user: User, case_id: int, decision_id: i
 # --- the asset page --------------------------------------------------------------------------
 
 
-def read_asset(session: Session, user: User, asset_id: int) -> tuple[Asset, Entity]:
+def read_asset(
+    session: Session, user: User, asset_id: int, *, via: str = "page"
+) -> tuple[Asset, Entity]:
     """Return an asset within the user's scope with its entity; the consultation is logged."""
     asset, entity = decision_service.get_asset(session, user, asset_id)
     audit.record(
@@ -398,7 +400,7 @@ def read_asset(session: Session, user: User, asset_id: int) -> tuple[Asset, Enti
         audit.Action.READ,
         "asset",
         asset.entity_id,
-        details={"via": "page"},
+        details={"via": via},
         organisation_id=asset.organisation_id,
     )
     return asset, entity

@@ -433,68 +433,53 @@ def asset(asset_id: int):
 @bp.route("/assets/<int:asset_id>/valuations", methods=["POST"])
 def add_valuation(asset_id: int):
     """Add a valuation of the asset."""
-    db = get_session()
-    found, entity = _editable_asset(db, asset_id)
-    form = ValuationForm()
-    if form.validate_on_submit():
-        data = {
-            name: _text(form[name].data)
-            for name in ("valued_on", "amount", "currency", "basis", "valuer")
-        }
-        try:
-            decision_service.add_valuation(db, current_user, asset_id, data)
-        except (Invalid, Conflict) as exc:
-            db.rollback()
-            apply_errors(form, _errors_of(exc))
-        else:
-            db.commit()
-            flash(gettext("Valuation added."), "success")
-            return redirect(url_for("cases.asset", asset_id=asset_id, _anchor="valuations"))
-    return _asset_page(db, found, entity, valuation_form=form, status=422)
+    fields = ("valued_on", "amount", "currency", "basis", "valuer")
+    return _asset_form(
+        asset_id, ValuationForm(), "valuation_form", "valuations", gettext("Valuation added."),
+        lambda db, form: decision_service.add_valuation(
+            db, current_user, asset_id, {name: _text(form[name].data) for name in fields}
+        ),
+    )
 
 
 @bp.route("/assets/<int:asset_id>/ledger", methods=["POST"])
 def add_ledger_entry(asset_id: int):
     """Book a management cost or income on the asset."""
-    db = get_session()
-    found, entity = _editable_asset(db, asset_id)
-    form = LedgerForm()
-    if form.validate_on_submit():
-        data = {
-            name: _text(form[name].data)
-            for name in ("booked_on", "kind", "amount", "currency", "category", "note")
-        }
-        try:
-            decision_service.add_ledger_entry(db, current_user, asset_id, data)
-        except (Invalid, Conflict) as exc:
-            db.rollback()
-            apply_errors(form, _errors_of(exc))
-        else:
-            db.commit()
-            flash(gettext("Booked in the ledger."), "success")
-            return redirect(url_for("cases.asset", asset_id=asset_id, _anchor="ledger"))
-    return _asset_page(db, found, entity, ledger_form=form, status=422)
+    fields = ("booked_on", "kind", "amount", "currency", "category", "note")
+    return _asset_form(
+        asset_id, LedgerForm(), "ledger_form", "ledger", gettext("Booked in the ledger."),
+        lambda db, form: decision_service.add_ledger_entry(
+            db, current_user, asset_id, {name: _text(form[name].data) for name in fields}
+        ),
+    )
 
 
 @bp.route("/assets/<int:asset_id>/manager", methods=["POST"])
 def change_manager(asset_id: int):
     """Hand a managed asset to another manager from a date."""
+    return _asset_form(
+        asset_id, ManagerForm(), "manager_form", "managers", gettext("Manager changed."),
+        lambda db, form: decision_service.assign_manager(
+            db, current_user, asset_id, _text(form.manager.data), _text(form.assigned_on.data)
+        ),
+    )
+
+
+def _asset_form(asset_id, form, form_name, anchor, done, call):
+    # The three forms of the asset page: guard, call the service, commit or re-render with errors.
     db = get_session()
     found, entity = _editable_asset(db, asset_id)
-    form = ManagerForm()
     if form.validate_on_submit():
         try:
-            decision_service.assign_manager(
-                db, current_user, asset_id, _text(form.manager.data), _text(form.assigned_on.data)
-            )
+            call(db, form)
         except (Invalid, Conflict) as exc:
             db.rollback()
             apply_errors(form, _errors_of(exc))
         else:
             db.commit()
-            flash(gettext("Manager changed."), "success")
-            return redirect(url_for("cases.asset", asset_id=asset_id, _anchor="managers"))
-    return _asset_page(db, found, entity, manager_form=form, status=422)
+            flash(done, "success")
+            return redirect(url_for("cases.asset", asset_id=asset_id, _anchor=anchor))
+    return _asset_page(db, found, entity, status=422, **{form_name: form})
 
 
 def _fill_choices(db, form, organisation_id: int) -> None:
