@@ -32,6 +32,8 @@ from ..models import utcnow
 from ..money import money_text
 from .cases import org_today
 from .cases import review_date
+from .validation import clean_date
+from .validation import clean_money
 
 __all__ = [
     "record_decision",
@@ -305,15 +307,12 @@ def attach_document(
 def add_valuation(session: Session, user: User, asset_id: int, data: dict) -> Valuation:
     """Add a valuation (date, amount, currency, basis, valuer); it becomes the estimate."""
     asset, _entity = _get_asset_for_edit(session, user, asset_id)
-    from .entities import _date
-    from .entities import _money
-
     errors: dict = {}
-    amount, currency = _money(errors, data, "amount", "currency")
+    amount, currency = clean_money(errors, data, "amount", "currency")
     if amount is None and "amount" not in errors:
         errors["amount"] = Msg("is required")
     valued_on = (
-        _date(errors, "valued_on", data.get("valued_on")) if isinstance(data, dict) else None
+        clean_date(errors, "valued_on", data.get("valued_on")) if isinstance(data, dict) else None
     )
     org = session.get(Organisation, asset.organisation_id)
     if valued_on is None and "valued_on" not in errors:
@@ -368,9 +367,6 @@ def add_valuation(session: Session, user: User, asset_id: int, data: dict) -> Va
 def add_ledger_entry(session: Session, user: User, asset_id: int, data: dict) -> LedgerEntry:
     """Book a management cost or income on a frozen, managed or confiscated asset."""
     asset, _entity = _get_asset_for_edit(session, user, asset_id)
-    from .entities import _date
-    from .entities import _money
-
     if asset.stage not in ("frozen", "managed", "confiscated"):
         raise Conflict(
             f"costs and income are booked on frozen, managed or confiscated assets; "
@@ -389,12 +385,12 @@ def add_ledger_entry(session: Session, user: User, asset_id: int, data: dict) ->
     kind = data.get("kind")
     if kind not in ("cost", "income"):
         errors["kind"] = Msg("must be cost or income")
-    amount, currency = _money(errors, data, "amount", "currency")
+    amount, currency = clean_money(errors, data, "amount", "currency")
     if amount is None and "amount" not in errors:
         errors["amount"] = Msg("is required")
     elif amount is not None and amount == 0:
         errors["amount"] = Msg("must be more than zero")
-    booked_on = _date(errors, "booked_on", data.get("booked_on"))
+    booked_on = clean_date(errors, "booked_on", data.get("booked_on"))
     org = session.get(Organisation, asset.organisation_id)
     if booked_on is None and "booked_on" not in errors:
         errors["booked_on"] = Msg("is required")
@@ -441,13 +437,11 @@ def assign_manager(
 ) -> ManagerAssignment:
     """Hand a managed asset to another manager from a date (not a lifecycle move)."""
     asset, _entity = _get_asset_for_edit(session, user, asset_id)
-    from .entities import _date
-
     if asset.stage != "managed":
         raise Conflict(f"only a managed asset changes manager; this one is {asset.stage}")
     errors: dict = {}
     manager = _text(errors, {"manager": manager}, "manager", 200)
-    day = _date(errors, "assigned_on", assigned_on)
+    day = clean_date(errors, "assigned_on", assigned_on)
     if day is None and "assigned_on" not in errors:
         errors["assigned_on"] = Msg("is required")
     elif day and asset.last_decided_on and day < asset.last_decided_on:

@@ -18,7 +18,6 @@ from ..errors import Conflict
 from ..errors import Invalid
 from ..errors import Msg
 from ..errors import NotFound
-from ..lifecycle import ISO_4217_CURRENCIES
 from ..models import Asset
 from ..models import Case
 from ..models import CaseEntity
@@ -34,6 +33,8 @@ from ..models.entities import RELATION_SCHEMATA
 from ..models.entities import SOURCE_GRADES
 from ..money import money_text
 from .cases import org_today
+from .validation import clean_date
+from .validation import clean_money
 
 __all__ = [
     "add_entity_to_case",
@@ -90,7 +91,7 @@ def add_entity_to_case(session: Session, user: User, case: Case, data: dict) -> 
     source_grade = _grade(errors, "source_grade", data.get("source_grade"), SOURCE_GRADES)
     info_grade = _grade(errors, "info_grade", data.get("info_grade"), INFO_GRADES)
     as_asset = _flag(errors, "as_asset", data.get("as_asset"))
-    value, currency = _money(errors, data, "estimated_value", "currency")
+    value, currency = clean_money(errors, data, "estimated_value", "currency")
     if data.get("entity_id") not in (None, ""):
         entity = _existing(session, user, case, data.get("entity_id"), errors)
     else:
@@ -247,12 +248,12 @@ def create_relation(session: Session, user: User, data: dict) -> Relation:
     if source and target and source.organisation_id != target.organisation_id:
         errors["target"] = Msg("both entities must belong to the same organisation")
     pct, pct_min, pct_max = _percentage(errors, data.get("percentage"))
-    start = _date(errors, "start_date", data.get("start_date"))
-    end = _date(errors, "end_date", data.get("end_date"))
+    start = clean_date(errors, "start_date", data.get("start_date"))
+    end = clean_date(errors, "end_date", data.get("end_date"))
     if start and end and end < start:
         errors["end_date"] = Msg("must not be before the start date")
-    amount, currency = _money(errors, data, "amount", "currency")
-    paid_on = _date(errors, "date", data.get("date"))
+    amount, currency = clean_money(errors, data, "amount", "currency")
+    paid_on = clean_date(errors, "date", data.get("date"))
     source_grade = _grade(errors, "source_grade", data.get("source_grade"), SOURCE_GRADES)
     info_grade = _grade(errors, "info_grade", data.get("info_grade"), INFO_GRADES)
     role = data.get("role")
@@ -479,38 +480,6 @@ def _flag(errors, field, value) -> bool:
     return False
 
 
-def _decimal(errors, field, value) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, float):
-        errors[field] = Msg('must be a decimal string such as "1250.50", not a float')
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        errors[field] = Msg("must be a number")
-        return None
-    if not number.is_finite():
-        errors[field] = Msg("must be a number")
-        return None
-    return number
-
-
-def _money(errors, data, field, currency_field) -> tuple[Decimal | None, str | None]:
-    amount = _decimal(errors, field, data.get(field))
-    if amount is not None and amount < 0:
-        errors[field] = Msg("must not be negative")
-        amount = None
-    if amount is not None and (amount.as_tuple().exponent < -4 or abs(amount) >= 10**15):
-        errors[field] = Msg("at most 15 digits before the decimal point and 4 after")
-        amount = None
-    currency = data.get(currency_field) or "EUR"
-    if not isinstance(currency, str) or currency.upper() not in ISO_4217_CURRENCIES:
-        errors[currency_field] = Msg("must be an ISO 4217 currency code such as EUR")
-        currency = None
-    return amount, currency.upper() if currency else None
-
-
 def _percentage(errors, value) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
     """Parse "25", "25.5", "25-50" (a band) or "unknown"."""
     if value in (None, "", ftm_schema.UNKNOWN):
@@ -536,15 +505,3 @@ def _percentage(errors, value) -> tuple[Decimal | None, Decimal | None, Decimal 
         errors["percentage"] = Msg("the range must go from the lower to the higher share")
         return None, None, None
     return None, low, high
-
-
-def _date(errors, field, value) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        errors[field] = Msg("must be a date written YYYY-MM-DD")
-        return None
