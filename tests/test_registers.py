@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import date
 
 import pytest
+import time_machine
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -19,7 +20,9 @@ from assettrack.models import CaseEntity
 from assettrack.models import Decision
 from assettrack.models import DecisionAsset
 from assettrack.models import Entity
+from assettrack.models import Organisation
 from assettrack.models.imports import RegisterEntry
+from assettrack.services import cases as case_service
 from assettrack.services import decisions as decision_service
 from assettrack.services import imports
 from assettrack.services import registers
@@ -151,9 +154,21 @@ def test_register_decisions_stay_out_of_the_directive_statistics(session, office
 
 
 @pytest.mark.backends
+# 23:30 UTC is already tomorrow in Genoa: the register dates its decisions in the organisation's
+# time zone, so "today" must come from the same calendar (it failed between 23:00 and 24:00 UTC).
+@pytest.mark.parametrize("now", ["2026-12-07T23:30:00Z", "2026-12-08T00:30:00Z"])
 def test_a_status_that_moves_on_adds_decisions_and_manual_decisions_follow(
-    session, officer, case, tmp_path
+    session, officer, case, tmp_path, now
 ):
+    traveller = time_machine.travel(now, tick=False)
+    traveller.start()
+    try:
+        _status_moves_on(session, officer, case, tmp_path)
+    finally:
+        traveller.stop()
+
+
+def _status_moves_on(session, officer, case, tmp_path):
     header = ["id", "name", "status"]
     mapping = registers.ColumnMapping(
         columns={"external_id": "id", "name": "name", "status": "status"},
@@ -184,7 +199,7 @@ def test_a_status_that_moves_on_adds_decisions_and_manual_decisions_follow(
         {
             "action": "confiscate",
             "asset_ids": [villa.id],
-            "decided_on": date.today().isoformat(),
+            "decided_on": case_service.org_today(session.get(Organisation, officer.organisation_id)).isoformat(),
             "authority": "Tribunale di Genova",
             "reference": "MP 12/2026",
             "legal_basis": "art. 24 d.lgs. 159/2011",
