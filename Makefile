@@ -9,16 +9,16 @@ MO := assettrack/translations/fr/LC_MESSAGES/messages.mo
 PO := assettrack/translations/fr/LC_MESSAGES/messages.po
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup migrate seed lint bench system-deps translations extract-messages clean
+.PHONY: run test setup migrate seed lint bench system-deps runtime-deps translations extract-messages clean
 
-run: migrate seed
+run: runtime-deps migrate seed
 	@echo "assettrack on http://127.0.0.1:$(PORT)  (Ctrl-C stops the web server and the job worker)"
 	@$(BIN)/assettrack jobs worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) \
 		--access-logfile - --forwarded-allow-ips 127.0.0.1 wsgi:app
 
-test: setup system-deps
+test: setup runtime-deps system-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
@@ -52,6 +52,15 @@ migrate: setup
 
 seed: migrate
 	$(BIN)/assettrack demo seed
+
+# What rendering reports needs from Debian: HarfBuzz's subsetter (without it WeasyPrint subsets
+# fonts with fontTools, about 55 % of every render) and the Noto fonts. Installed only when missing.
+runtime-deps:
+	@if ! ldconfig -p | grep -q 'libharfbuzz-subset\.so\.0' || ! fc-list 2>/dev/null | grep -q NotoSans-Regular; then \
+		echo "installing libharfbuzz-subset0, fonts-noto-core"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+			libharfbuzz-subset0 fonts-noto-core fontconfig >/dev/null; \
+	fi
 
 # What the browser tests and PDF checks need from Debian: Chromium, poppler's pdftoppm/pdftotext
 # and the Noto fonts. Installed only when missing.
