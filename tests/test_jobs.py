@@ -220,11 +220,19 @@ def test_the_job_page_shows_why_a_job_was_stopped(app, client, make_user):
     with session_scope_of(app) as db:
         job = db.get(Job, job_id)
         job.status, job.error = "failed", "stopped: used more than 500 MB"
+        job.attempts = 2
         db.add(job)
         db.commit()
     login(client, user)
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert "stopped: used more than 500 MB" in page
+    assert "Started 2 times: an earlier worker stopped while running it." in page
+    body = client.get(f"/api/v1/jobs/{job_id}").get_json()
+    assert (body["status"], body["error"], body["attempts"]) == (
+        "failed",
+        "stopped: used more than 500 MB",
+        2,
+    )
 
 
 # --- a real worker, killed -----------------------------------------------------------------------
