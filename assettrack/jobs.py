@@ -371,7 +371,11 @@ def _run(job_id: int) -> None:
         return
     limits = limits_for(config, kind)
     started = time.monotonic()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no process to spare now: back to the queue; the sweep sends it again
+        _release(job_id, holder)
+        raise
     if pid == 0:
         _child(app, job_id, holder, limits)  # never returns
     outcome, usage = _watch(app, job_id, holder, pid, limits, user_id)

@@ -259,48 +259,53 @@ def _hangs(session, job, user, params, progress):  # the worker's own copy runs 
     raise AssertionError("runs in the worker subprocess only")
 
 
-@pytest.mark.backends
-def test_a_job_whose_worker_is_killed_runs_again(database_url, tmp_path, make_user):
+@pytest.fixture
+def hanging_job(database_url, tmp_path, make_user):
+    """A queued job whose first attempt hangs, and ``start(name)`` starting a real worker on it."""
     instance = tmp_path / "worker-instance"
-    config = {
-        "INSTANCE_PATH": str(instance),
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "test-secret-key",
-        "AUDIT_KEY": "test-audit-key",
-        "AUDIT_CHECKPOINT": str(instance / "audit-checkpoint.json"),
-        "FILES_DIR": str(instance / "files"),
-        "JOBS_IMMEDIATE": False,
-        "JOB_LEASE_SECONDS": 2,
-        "JOB_HEARTBEAT_SECONDS": 0.5,
-    }
+    config = _worker_config(database_url, instance)
     app = _make_app(database_url, instance, **config)
     job_id = _new_job(app, make_user(), "test.first_attempt_hangs")
     with app.app_context():
         jobs.start_job(get_session().get(Job, job_id))
     script = tmp_path / "worker.py"
     script.write_text(WORKER_SCRIPT)
+    started = []
 
-    first = _start_worker(script, config, tmp_path / "first.log")
-    try:
-        job = _wait_for(app, job_id, lambda j: j.message == "attempt 1", first)
-        family = _descendants(first.pid)
-        assert len(family) >= 2  # a huey worker process and the job's own process
-        first.send_signal(signal.SIGKILL)
-        first.wait(10)
-        _wait_until(lambda: not any(_alive(pid) for pid in family), 10)
-    finally:
-        _stop(first)
+    def start(name):
+        started.append(_start_worker(script, config, tmp_path / f"{name}.log"))
+        return started[-1]
+
+    yield app, job_id, start
+    for process in started:
+        _stop(process)
+    app.extensions["assettrack.engine"].dispose()
+
+
+@pytest.mark.backends
+def test_a_job_whose_worker_is_killed_runs_again(hanging_job):
+    app, job_id, start = hanging_job
+    first = start("first")
+    _wait_for(app, job_id, lambda j: j.message == "attempt 1", first)
+    _end_with_its_family(first, signal.SIGKILL)
     job = _job(app, job_id)
     assert (job.status, job.attempts) == ("running", 1)  # until its lease runs out
 
     _wait_until(lambda: utcnow() > job.lease_until, 10)
-    second = _start_worker(script, config, tmp_path / "second.log")
-    try:
-        job = _wait_for(app, job_id, lambda j: j.status in ("done", "failed"), second)
-    finally:
-        _stop(second)
+    second = start("second")
+    job = _wait_for(app, job_id, lambda j: j.status in ("done", "failed"), second)
     assert (job.status, job.attempts, job.error) == ("done", 2, None)
-    app.extensions["assettrack.engine"].dispose()
+
+
+def test_a_worker_told_to_stop_gives_its_running_job_back(hanging_job):
+    app, job_id, start = hanging_job
+    worker = start("worker")
+    _wait_for(app, job_id, lambda j: j.message == "attempt 1", worker)
+    _end_with_its_family(worker, signal.SIGTERM)  # what systemd sends on stop
+    job = _job(app, job_id)
+    assert (job.status, job.attempts, job.worker, job.lease_until) == ("queued", 0, None, None)
+    with app.app_context():
+        assert jobs.sweep().resent == [job_id]  # the next worker to start runs it
 
 
 def test_the_supervisor_starts_a_dead_worker_again(database_url, tmp_path):
@@ -335,6 +340,21 @@ def test_the_supervisor_starts_a_dead_worker_again(database_url, tmp_path):
 # --- helpers --------------------------------------------------------------------------------------
 
 
+def _worker_config(database_url, instance) -> dict:
+    """The settings of a worker subprocess: a real queue, a lease of 2 s renewed every 0.5 s."""
+    return {
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "AUDIT_KEY": "test-audit-key",
+        "AUDIT_CHECKPOINT": str(instance / "audit-checkpoint.json"),
+        "FILES_DIR": str(instance / "files"),
+        "JOBS_IMMEDIATE": False,
+        "JOB_LEASE_SECONDS": 2,
+        "JOB_HEARTBEAT_SECONDS": 0.5,
+    }
+
+
 def _start_worker(script, config, log):
     with log.open("w") as out:
         return subprocess.Popen(
@@ -343,6 +363,15 @@ def _start_worker(script, config, log):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+
+def _end_with_its_family(process, sig):
+    """Send ``sig`` to the worker's main process only; all its processes must end."""
+    family = _descendants(process.pid)
+    assert len(family) >= 2  # a huey worker process and the job's own process, at least
+    process.send_signal(sig)
+    process.wait(30)
+    _wait_until(lambda: not any(_alive(pid) for pid in family), 10)
 
 
 def _stop(process):
