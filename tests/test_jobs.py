@@ -262,9 +262,15 @@ def _hangs(session, job, user, params, progress):  # the worker's own copy runs 
 @pytest.fixture
 def hanging_job(database_url, tmp_path, make_user):
     """A queued job whose first attempt hangs, and ``start(name)`` starting a real worker on it."""
-    instance = tmp_path / "worker-instance"
-    config = _worker_config(database_url, instance)
-    app = _make_app(database_url, instance, **config)
+    # A real queue, and a lease of 2 s renewed every 0.5 s.
+    app = _make_app(
+        database_url,
+        tmp_path / "worker-instance",
+        JOBS_IMMEDIATE=False,
+        JOB_LEASE_SECONDS=2,
+        JOB_HEARTBEAT_SECONDS=0.5,
+    )
+    config = _worker_config(app)
     job_id = _new_job(app, make_user(), "test.first_attempt_hangs")
     with app.app_context():
         jobs.start_job(get_session().get(Job, job_id))
@@ -340,18 +346,12 @@ def test_the_supervisor_starts_a_dead_worker_again(database_url, tmp_path):
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def _worker_config(database_url, instance) -> dict:
-    """The settings of a worker subprocess: a real queue, a lease of 2 s renewed every 0.5 s."""
+def _worker_config(app) -> dict:
+    """The settings of ``app`` a worker subprocess can take as JSON (the plain values)."""
     return {
-        "INSTANCE_PATH": str(instance),
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "test-secret-key",
-        "AUDIT_KEY": "test-audit-key",
-        "AUDIT_CHECKPOINT": str(instance / "audit-checkpoint.json"),
-        "FILES_DIR": str(instance / "files"),
-        "JOBS_IMMEDIATE": False,
-        "JOB_LEASE_SECONDS": 2,
-        "JOB_HEARTBEAT_SECONDS": 0.5,
+        key: value
+        for key, value in app.config.items()
+        if key.isupper() and isinstance(value, str | int | float | bool)
     }
 
 
