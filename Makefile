@@ -13,7 +13,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 run: runtime-deps migrate seed
 	@echo "assettrack on http://127.0.0.1:$(PORT)  (Ctrl-C stops the web server and the job worker)"
-	@$(BIN)/assettrack jobs worker & worker=$$!; \
+	@# The job worker runs under its supervisor, which starts it again whenever it dies.
+	@$(BIN)/assettrack jobs worker --supervise & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) \
 		--access-logfile - --forwarded-allow-ips 127.0.0.1 wsgi:app

@@ -297,13 +297,36 @@ def jobs_group():
 
 
 @jobs_group.command("worker")
-@click.option("--workers", default=2, show_default=True)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--supervise", is_flag=True, help="Start the worker again whenever it dies.")
+@click.option("--with-parent", is_flag=True, hidden=True)
 @with_appcontext
-def jobs_worker(workers):
+def jobs_worker(workers, supervise, with_parent):
     """Run the job consumer (imports, reports, exports, analytics)."""
+    import logging
+
     from . import jobs
 
-    jobs.worker(workers)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if supervise:
+        argv = [sys.executable, "-c", "from assettrack.cli import main; main()"]
+        argv += ["jobs", "worker", "--workers", str(workers), "--with-parent"]
+        sys.exit(jobs.supervise(argv))
+    jobs.worker(workers, with_parent=with_parent)
+
+
+@jobs_group.command("reap")
+@with_appcontext
+def jobs_reap():
+    """Queue again (or fail) the jobs whose worker died; resend the messages the queue lost."""
+    from . import jobs
+
+    report = jobs.sweep()
+    click.echo(
+        f"queued again: {len(report.requeued)}, failed: {len(report.failed)}, "
+        f"messages resent: {len(report.resent)}"
+    )
 
 
 # --- demo ------------------------------------------------------------------------------------

@@ -15,6 +15,22 @@ AUDIT_CHECKPOINT = None
 REDIS_URL = None
 # Run background jobs inline in the request (tests, single-process demos).
 JOBS_IMMEDIATE = False
+# Seconds a running job's lease lasts; a job whose worker stops renewing it is taken back.
+JOB_LEASE_SECONDS = 120
+# Seconds between two renewals of a running job's lease by its worker (well under the lease).
+JOB_HEARTBEAT_SECONDS = 20
+# Starts a job gets before it is failed because its worker keeps dying while running it.
+JOB_MAX_ATTEMPTS = 3
+# Minutes between two sweeps for expired leases and queue messages lost (a periodic job).
+JOB_SWEEP_MINUTES = 1
+# Memory each job's own process may use above the idle worker, in MB (RLIMIT_AS).
+JOB_MEMORY_MB = 500
+# Job kinds that need another memory limit, as "kind=MB" (duplicates at 1M entities: 1 GB).
+JOB_MEMORY_MB_BY_KIND = ("duplicates=1024",)
+# Seconds a job may run (wall clock) before it is stopped and failed.
+JOB_TIME_LIMIT = 3600
+# Job kinds that need another time limit, as "kind=seconds".
+JOB_TIME_LIMIT_BY_KIND = ()
 # Where files made by jobs and uploaded documents are kept; None: instance/files.
 FILES_DIR = None
 # Languages of the user interface.

@@ -407,6 +407,14 @@ SCHEMAS = {
             "message": {"type": ["string", "null"]},
             "result": {"type": ["string", "null"], "format": "uri-reference"},
             "error": {"type": ["string", "null"]},
+            "attempts": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "times a worker started it (more than 1: an earlier worker died)",
+            },
+            "created_at": {"type": "string", "format": "date-time"},
+            "started_at": {"type": ["string", "null"], "format": "date-time"},
+            "finished_at": {"type": ["string", "null"], "format": "date-time"},
         },
     },
     "EntitySummary": {

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint
 from sqlalchemy import Column
 from sqlalchemy import ForeignKey
+from sqlalchemy import Index
 from sqlalchemy import Integer
 from sqlalchemy import String
 from sqlalchemy import Text
@@ -20,12 +21,20 @@ JOB_STATUSES = ("queued", "running", "done", "failed")
 
 
 class Job(SQLModel, table=True):
-    """A long piece of work (import, report, export, analytics) run by the job worker."""
+    """A long piece of work (import, report, export, analytics) run by the job worker.
+
+    A worker claims a queued job by setting ``worker`` (a token naming its host and process) and
+    ``lease_until``, and renews the lease while the job runs; a job whose lease ran out lost its
+    worker and is queued again or, after the last attempt, failed (see ``assettrack.jobs``).
+    """
 
     __tablename__ = "job"
     __table_args__ = (
         CheckConstraint("progress BETWEEN 0 AND 100", name="ck_job_progress"),
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="ck_job_status"),
+        CheckConstraint("attempts >= 0", name="ck_job_attempts"),
+        # The sweeper's two questions: which running jobs lost their lease, which are queued.
+        Index("ix_job_status_lease", "status", "lease_until"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -45,3 +54,9 @@ class Job(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Times a worker started it (a worker that dies while running it costs one attempt).
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Until when the worker holding it is presumed alive; renewed by its heartbeat.
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Which worker holds it ("host:pid:token"); every write of a running job names it.
+    worker: str | None = Field(default=None, sa_type=String(100))
