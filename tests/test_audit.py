@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -561,3 +562,116 @@ def test_the_audit_csv_defuses_formulas(client, session, make_user):
     for r in rows:
         for value in r.values():
             assert not value.startswith(("=", "+", "@", "\t", "\r")), value
+
+
+def test_entries_sealed_before_the_upgrade_still_verify(tmp_path):
+    """A log written by the first format (no key id) verifies after the migration and goes on."""
+    import hashlib
+    import hmac
+    from datetime import UTC
+    from datetime import datetime
+
+    from assettrack import create_app
+    from assettrack.cli import migrate
+    from assettrack.db import new_session
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    instance = tmp_path / "instance"
+    key = b"old-installation-key"
+    migrate(url, "0008")
+    engine = create_engine(url)
+    prev = "0" * 64
+    with engine.begin() as conn:
+        for seq in (1, 2):
+            ts = datetime(2026, 11, 30, 9, seq, tzinfo=UTC)
+            details = audit.canonical_json({"email": f"user{seq}@example.test"})
+            digest = hashlib.sha256(details.encode()).hexdigest()
+            fields = [
+                seq,
+                ts.isoformat(),
+                None,
+                "cli",
+                None,
+                "create",
+                "user",
+                str(seq),
+                "set up",
+                digest,
+                prev,
+            ]
+            seal = hmac.new(key, audit.canonical_json(fields).encode(), hashlib.sha256)
+            conn.execute(
+                text(
+                    "INSERT INTO audit_entry (seq, ts, actor, action, object_type, object_id, "
+                    "justification, details, details_digest, prev_hmac, hmac) VALUES (:seq, :ts, "
+                    "'cli', 'create', 'user', :oid, 'set up', :details, :digest, :prev, :hmac)"
+                ),
+                {
+                    "seq": seq,
+                    "ts": ts.replace(tzinfo=None),
+                    "oid": str(seq),
+                    "details": details,
+                    "digest": digest,
+                    "prev": prev,
+                    "hmac": seal.hexdigest(),
+                },
+            )
+            prev = seal.hexdigest()
+        conn.execute(text("UPDATE audit_head SET seq = 2, last_hmac = :h"), {"h": prev})
+    engine.dispose()
+    instance.mkdir()
+    (instance / "audit-checkpoint.json").write_text(json.dumps({"seq": 2, "hmac": prev}))
+    migrate(url)
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(instance),
+            "DATABASE_URL": url,
+            "SECRET_KEY": "s",
+            "AUDIT_KEY": key.decode(),
+            "TESTING": True,
+        }
+    )
+    try:
+        runner = app.test_cli_runner()
+        result = runner.invoke(args=["audit", "verify"])
+        assert result.exit_code == 0, result.output
+        db = new_session(app)
+        audit.record(db, None, "read", "probe", 1, actor="probe")
+        db.commit()
+        with pytest.raises(ValueError, match="cannot be erased"):
+            audit.erase(
+                db,
+                None,
+                [db.scalar(select(AuditEntry).where(AuditEntry.seq == 1))],
+                reason="review",
+            )
+        db.close()
+        saved = json.loads((instance / "audit-checkpoint.json").read_text())
+        assert saved["seq"] == 3 and saved["installation"]
+        result = runner.invoke(args=["audit", "verify"])
+        assert result.exit_code == 0, result.output
+        assert "3 entries" in result.output
+    finally:
+        app.extensions["assettrack.engine"].dispose()
+
+
+def test_the_open_data_csv_defuses_formulas(session, make_user):
+    from assettrack.models import Asset
+    from assettrack.models import Entity
+    from assettrack.services import stats
+
+    officer = make_user("officer", "NLRTM")
+    formula = '=HYPERLINK("http://evil.example","Rotterdam")'
+    vessel = Entity(
+        organisation_id=officer.organisation_id,
+        schema_name="Vessel",
+        caption="MV Nordzee Trader",
+        caption_norm="mv nordzee trader",
+        properties=json.dumps({"flag": [formula]}),
+    )
+    session.add(vessel)
+    session.flush()
+    session.add(Asset(entity_id=vessel.id, organisation_id=officer.organisation_id))
+    session.commit()
+    rows = list(csv.DictReader(stats.open_data_csv(session, officer.organisation_id).splitlines()))
+    assert [r["country"] for r in rows] == ["'" + formula]
