@@ -456,6 +456,7 @@ class _Walk:
         self.count = 0
         self.expected_key: str | None = None  # after the first entry: the only key accepted
         self.legacy_key: bytes | None = None
+        self.next_key: str | None = None  # after first-format entries: the id of their key
         self.pending: dict[int, int] = {}  # erased entries no erase entry has named yet
         self.result: VerifyResult | None = None
 
@@ -476,6 +477,8 @@ class _Walk:
             self.expected_key = json.loads(entry.details).get("new_key_id")
         elif entry.key_id is not None:
             self.expected_key = entry.key_id
+        else:  # the first format: the next entries carry the id of the key that sealed it
+            self.next_key = key_id(self.legacy_key)
         self.prev = entry.hmac
         return True
 
@@ -501,9 +504,10 @@ class _Walk:
             return f"{where} does not follow its predecessor"
         if entry.key_id is None:
             return self._check_legacy(entry, where)
-        if self.expected_key is not None and entry.key_id != self.expected_key:
+        expected_key = self.expected_key or self.next_key
+        if expected_key is not None and entry.key_id != expected_key:
             return (
-                f"{where} is sealed with key {entry.key_id} where key {self.expected_key} was "
+                f"{where} is sealed with key {entry.key_id} where key {expected_key} was "
                 "expected: keys change only through a rotation entry"
             )
         key = self.keys.get(entry.key_id)

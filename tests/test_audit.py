@@ -246,12 +246,16 @@ def test_rewriting_who_a_report_went_to_is_refused_by_the_database(session, make
             {"d": forged, "i": entry.id},
         )
     session.rollback()
-    with pytest.raises(DBAPIError):
-        session.execute(
-            text("UPDATE audit_entry SET erased_at = CURRENT_TIMESTAMP WHERE id = :i"),
-            {"i": entry.id},
-        )
-    session.rollback()
+    for sql in (
+        "UPDATE audit_entry SET erased_at = CURRENT_TIMESTAMP WHERE id = :i",
+        "UPDATE audit_entry SET details = NULL, erased_at = CURRENT_TIMESTAMP, "
+        "erased_digests = '[]' WHERE id = :i",
+        "UPDATE audit_entry SET details = 'not json', erased_at = CURRENT_TIMESTAMP, "
+        "erased_digests = '[]' WHERE id = :i",
+    ):
+        with pytest.raises(DBAPIError):
+            session.execute(text(sql), {"i": entry.id})
+        session.rollback()
 
 
 @pytest.mark.backends

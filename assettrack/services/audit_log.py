@@ -32,6 +32,7 @@ CSV_COLUMNS = (
     "object_id",
     "justification",
     "details",
+    "erased_at",
     "hmac",
 )
 
@@ -101,6 +102,7 @@ def export_csv(session: Session, auditor: User, path: Path, filters: dict, progr
                     entry.object_id or "",
                     entry.justification or "",
                     entry.details,
+                    entry.erased_at.isoformat() if entry.erased_at else "",
                     entry.hmac,
                 ]
             )

@@ -60,10 +60,10 @@ def _sqlite_trigger():
     op.execute("DROP TRIGGER IF EXISTS audit_entry_no_update")
     # An update is an erasure of an entry sealed with a key id, done once: the sealed columns
     # stay, the justification goes (or stays), the details keep a subset of their fields with
-    # their values, the digests of what went are stored.
+    # their values, the digests of what went are stored. A NULL anywhere counts as a refusal.
     op.execute(f"""
         CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_entry
-        WHEN NOT (
+        WHEN NOT COALESCE((
             {unchanged}
             AND OLD.key_id IS NOT NULL
             AND OLD.erased_at IS NULL AND NEW.erased_at IS NOT NULL
@@ -76,7 +76,7 @@ def _sqlite_trigger():
                     WHERE o.key = n.key AND o.type = n.type AND o.value IS n.value
                 )
             )
-        )
+        ), 0)
         BEGIN SELECT RAISE(ABORT, '{_REFUSED}'); END
     """)
 
@@ -90,7 +90,7 @@ def _postgresql_trigger():
             IF TG_OP = 'DELETE' THEN
                 RAISE EXCEPTION 'the audit log is append-only';
             END IF;
-            IF ({new}) IS DISTINCT FROM ({old})
+            IF COALESCE(({new}) IS DISTINCT FROM ({old})
                OR OLD.key_id IS NULL
                OR OLD.erased_at IS NOT NULL OR NEW.erased_at IS NULL
                OR NEW.erased_digests IS NULL
@@ -100,7 +100,7 @@ def _postgresql_trigger():
                OR EXISTS (
                    SELECT 1 FROM jsonb_each(NEW.details::jsonb) AS n
                    WHERE (OLD.details::jsonb -> n.key) IS DISTINCT FROM n.value
-               )
+               ), true)
             THEN
                 RAISE EXCEPTION '{_REFUSED}';
             END IF;
