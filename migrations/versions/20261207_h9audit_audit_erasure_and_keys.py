@@ -84,13 +84,8 @@ def _sqlite_trigger():
 def _postgresql_trigger():
     new = ", ".join(f"NEW.{c}" for c in _SEALED)
     old = ", ".join(f"OLD.{c}" for c in _SEALED)
-    op.execute(f"""
-        CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger AS $$
-        BEGIN
-            IF TG_OP = 'DELETE' THEN
-                RAISE EXCEPTION 'the audit log is append-only';
-            END IF;
-            IF COALESCE(({new}) IS DISTINCT FROM ({old})
+    _postgresql_function(
+        f"""COALESCE(({new}) IS DISTINCT FROM ({old})
                OR OLD.key_id IS NULL
                OR OLD.erased_at IS NOT NULL OR NEW.erased_at IS NULL
                OR NEW.erased_digests IS NULL
@@ -100,9 +95,21 @@ def _postgresql_trigger():
                OR EXISTS (
                    SELECT 1 FROM jsonb_each(NEW.details::jsonb) AS n
                    WHERE (OLD.details::jsonb -> n.key) IS DISTINCT FROM n.value
-               ), true)
-            THEN
-                RAISE EXCEPTION '{_REFUSED}';
+               ), true)""",
+        _REFUSED,
+    )
+
+
+def _postgresql_function(refused_when: str, message: str):
+    # The trigger itself (BEFORE UPDATE OR DELETE) comes from the first migration.
+    op.execute(f"""
+        CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger AS $$
+        BEGIN
+            IF TG_OP = 'DELETE' THEN
+                RAISE EXCEPTION 'the audit log is append-only';
+            END IF;
+            IF {refused_when} THEN
+                RAISE EXCEPTION '{message}';
             END IF;
             RETURN NEW;
         END
@@ -118,19 +125,7 @@ def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         new = ", ".join("NEW." + c for c in _legacy.split(", "))
         old = ", ".join("OLD." + c for c in _legacy.split(", "))
-        op.execute(f"""
-            CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger AS $$
-            BEGIN
-                IF TG_OP = 'DELETE' THEN
-                    RAISE EXCEPTION 'the audit log is append-only';
-                END IF;
-                IF ({new}) IS DISTINCT FROM ({old}) THEN
-                    RAISE EXCEPTION 'the audit log is append-only';
-                END IF;
-                RETURN NEW;
-            END
-            $$ LANGUAGE plpgsql
-        """)
+        _postgresql_function(f"({new}) IS DISTINCT FROM ({old})", "the audit log is append-only")
     else:
         op.execute("DROP TRIGGER IF EXISTS audit_entry_no_update")
         op.execute(
