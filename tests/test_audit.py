@@ -679,3 +679,14 @@ def test_the_open_data_csv_defuses_formulas(session, make_user):
     session.commit()
     rows = list(csv.DictReader(stats.open_data_csv(session, officer.organisation_id).splitlines()))
     assert [r["country"] for r in rows] == ["'" + formula]
+
+
+def test_rotation_installs_the_new_key_only_over_the_old_one(tmp_path):
+    key_file, new_file = tmp_path / "audit_key", tmp_path / "new.key"
+    new_file.write_text("new-key\n")
+    key_file.write_text("someone-else\n")
+    assert not audit.install_key(key_file, b"old-key", new_file)
+    assert key_file.read_text() == "someone-else\n"
+    key_file.write_text("old-key\n")
+    assert audit.install_key(key_file, b"old-key", new_file)
+    assert key_file.read_text() == "new-key\n" and key_file.stat().st_mode & 0o077 == 0
