@@ -29,6 +29,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import event
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlmodel import Session
@@ -146,17 +147,19 @@ def record(
     kid = key_id(key)
     installation = _installation_id(session)
     session.flush()
-    seq, prev, head_kid = session.execute(
+    head = session.execute(
         update(AuditHead)
-        .where(AuditHead.id == 1)
+        .where(AuditHead.id == 1, or_(AuditHead.key_id.is_(None), AuditHead.key_id == kid))
         .values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.last_hmac, AuditHead.key_id)
-    ).one()
-    if head_kid is not None and head_kid != kid:
+        .returning(AuditHead.seq, AuditHead.last_hmac)
+    ).one_or_none()
+    if head is None:
         raise AuditKeyError(
-            f"the audit log is sealed with key {head_kid}, this process holds key {kid}: "
-            "install the current audit key (see docs/operations.md, rotating the audit key)"
+            f"the audit log is sealed with key {session.get(AuditHead, 1).key_id}, this process "
+            f"holds key {kid}: install the current audit key (docs/operations.md, "
+            "rotating the audit key)"
         )
+    seq, prev = head
     details_text = canonical_json(details or {})
     entry = AuditEntry(
         seq=seq,
