@@ -437,7 +437,7 @@ def init_app(app) -> None:
     queue = app.extensions.get("assettrack.huey")  # (huey, run_job), set by jobs.init_app
     if queue is None:
         return
-    minutes = int(app.config.get("AUDIT_CHECKPOINT_MINUTES") or 5)
+    minutes = min(59, max(1, int(app.config.get("AUDIT_CHECKPOINT_MINUTES") or 5)))
 
     @queue[0].periodic_task(crontab(minute=f"*/{minutes}"), name="assettrack.audit_checkpoint")
     def audit_checkpoint():
