@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     _derive_paths_and_secrets(app)
 
     from . import api
+    from . import audit
     from . import auth
     from . import db
     from . import i18n
@@ -45,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     auth.init_app(app)
     jobs.init_app(app)
+    audit.init_app(app)
     web.init_app(app)
     api.init_app(app)
     register_cli(app)
@@ -61,6 +63,8 @@ def _derive_paths_and_secrets(app: Flask) -> None:
             app.config[name] = _read_or_create_secret(instance / filename)
     if not app.config.get("AUDIT_CHECKPOINT"):
         app.config["AUDIT_CHECKPOINT"] = str(instance / "audit-checkpoint.json")
+    if not app.config.get("AUDIT_KEYRING"):
+        app.config["AUDIT_KEYRING"] = str(instance / "audit-keys")
     if not app.config.get("FILES_DIR"):
         app.config["FILES_DIR"] = str(instance / "files")
 

@@ -277,15 +277,71 @@ def audit_group():
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify():
-    """Check the hash chain; exit 1 naming the first broken entry."""
+    """Check the hash chain and the checkpoint outside the database.
+
+    Exit codes: 0 intact; 1 broken (altered, missing or cut-off entries, an erasure no erase
+    entry names); 3 checkpoint missing; 4 checkpoint corrupt; 5 checkpoint of another
+    database; 6 an entry's key is not in the keyring.
+    """
     from . import audit
 
     result = audit.verify_chain(get_session())
     if result.ok:
         click.echo(f"audit chain intact: {result.count} entries")
         return
-    click.echo(f"audit chain BROKEN: {result.problem}", err=True)
-    sys.exit(1)
+    label = {
+        audit.Outcome.BROKEN: "audit chain BROKEN",
+        audit.Outcome.CHECKPOINT_MISSING: "audit checkpoint MISSING",
+        audit.Outcome.CHECKPOINT_CORRUPT: "audit checkpoint CORRUPT",
+        audit.Outcome.CHECKPOINT_FOREIGN: "audit checkpoint OF ANOTHER DATABASE",
+        audit.Outcome.KEY_MISSING: "audit key MISSING",
+    }[result.outcome]
+    click.echo(f"{label}: {result.problem}", err=True)
+    sys.exit(int(result.outcome))
+
+
+@audit_group.command("rotate-key")
+@with_appcontext
+def audit_rotate_key():
+    """Seal a rotation entry with the current key naming a new one, and install the new key.
+
+    Stop the web servers and job workers first: they hold the old key, which the log refuses
+    once rotated. Retired keys stay in the keyring (AUDIT_KEYRING) for verification.
+    """
+    from . import audit
+
+    db = get_session()
+    old = current_app.config["AUDIT_KEY"].encode()
+    old_id, new_id, path = audit.rotate_key(db, actor="assettrack audit rotate-key")
+    db.commit()
+    click.echo(f"audit key {old_id} retired; new key {new_id} written to {path}")
+    key_file = Path(current_app.instance_path) / "audit_key"
+    if audit.install_key(key_file, old, path):
+        click.echo(f"{key_file} now holds key {new_id}; restart the application")
+    else:
+        click.echo(
+            f"the current key does not come from {key_file}: set ASSETTRACK_AUDIT_KEY (or "
+            f"AUDIT_KEY) to the content of {path} on every server, then restart them"
+        )
+
+
+@audit_group.command("reset-checkpoint")
+@with_appcontext
+def audit_reset_checkpoint():
+    """Verify the chain, record a reset entry and rewrite a missing or wrong checkpoint.
+
+    Refused (exit 1 or 6) when the chain itself is broken. Use it after finding out why the
+    checkpoint was missing, corrupt or of another database (docs/operations.md).
+    """
+    from . import audit
+
+    db = get_session()
+    result = audit.reset_checkpoint(db, actor="assettrack audit reset-checkpoint")
+    if result.outcome in (audit.Outcome.BROKEN, audit.Outcome.KEY_MISSING):
+        click.echo(f"audit chain BROKEN, checkpoint not reset: {result.problem}", err=True)
+        sys.exit(int(result.outcome))
+    db.commit()
+    click.echo(f"audit checkpoint reset (was {result.outcome.name.lower()}) at the log's head")
 
 
 # --- jobs ------------------------------------------------------------------------------------

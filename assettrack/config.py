@@ -11,6 +11,10 @@ SECRET_KEY = None
 AUDIT_KEY = None
 # File holding the checkpoint of the audit chain head (count and last HMAC); None: instance/.
 AUDIT_CHECKPOINT = None
+# Directory of the audit keys, current and retired (verification needs them); None: instance/.
+AUDIT_KEYRING = None
+# Minutes between two runs of the job moving the audit checkpoint to the head (1-59).
+AUDIT_CHECKPOINT_MINUTES = 5
 # Redis URL for the background job queue; None means SQLite storage in instance/huey.sqlite.
 REDIS_URL = None
 # Run background jobs inline in the request (tests, single-process demos).

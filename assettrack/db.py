@@ -65,6 +65,7 @@ def new_session(app) -> Session:
         info={
             "audit_key": app.config["AUDIT_KEY"].encode(),
             "audit_checkpoint": app.config["AUDIT_CHECKPOINT"],
+            "audit_keyring": app.config["AUDIT_KEYRING"],
         },
     )
 

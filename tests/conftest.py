@@ -46,9 +46,12 @@ def backend(request):
 def sqlite_template(tmp_path_factory):
     """A migrated SQLite file with the reference organisations, copied for each test."""
     path = tmp_path_factory.mktemp("template") / "template.sqlite"
-    app = _make_app(f"sqlite:///{path}", tmp_path_factory.mktemp("template-instance"))
+    instance = tmp_path_factory.mktemp("template-instance")
+    app = _make_app(f"sqlite:///{path}", instance)
     _migrate_and_seed(app)
     app.extensions["assettrack.engine"].dispose()
+    # The audit checkpoint travels with each copy, as it does with a restored backup.
+    shutil.copyfile(instance / "audit-checkpoint.json", path.with_suffix(".checkpoint.json"))
     return path
 
 
@@ -83,6 +86,9 @@ def database_url(request, backend, tmp_path):
         template = request.getfixturevalue("sqlite_template")
         path = tmp_path / "test.sqlite"
         shutil.copyfile(template, path)
+        (tmp_path / "instance").mkdir(exist_ok=True)
+        checkpoint = template.with_suffix(".checkpoint.json")
+        shutil.copyfile(checkpoint, tmp_path / "instance" / "audit-checkpoint.json")
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_database")
     _truncate_postgres(url)
@@ -216,7 +222,7 @@ def _migrate_and_seed(app):
         db.commit()
 
 
-_KEEP = {"alembic_version", "organisation"}
+_KEEP = {"alembic_version", "organisation", "installation"}
 
 
 def _truncate_postgres(url):

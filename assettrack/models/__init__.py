@@ -12,6 +12,7 @@ from .assets import ManagerAssignment
 from .assets import Valuation
 from .audit import AuditEntry
 from .audit import AuditHead
+from .audit import Installation
 from .base import TLP
 from .base import CaseStatus
 from .base import HandlingCode
@@ -69,6 +70,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "AuditHead",
+    "Installation",
     "Case",
     "CaseShare",
     "CaseStatus",

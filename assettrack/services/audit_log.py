@@ -1,6 +1,5 @@
 """Reading and exporting the audit log (auditors)."""
 
-import csv
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -14,6 +13,7 @@ from sqlmodel import Session
 
 from .. import access
 from .. import audit
+from .. import csv_export
 from ..jobs import handler
 from ..models import AuditEntry
 from ..models import Organisation
@@ -32,6 +32,7 @@ CSV_COLUMNS = (
     "object_id",
     "justification",
     "details",
+    "erased_at",
     "hmac",
 )
 
@@ -86,7 +87,7 @@ def export_csv(session: Session, auditor: User, path: Path, filters: dict, progr
     path.parent.mkdir(parents=True, exist_ok=True)
     written = 0
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = csv_export.writer(handle)
         writer.writerow(CSV_COLUMNS)
         stmt = stmt.order_by(AuditEntry.seq).execution_options(yield_per=2000)
         for entry in session.scalars(stmt):
@@ -101,6 +102,7 @@ def export_csv(session: Session, auditor: User, path: Path, filters: dict, progr
                     entry.object_id or "",
                     entry.justification or "",
                     entry.details,
+                    entry.erased_at.isoformat() if entry.erased_at else "",
                     entry.hmac,
                 ]
             )

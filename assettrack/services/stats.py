@@ -6,7 +6,6 @@ currency, never converted; annulled decisions and stages taken from a register i
 out. Everything is aggregated in SQL.
 """
 
-import csv
 import io
 import json
 from datetime import date
@@ -21,6 +20,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlmodel import Session
 
+from .. import csv_export
 from ..models import Asset
 from ..models import Case
 from ..models import Decision
@@ -319,7 +319,7 @@ def open_data_csv(session: Session, organisation_id: int) -> str:
         .order_by(Asset.entity_id)
     )
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_export.writer(out)
     writer.writerow(OPEN_DATA_COLUMNS)
     for row in session.execute(stmt):
         (
