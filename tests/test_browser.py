@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assettrack.services.demo import DEMO_DOMAIN
-from assettrack.services.demo import DEMO_PASSWORD
+from assettrack.services.demo import LOGINS_FILE
+from assettrack.services.demo import read_password
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +39,7 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = REPO / "test-artifacts"
 OFFICER = f"officer.rotterdam@{DEMO_DOMAIN}"
+DEMO = {}  # the demo password, read by the server fixture
 START_TIMEOUT = 30  # seconds for gunicorn to answer GET /login
 STOP_TIMEOUT = 10  # seconds for gunicorn to stop on SIGTERM before it is killed
 WAIT_MS = 10_000  # Playwright's limit for one action or expectation
@@ -106,6 +108,8 @@ def server(tmp_path_factory):
     assettrack = str(VENV_BIN / "assettrack")
     for command in ([assettrack, "db", "upgrade"], [assettrack, "demo", "seed"]):
         subprocess.run(command, cwd=REPO, env=env, check=True, capture_output=True, timeout=120)
+    # The demo password is random per installation, kept in instance/ for its operator.
+    DEMO["password"] = read_password(instance / LOGINS_FILE)
     port = _free_port()
     log_path = instance / "gunicorn.log"
     with open(log_path, "wb") as log:
@@ -225,9 +229,10 @@ def page(request, server, browser, problems):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def log_in(page, email=OFFICER, password=DEMO_PASSWORD):
+def log_in(page, email=OFFICER, password=None):
     from playwright.sync_api import expect
 
+    password = password or DEMO["password"]
     page.goto("/login")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
