@@ -442,3 +442,23 @@ def test_existing_admins_become_organisation_admins(tmp_path):
         assert access.is_organisation_admin(session, admin)
         assert not access.is_installation_admin(session, admin)
     engine.dispose()
+
+
+def test_a_role_change_stays_in_the_city_and_ends_grants(client, session, make_user):
+    admin = make_user("admin", "NLRTM")
+    liaison = make_user("liaison", "NLRTM", "BEANR")
+    stranger = make_user("officer", "BEANR")
+    login(client, admin)
+    assert client.get(f"/admin/users/{stranger.id}/role").status_code == 404
+    role = "/admin/users/{}/role".format
+    assert client.post(role(stranger.id), data={"role": "admin"}).status_code == 404
+    assert client.post(role(admin.id), data={"role": "officer"}).status_code == 403
+    bad = client.post(role(liaison.id), data={"role": "king"})
+    assert bad.status_code == 422 and 'id="role-error"' in bad.get_data(as_text=True)
+    assert client.post(role(liaison.id), data={"role": "officer"}).status_code == 302
+    changed = _user(session, liaison.email)
+    assert changed.role == "officer"
+    assert access.organisation_ids(session, changed) == {_org(session, "NLRTM").id}
+    withdrawn = session.scalars(select(AuditEntry).where(AuditEntry.object_type == "grant")).one()
+    assert withdrawn.organisation_id == _org(session, "BEANR").id
+    assert _user(session, stranger.email).role == "officer"

@@ -48,6 +48,7 @@ __all__ = [
     "deactivate_user",
     "reactivate_user",
     "reset_password",
+    "change_role",
     "grant_organisation",
     "withdraw_grant",
     "create_enrolment",
@@ -335,6 +336,49 @@ def reset_password(session: Session, actor, user: User, password: str) -> User:
     return user
 
 
+def change_role(session: Session, actor, user: User, role: str) -> User:
+    """Give ``user`` another role; a user who stops being a liaison loses their grants.
+
+    An organisation admin changes the roles of the users of their organisation, never their own
+    (another admin, or the command line, does that).
+    """
+    if actor is not None:
+        access.require_manage_user(session, actor, user)
+        if actor.id == user.id:
+            raise Conflict("you cannot change your own role")
+    errors = Errors()
+    role_value = clean_choice(errors, "role", role, Role)
+    if role_value is not None:
+        _check_membership(errors, role_value, session.get(Organisation, user.organisation_id), [])
+    if errors:
+        raise Invalid(errors)
+    if user.role == role_value.value:
+        return user
+    before = user.role
+    user.role = role_value.value
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        audit.Action.UPDATE,
+        "user",
+        user.id,
+        details={"role": [before, user.role]},
+        organisation_id=user.organisation_id,
+        actor=None if actor else "cli",
+    )
+    if role_value is not Role.LIAISON:
+        granted = session.scalars(
+            select(Organisation)
+            .join(UserOrganisation, UserOrganisation.organisation_id == Organisation.id)
+            .where(UserOrganisation.user_id == user.id)
+        )
+        for organisation in list(granted):
+            _drop_grant(session, actor, user, organisation)
+    return user
+
+
 # --- grants to other organisations ------------------------------------------------------------
 
 
@@ -376,6 +420,10 @@ def withdraw_grant(session: Session, actor, user: User, organisation: Organisati
     """Withdraw ``user``'s grant to ``organisation``; return False if there was none."""
     if actor is not None:
         access.require_grant(session, actor, organisation)
+    return _drop_grant(session, actor, user, organisation)
+
+
+def _drop_grant(session: Session, actor, user: User, organisation: Organisation) -> bool:
     link = session.get(UserOrganisation, (user.id, organisation.id))
     if link is None:
         return False

@@ -36,6 +36,7 @@ from .forms import EnrolmentForm
 from .forms import GrantForm
 from .forms import OrganisationForm
 from .forms import PasswordForm
+from .forms import RoleForm
 from .forms import UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -167,6 +168,29 @@ def reset_password(user_id: int):
             return redirect(url_for("admin.users"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/password.html", form=form, user=user), status
+
+
+@bp.route("/users/<int:user_id>/role", methods=["GET", "POST"])
+def change_role(user_id: int):
+    """Give a user of the admin's organisation another role."""
+    db = get_session()
+    user = _managed_user(db, user_id)
+    if user.id == current_user.id:
+        abort(403)
+    form = RoleForm(data={"role": user.role} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            accounts.change_role(db, current_user, user, form.role.data)
+        except (Invalid, Conflict) as exc:
+            db.rollback()
+            apply_errors(form, _errors_of(exc))
+        else:
+            db.commit()
+            flash(gettext("%(email)s is now %(role)s.", email=user.email, role=gettext(user.role)),
+                  "success")
+            return redirect(url_for("admin.users"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/role.html", form=form, user=user), status
 
 
 @bp.route("/grants", methods=["POST"])

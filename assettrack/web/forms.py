@@ -42,6 +42,7 @@ __all__ = [
     "CaseForm",
     "UserForm",
     "PasswordForm",
+    "RoleForm",
     "GrantForm",
     "OrganisationForm",
     "EnrolmentForm",
@@ -147,6 +148,14 @@ class PasswordForm(FlaskForm):
 
 class ReactivateForm(FlaskForm):
     confirm = BooleanField(_l("Allow this user to log in again"))
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(
+        _l("Role"),
+        choices=ROLE_CHOICES,
+        description=_l("A user who stops being a liaison loses the grants to other organisations."),
+    )
 
 
 class GrantForm(FlaskForm):
