@@ -264,17 +264,7 @@ def user_deactivate(email):
 @with_appcontext
 def user_grant(email, code):
     """Grant the liaison EMAIL the cases of organisation CODE."""
-    from .services import accounts
-
-    db = get_session()
-    try:
-        user = accounts.get_user_by_email(db, email)
-        org = accounts.get_organisation_by_code(db, code)
-        added = accounts.grant_organisation(db, None, user, org)
-    except DomainError as exc:
-        _fail(exc)
-    db.commit()
-    click.echo(f"{user.email} {'now reads' if added else 'already reads'} the cases of {org.code}")
+    _change_grant(email, code, grant=True)
 
 
 @user_group.command("withdraw")
@@ -283,17 +273,28 @@ def user_grant(email, code):
 @with_appcontext
 def user_withdraw(email, code):
     """Withdraw the grant of organisation CODE from the liaison EMAIL."""
+    _change_grant(email, code, grant=False)
+
+
+def _change_grant(email: str, code: str, *, grant: bool) -> None:
     from .services import accounts
 
     db = get_session()
+    change = accounts.grant_organisation if grant else accounts.withdraw_grant
     try:
         user = accounts.get_user_by_email(db, email)
         org = accounts.get_organisation_by_code(db, code)
-        removed = accounts.withdraw_grant(db, None, user, org)
+        changed = change(db, None, user, org)
     except DomainError as exc:
         _fail(exc)
     db.commit()
-    click.echo(f"{user.email} {'no longer reads' if removed else 'held no grant to'} {org.code}")
+    outcome = {
+        (True, True): "now reads the cases of",
+        (True, False): "already reads the cases of",
+        (False, True): "no longer reads the cases of",
+        (False, False): "held no grant to",
+    }[grant, changed]
+    click.echo(f"{user.email} {outcome} {org.code}")
 
 
 # --- tokens ----------------------------------------------------------------------------------

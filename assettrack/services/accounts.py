@@ -271,16 +271,7 @@ def deactivate_user(session: Session, actor, user: User) -> User:
     user.active = False
     user.deactivated_at = utcnow()
     session.add(user)
-    audit.record(
-        session,
-        actor,
-        audit.Action.UPDATE,
-        "user",
-        user.id,
-        details={"active": [True, False]},
-        organisation_id=user.organisation_id,
-        actor=None if actor else "cli",
-    )
+    _record_user_change(session, actor, user, {"active": [True, False]})
     session.flush()
     return user
 
@@ -296,16 +287,7 @@ def reactivate_user(session: Session, actor, user: User) -> User:
     user.failed_logins = 0
     user.locked_until = None
     session.add(user)
-    audit.record(
-        session,
-        actor,
-        audit.Action.UPDATE,
-        "user",
-        user.id,
-        details={"active": [False, True]},
-        organisation_id=user.organisation_id,
-        actor=None if actor else "cli",
-    )
+    _record_user_change(session, actor, user, {"active": [False, True]})
     session.flush()
     return user
 
@@ -322,16 +304,7 @@ def reset_password(session: Session, actor, user: User, password: str) -> User:
     user.failed_logins = 0
     user.locked_until = None
     session.add(user)
-    audit.record(
-        session,
-        actor,
-        audit.Action.UPDATE,
-        "user",
-        user.id,
-        details={"password": "reset"},
-        organisation_id=user.organisation_id,
-        actor=None if actor else "cli",
-    )
+    _record_user_change(session, actor, user, {"password": "reset"})
     session.flush()
     return user
 
@@ -358,16 +331,7 @@ def change_role(session: Session, actor, user: User, role: str) -> User:
     user.role = role_value.value
     session.add(user)
     session.flush()
-    audit.record(
-        session,
-        actor,
-        audit.Action.UPDATE,
-        "user",
-        user.id,
-        details={"role": [before, user.role]},
-        organisation_id=user.organisation_id,
-        actor=None if actor else "cli",
-    )
+    _record_user_change(session, actor, user, {"role": [before, user.role]})
     if role_value is not Role.LIAISON:
         granted = session.scalars(
             select(Organisation)
@@ -401,18 +365,7 @@ def grant_organisation(session: Session, actor, user: User, organisation: Organi
     ):
         return False
     session.add(UserOrganisation(user_id=user.id, organisation_id=organisation.id))
-    session.info.pop("access.organisation_ids", None)
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        audit.Action.CREATE,
-        "grant",
-        f"{user.id}:{organisation.id}",
-        details={"user": user.email, "organisation": organisation.code},
-        organisation_id=organisation.id,
-        actor=None if actor else "cli",
-    )
+    _record_grant(session, actor, audit.Action.CREATE, user, organisation)
     return True
 
 
@@ -428,19 +381,24 @@ def _drop_grant(session: Session, actor, user: User, organisation: Organisation)
     if link is None:
         return False
     session.delete(link)
+    _record_grant(session, actor, audit.Action.ERASE, user, organisation)
+    return True
+
+
+def _record_grant(session: Session, actor, action: str, user: User, organisation) -> None:
+    """Flush a grant's change and audit it under the organisation granted."""
     session.info.pop("access.organisation_ids", None)
     session.flush()
     audit.record(
         session,
         actor,
-        audit.Action.ERASE,
+        action,
         "grant",
         f"{user.id}:{organisation.id}",
         details={"user": user.email, "organisation": organisation.code},
         organisation_id=organisation.id,
         actor=None if actor else "cli",
     )
-    return True
 
 
 # --- admin enrolment links -------------------------------------------------------------------
@@ -679,6 +637,20 @@ def _verify(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password or "")
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _record_user_change(session: Session, actor, user: User, details: dict) -> None:
+    """Audit a change of ``user`` under their organisation (``actor`` None: the command line)."""
+    audit.record(
+        session,
+        actor,
+        audit.Action.UPDATE,
+        "user",
+        user.id,
+        details=details,
+        organisation_id=user.organisation_id,
+        actor=None if actor else "cli",
+    )
 
 
 def _clean_email(errors: Errors, email) -> str | None:

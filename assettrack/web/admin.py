@@ -92,11 +92,7 @@ def _render_users(db, grant_form):
 def create_user():
     """Create a user of the admin's own organisation, with a role and an initial password."""
     db = get_session()
-    home = db.get(Organisation, current_user.organisation_id)
-    try:
-        access.require_create_user(db, current_user, home)
-    except AccessDenied:
-        abort(403)
+    home = _own_organisation(db, access.require_create_user)
     form = UserForm()
     if form.validate_on_submit():
         try:
@@ -197,11 +193,7 @@ def change_role(user_id: int):
 def grant():
     """Grant a liaison of another organisation the cases of the admin's organisation."""
     db = get_session()
-    home = db.get(Organisation, current_user.organisation_id)
-    try:
-        access.require_grant(db, current_user, home)
-    except AccessDenied:
-        abort(403)
+    home = _own_organisation(db, access.require_grant)
     form = GrantForm()
     if form.validate_on_submit():
         try:
@@ -231,11 +223,7 @@ def grant():
 def withdraw(user_id: int):
     """Withdraw a liaison's grant to the admin's organisation."""
     db = get_session()
-    home = db.get(Organisation, current_user.organisation_id)
-    try:
-        access.require_grant(db, current_user, home)
-    except AccessDenied:
-        abort(403)
+    home = _own_organisation(db, access.require_grant)
     user = db.get(User, user_id)
     if user is None or not db.get(UserOrganisation, (user_id, home.id)):
         abort(404)
@@ -328,6 +316,16 @@ def _managed_user(db, user_id: int) -> User:
     except NotFound:
         abort(404)
     return user
+
+
+def _own_organisation(db, require) -> Organisation:
+    """Return the admin's organisation after ``require`` (an ``access`` check) allowed it."""
+    home = db.get(Organisation, current_user.organisation_id)
+    try:
+        require(db, current_user, home)
+    except AccessDenied:
+        abort(403)
+    return home
 
 
 def _require_installation_admin(db) -> None:
