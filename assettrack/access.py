@@ -51,7 +51,7 @@ __all__ = [
     "can_manage_organisations",
     "require_manage_organisations",
     "can_enrol_admin",
-    "has_active_admin",
+    "enrollable_organisation_ids",
 ]
 
 _CASE_READERS = {Role.OFFICER.value, Role.LIAISON.value}
@@ -249,37 +249,31 @@ def require_manage_organisations(session: Session, user: User) -> None:
 
 
 def can_enrol_admin(session: Session, user: User, organisation: Organisation) -> bool:
-    """Return whether ``user`` may make an admin enrolment link for ``organisation``.
+    """Return whether ``user`` may make an admin enrolment link for ``organisation``."""
+    return organisation.id in enrollable_organisation_ids(session, user, [organisation])
+
+
+def enrollable_organisation_ids(session: Session, user: User, organisations) -> set[int]:
+    """Return the ids, among ``organisations``, for which ``user`` may make an enrolment link.
 
     The installation admin may, for its own operator organisation and for a local organisation
     that has no active admin yet (its first admin, or one after the last has left); once a city
     has an admin, that admin adds the others. Otherwise the installation admin could make itself
-    a city's admin and, through an officer it creates, read the city's cases.
+    a city's admin and, through an officer it creates, read the city's cases. One query.
     """
     if not is_installation_admin(session, user):
-        return False
-    if organisation.id == user.organisation_id:
-        return True
-    if organisation.kind != OrganisationKind.LOCAL.value:
-        return False
-    return not has_active_admin(session, organisation)
-
-
-def has_active_admin(session: Session, organisation: Organisation) -> bool:
-    """Return whether ``organisation`` has an active admin."""
-    from sqlalchemy import func
-
-    return bool(
-        session.scalar(
-            select(func.count())
-            .select_from(User)
-            .where(
-                User.organisation_id == organisation.id,
+        return set()
+    local = {o.id for o in organisations if o.kind == OrganisationKind.LOCAL.value}
+    with_admin = set(
+        session.scalars(
+            select(User.organisation_id).where(
+                User.organisation_id.in_(local or {-1}),
                 User.role == Role.ADMIN.value,
                 User.active.is_(True),
             )
         )
     )
+    return (local - with_admin) | {user.organisation_id}
 
 
 def _organisation_kind(session: Session, organisation_id: int) -> str | None:

@@ -302,6 +302,9 @@ def test_no_link_for_an_organisation_that_has_an_admin(client, session, operator
     make_user("admin", "NLRTM")
     login(client, operator)
     org = _org(session, "NLRTM")
+    listing = client.get("/admin/organisations").get_data(as_text=True)
+    assert f"/admin/organisations/{org.id}/enrolment" not in listing
+    assert f"/admin/organisations/{_org(session, 'FRMRS').id}/enrolment" in listing
     response = client.post(
         f"/admin/organisations/{org.id}/enrolment", data={"email": "me@x.test", "name": "Me"}
     )

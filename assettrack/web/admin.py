@@ -243,8 +243,12 @@ def organisations():
     """List every organisation with its kind (the installation admin)."""
     db = get_session()
     _require_installation_admin(db)
-    rows = db.scalars(select(Organisation).order_by(Organisation.kind, Organisation.code))
-    return render_template("admin/organisations.html", organisations=list(rows))
+    rows = list(db.scalars(select(Organisation).order_by(Organisation.kind, Organisation.code)))
+    return render_template(
+        "admin/organisations.html",
+        organisations=rows,
+        enrollable=access.enrollable_organisation_ids(db, current_user, rows),
+    )
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
