@@ -406,10 +406,14 @@ def test_instance_files_are_private(tmp_path):
         with app.app_context():
             migrate()
         app.extensions["assettrack.engine"].dispose()
+        later = instance / "files" / "uploads"  # what the application writes afterwards
+        later.mkdir()
+        (later / "register.csv").write_text("name\n")
     finally:
         os.umask(old_umask)
     assert _mode(instance) == 0o700
     assert _mode(instance / "files") == 0o700
+    assert _mode(later) == 0o700 and _mode(later / "register.csv") == 0o600
     for name in ("secret_key", "audit_key", "assettrack.sqlite", "audit-checkpoint.json"):
         assert _mode(instance / name) == 0o600, name
 
@@ -465,3 +469,10 @@ def test_a_role_change_stays_in_the_city_and_ends_grants(client, session, make_u
     withdrawn = session.scalars(select(AuditEntry).where(AuditEntry.object_type == "grant")).one()
     assert withdrawn.organisation_id == _org(session, "BEANR").id
     assert _user(session, stranger.email).role == "officer"
+
+
+def test_only_demo_seed_creates_users(runner, session):
+    from sqlalchemy import func
+
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert session.scalar(select(func.count()).select_from(User)) == 0
