@@ -54,8 +54,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _derive_paths_and_secrets(app: Flask) -> None:
+    _tighten_umask()
     instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'assettrack.sqlite'}"
     for name, filename in (("SECRET_KEY", "secret_key"), ("AUDIT_KEY", "audit_key")):
@@ -67,6 +68,30 @@ def _derive_paths_and_secrets(app: Flask) -> None:
         app.config["AUDIT_KEYRING"] = str(instance / "audit-keys")
     if not app.config.get("FILES_DIR"):
         app.config["FILES_DIR"] = str(instance / "files")
+    Path(app.config["FILES_DIR"]).mkdir(mode=0o700, parents=True, exist_ok=True)
+    paths = [Path(app.config["FILES_DIR"]), Path(app.config["AUDIT_CHECKPOINT"])]
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        paths.append(Path(url.removeprefix("sqlite:///").split("?")[0]))
+    _restrict(instance, *paths)
+
+
+def _tighten_umask() -> None:
+    # Police data: every file this process writes later (SQLite database and its journal, job
+    # queue, uploads, reports, audit checkpoint) is readable and writable by its owner only.
+    os.umask(os.umask(0o077) | 0o077)
+
+
+def _restrict(instance: Path, *paths: Path) -> None:
+    """Take group and world access away from instance/ and what it holds (left by an older
+    version or copied in with a loose umask); files and folders of other owners are left."""
+    for path in (instance, *instance.iterdir(), *paths):
+        try:
+            info = path.lstat()
+            if info.st_uid == os.getuid() and info.st_mode & 0o077 and not path.is_symlink():
+                path.chmod(info.st_mode & 0o700)
+        except (FileNotFoundError, PermissionError):
+            continue
 
 
 def _from_env(name: str, value: str, default):

@@ -115,8 +115,15 @@ def org_group():
 @click.option("--timezone", "tz", required=True, help="IANA time zone, e.g. Europe/Amsterdam.")
 @click.option("--language", required=True, help="ISO 639-1 code, e.g. nl.")
 @click.option("--contact", default=None, help="E-mail for hit/no-hit enquiries.")
+@click.option(
+    "--kind",
+    type=click.Choice(["local", "remote", "installation"]),
+    default="local",
+    show_default=True,
+    help="installation: the operator of this installation (its admins manage organisations).",
+)
 @with_appcontext
-def org_add(code, name, country, tz, language, contact):
+def org_add(code, name, country, tz, language, contact, kind):
     """Add an organisation CODE (UN/LOCODE) called NAME."""
     from .services import accounts
 
@@ -131,11 +138,12 @@ def org_add(code, name, country, tz, language, contact):
             timezone=tz,
             language=language,
             contact_email=contact,
+            kind=kind,
         )
     except DomainError as exc:
         _fail(exc)
     db.commit()
-    click.echo(f"organisation {org.code} ({org.name}) added")
+    click.echo(f"organisation {org.code} ({org.name}, {org.kind}) added")
 
 
 @org_group.command("list")
@@ -149,8 +157,36 @@ def org_list():
     for org in get_session().scalars(select(Organisation).order_by(Organisation.code)):
         click.echo(
             f"{org.code}\t{org.name}\t{org.country}\t{org.timezone}\t{org.language}\t"
-            f"{org.contact_email or ''}"
+            f"{org.contact_email or ''}\t{org.kind}"
         )
+
+
+@org_group.command("enrol")
+@click.argument("code")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name of the new admin.")
+@with_appcontext
+def org_enrol(code, email, name):
+    """Make a one-time link by which EMAIL enrols as an admin of CODE; printed last, once."""
+    from flask import url_for
+
+    from .services import accounts
+
+    db = get_session()
+    hours = current_app.config["ENROLMENT_HOURS"]
+    try:
+        org = accounts.get_organisation_by_code(db, code)
+        row, token = accounts.create_enrolment(db, None, org, email=email, name=name, hours=hours)
+    except DomainError as exc:
+        _fail(exc)
+    db.commit()
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        link = url_for("enrolment.enrol", token=token, _external=True)
+    click.echo(
+        f"enrolment link for {row.email}, admin of {org.code}, usable once until "
+        f"{row.expires_at:%Y-%m-%d %H:%M} UTC (shown once; only its hash is kept):"
+    )
+    click.echo(link)
 
 
 # --- users -----------------------------------------------------------------------------------
@@ -220,6 +256,45 @@ def user_deactivate(email):
     accounts.deactivate_user(db, None, user)
     db.commit()
     click.echo(f"user {user.email} deactivated")
+
+
+@user_group.command("grant")
+@click.argument("email")
+@click.option("--org", "code", required=True, help="Organisation whose cases the liaison reads.")
+@with_appcontext
+def user_grant(email, code):
+    """Grant the liaison EMAIL the cases of organisation CODE."""
+    _change_grant(email, code, grant=True)
+
+
+@user_group.command("withdraw")
+@click.argument("email")
+@click.option("--org", "code", required=True, help="Organisation granted to the liaison.")
+@with_appcontext
+def user_withdraw(email, code):
+    """Withdraw the grant of organisation CODE from the liaison EMAIL."""
+    _change_grant(email, code, grant=False)
+
+
+def _change_grant(email: str, code: str, *, grant: bool) -> None:
+    from .services import accounts
+
+    db = get_session()
+    change = accounts.grant_organisation if grant else accounts.withdraw_grant
+    try:
+        user = accounts.get_user_by_email(db, email)
+        org = accounts.get_organisation_by_code(db, code)
+        changed = change(db, None, user, org)
+    except DomainError as exc:
+        _fail(exc)
+    db.commit()
+    outcome = {
+        (True, True): "now reads the cases of",
+        (True, False): "already reads the cases of",
+        (False, True): "no longer reads the cases of",
+        (False, False): "held no grant to",
+    }[grant, changed]
+    click.echo(f"{user.email} {outcome} {org.code}")
 
 
 # --- tokens ----------------------------------------------------------------------------------
@@ -396,14 +471,29 @@ def demo_group():
 @demo_group.command("seed")
 @with_appcontext
 def demo_seed():
-    """Load the fictional demo data when the database holds no users yet, then list logins."""
+    """Load the fictional demo data into a database without users, with one random password for
+    every demo account: printed once here and kept in instance/demo-logins.txt (mode 0600)."""
     from .services import demo
 
     db = get_session()
-    created = demo.seed(db)
+    path = Path(current_app.instance_path) / demo.LOGINS_FILE
+    password = demo.new_password()
+    if not demo.seed(db, password):
+        db.rollback()
+        click.echo("demo data already present (not loaded twice)")
+        if path.exists():
+            click.echo(f"its logins and their password are in {path}")
+        else:
+            click.echo(f"{path} with its logins is gone; an admin can set new passwords")
+        return
+    db.flush()
+    rows = demo.logins(db)
+    demo.write_logins(path, password, rows)
     db.commit()
-    click.echo("demo data loaded" if created else "demo data already present (not loaded twice)")
+    click.echo("demo data loaded")
     click.echo("")
-    click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
-    for email, role, orgs in demo.logins(db):
+    click.echo(f"Demo logins (one password for all, chosen at random here: {password})")
+    for email, role, orgs in rows:
         click.echo(f"  {email:<40} {role:<8} {orgs}")
+    click.echo("")
+    click.echo(f"Shown once here; kept for you in {path} (readable by you only).")

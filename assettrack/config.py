@@ -44,6 +44,10 @@ BABEL_DEFAULT_TIMEZONE = "UTC"
 # Failed logins before an account is locked, and for how long.
 LOGIN_MAX_FAILURES = 5
 LOGIN_LOCK_MINUTES = 15
+# Hours an admin enrolment link (made by the installation admin) stays usable.
+ENROLMENT_HOURS = 72
+# Address users reach this installation at: links printed by the command line start with it.
+PUBLIC_URL = "http://127.0.0.1:5000"
 # Session cookie: HttpOnly and SameSite=Lax always; Secure when served over HTTPS.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

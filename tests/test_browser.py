@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assettrack.services.demo import DEMO_DOMAIN
-from assettrack.services.demo import DEMO_PASSWORD
+from assettrack.services.demo import LOGINS_FILE
+from assettrack.services.demo import read_password
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +39,7 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = REPO / "test-artifacts"
 OFFICER = f"officer.rotterdam@{DEMO_DOMAIN}"
+DEMO = {}  # the demo password, read by the server fixture
 START_TIMEOUT = 30  # seconds for gunicorn to answer GET /login
 STOP_TIMEOUT = 10  # seconds for gunicorn to stop on SIGTERM before it is killed
 WAIT_MS = 10_000  # Playwright's limit for one action or expectation
@@ -106,6 +108,8 @@ def server(tmp_path_factory):
     assettrack = str(VENV_BIN / "assettrack")
     for command in ([assettrack, "db", "upgrade"], [assettrack, "demo", "seed"]):
         subprocess.run(command, cwd=REPO, env=env, check=True, capture_output=True, timeout=120)
+    # The demo password is random per installation, kept in instance/ for its operator.
+    DEMO["password"] = read_password(instance / LOGINS_FILE)
     port = _free_port()
     log_path = instance / "gunicorn.log"
     with open(log_path, "wb") as log:
@@ -225,9 +229,10 @@ def page(request, server, browser, problems):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def log_in(page, email=OFFICER, password=DEMO_PASSWORD):
+def log_in(page, email=OFFICER, password=None):
     from playwright.sync_api import expect
 
+    password = password or DEMO["password"]
     page.goto("/login")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
@@ -312,4 +317,41 @@ def test_empty_title_is_refused_beside_the_field(page, problems):
     expect(page.get_by_role("heading", name="New case")).to_be_visible()
 
     assert case_total(page) == before
+    problems.assert_none()
+
+
+def test_installation_admin_enrols_a_citys_first_admin(page, problems):
+    from playwright.sync_api import expect
+
+    log_in(page, email=f"operator@{DEMO_DOMAIN}")
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("link", name="Organisations").click()
+    expect(page.get_by_role("heading", name="Organisations", level=1)).to_be_visible()
+    # Rotterdam has its admin: no link; Marseille has none yet.
+    expect(page.get_by_role("link", name="Enrol an admin NLRTM")).to_have_count(0)
+    page.get_by_role("link", name="Enrol an admin FRMRS").click()
+    page.get_by_label("E-mail of the new admin").fill("premier@marseille.example")
+    page.get_by_label("Name").fill("Camille Martin")
+    page.get_by_role("button", name="Make the link").click()
+    link = page.get_by_label("Link").input_value()
+    assert "/enrol/en_" in link
+    page.get_by_role("button", name="Log out").click()
+
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Enrol as an admin of FRMRS")).to_be_visible()
+    page.get_by_label("Password", exact=True).fill("a-long-password-1")
+    page.get_by_label("Password again").fill("another-password-2")
+    problems.expect_status(r"/enrol/", 422)
+    page.get_by_role("button", name="Enrol").click()
+    confirm = page.get_by_label("Password again")
+    expect(confirm).to_have_attribute("aria-describedby", "confirm-error")
+    expect(page.locator("#confirm-error")).to_have_text("The passwords differ.")
+    page.get_by_label("Password", exact=True).fill("a-long-password-1")
+    confirm.fill("a-long-password-1")
+    page.get_by_role("button", name="Enrol").click()
+    expect(page.get_by_text("Welcome, Camille Martin.")).to_be_visible()
+
+    log_in(page, email="premier@marseille.example", password="a-long-password-1")
+    expect(page.get_by_role("heading", name="Users of FRMRS")).to_be_visible()
+    expect(nav.get_by_role("link", name="Organisations")).to_have_count(0)
     problems.assert_none()

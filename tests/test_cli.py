@@ -178,26 +178,52 @@ def test_user_deactivate_stops_logins_and_tokens(runner, client, make_user, toke
     assert unknown.exit_code == 2 and "no user" in unknown.output
 
 
-def test_demo_seed_loads_once_and_its_logins_work(runner, client, session):
-    from assettrack.services.demo import DEMO_PASSWORD
+def test_demo_seed_loads_once_and_its_logins_work(runner, client, session, app):
+    import re
+    from pathlib import Path
 
     first = runner.invoke(args=["demo", "seed"])
     assert first.exit_code == 0 and "demo data loaded" in first.output
+    password = re.search(r"chosen at random here: (\S+)\)", first.output).group(1)
     cases = session.scalar(select(func.count()).select_from(Case))
     assert cases >= 12
+    kept = Path(app.instance_path) / "demo-logins.txt"
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert f"password: {password}" in kept.read_text()
     second = runner.invoke(args=["demo", "seed"])
-    assert "not loaded twice" in second.output
+    assert "not loaded twice" in second.output and str(kept) in second.output
+    assert password not in second.output
     assert session.scalar(select(func.count()).select_from(Case)) == cases
     emails = [line.split()[0] for line in first.output.splitlines() if "@" in line]
     roles = {line.split()[1] for line in first.output.splitlines() if "@" in line}
     assert roles == {"officer", "liaison", "partner", "auditor", "admin"}
     for email in emails:
-        response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
+        response = client.post("/login", data={"email": email, "password": password})
         assert response.status_code == 302, email
         client.post("/logout")
     tlps = set(session.scalars(select(Case.tlp)))
     assert {"CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"} <= tlps
     assert set(session.scalars(select(Case.status))) == {"open", "closed"}
+
+
+def test_each_demo_installation_gets_its_own_password(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = str(Path(sys.executable).parent / "assettrack")
+    passwords = set()
+    for name in ("one", "two"):
+        env = dict(os.environ, ASSETTRACK_INSTANCE_PATH=str(tmp_path / name))
+        env.pop("ASSETTRACK_DATABASE_URL", None)
+        subprocess.run([exe, "db", "upgrade"], env=env, check=True, capture_output=True)
+        out = subprocess.run(
+            [exe, "demo", "seed"], env=env, check=True, capture_output=True, text=True
+        ).stdout
+        passwords.add(out.split("chosen at random here: ")[1].split(")")[0])
+    assert len(passwords) == 2
+    assert "demo-assettrack-2026" not in passwords
 
 
 def test_database_url_from_the_environment_is_used_by_cli_commands(tmp_path):

@@ -1,7 +1,9 @@
 """SQLModel tables, split by area; importing this package registers them all."""
 
 from .accounts import ApiToken
+from .accounts import Enrolment
 from .accounts import Organisation
+from .accounts import OrganisationKind
 from .accounts import User
 from .accounts import UserOrganisation
 from .assets import Asset
@@ -78,6 +80,8 @@ __all__ = [
     "HandlingCode",
     "Job",
     "Organisation",
+    "OrganisationKind",
+    "Enrolment",
     "Role",
     "TLP",
     "UTCDateTime",

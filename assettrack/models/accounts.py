@@ -1,6 +1,7 @@
-"""Organisations, users, their organisations, and API tokens."""
+"""Organisations, users, their organisations, API tokens and admin enrolment links."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint
 from sqlalchemy import Column
@@ -15,16 +16,31 @@ from .base import UTCDateTime
 from .base import check_in
 from .base import utcnow
 
-__all__ = ["Organisation", "User", "UserOrganisation", "ApiToken"]
+__all__ = ["OrganisationKind", "Organisation", "User", "UserOrganisation", "ApiToken", "Enrolment"]
+
+
+class OrganisationKind(StrEnum):
+    """What an organisation row stands for (DECISIONS #9 §1, #14)."""
+
+    # A city or agency of this installation: it owns cases and takes part in case work.
+    LOCAL = "local"
+    # An organisation of a peer installation (#17): known by its code, never holds cases here.
+    REMOTE = "remote"
+    # The operator of this installation: its users are installation admins and read no case.
+    INSTALLATION = "installation"
 
 
 class Organisation(SQLModel, table=True):
-    """A city or agency that owns cases, identified by its UN/LOCODE."""
+    """A city or agency that owns cases, identified by its UN/LOCODE.
+
+    Fate: installation data (kept while the installation lives: cases and audit entries name it).
+    """
 
     __tablename__ = "organisation"
     __table_args__ = (
         CheckConstraint("length(code) BETWEEN 2 AND 10", name="ck_organisation_code"),
         CheckConstraint("length(country) = 2", name="ck_organisation_country"),
+        CheckConstraint(check_in("kind", OrganisationKind), name="ck_organisation_kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -34,11 +50,18 @@ class Organisation(SQLModel, table=True):
     timezone: str = Field(sa_type=String(64))
     language: str = Field(sa_type=String(8))
     contact_email: str | None = Field(default=None, sa_type=String(254))
+    kind: str = Field(
+        default=OrganisationKind.LOCAL.value,
+        sa_column=Column(String(16), nullable=False, server_default=OrganisationKind.LOCAL.value),
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class User(SQLModel, table=True):
-    """A person who logs in. Deactivated, never deleted, so audit entries always name someone."""
+    """A person who logs in. Deactivated, never deleted, so audit entries always name someone.
+
+    Fate: kept (audit entries name their author for as long as the log is kept).
+    """
 
     __tablename__ = "app_user"
     __table_args__ = (
@@ -80,7 +103,10 @@ class User(SQLModel, table=True):
 
 
 class UserOrganisation(SQLModel, table=True):
-    """An extra organisation a liaison works for, beyond the home organisation."""
+    """An extra organisation a liaison works for, granted by that organisation's admin.
+
+    Fate: installation data (removed when the grant is withdrawn; the audit log keeps the acts).
+    """
 
     __tablename__ = "user_organisation"
 
@@ -91,7 +117,10 @@ class UserOrganisation(SQLModel, table=True):
 
 
 class ApiToken(SQLModel, table=True):
-    """A bearer token for the API, stored as its SHA-256 only; revoked, never deleted."""
+    """A bearer token for the API, stored as its SHA-256 only; revoked, never deleted.
+
+    Fate: kept (a revoked token stays so its audit entries keep their meaning).
+    """
 
     __tablename__ = "api_token"
 
@@ -104,3 +133,34 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Enrolment(SQLModel, table=True):
+    """A one-time link by which an organisation's admin sets their own password and enrols.
+
+    Made by the installation admin (page or CLI) for an organisation with no active admin, or
+    for its own operator organisation. Only the SHA-256 of the link's token is stored; the link
+    works once, before ``expires_at``.
+
+    Fate: installation data (kept with the admin account it created; a used or expired token
+    opens nothing).
+    """
+
+    __tablename__ = "enrolment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("organisation.id"), nullable=False, index=True)
+    )
+    email: str = Field(sa_type=String(254))
+    name: str = Field(sa_type=String(200))
+    token_hash: str = Field(sa_type=String(64), unique=True)
+    created_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    user_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=True)
+    )

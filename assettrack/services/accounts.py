@@ -1,4 +1,8 @@
-"""Organisations, users, passwords, login lock-out and API tokens."""
+"""Organisations, users, passwords, login lock-out, API tokens and admin enrolment links.
+
+Every act of an admin is checked by ``access`` (``actor`` None is the command line, run by the
+installation's operator) and audited under the organisation it concerns.
+"""
 
 import hashlib
 import secrets
@@ -13,13 +17,17 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlmodel import Session
 
+from .. import access
 from .. import audit
+from ..errors import AccessDenied
 from ..errors import Conflict
 from ..errors import Invalid
 from ..errors import Msg
 from ..errors import NotFound
 from ..models import ApiToken
+from ..models import Enrolment
 from ..models import Organisation
+from ..models import OrganisationKind
 from ..models import Role
 from ..models import User
 from ..models import UserOrganisation
@@ -36,9 +44,16 @@ __all__ = [
     "seed_reference_organisations",
     "get_organisation_by_code",
     "create_user",
+    "get_user_by_email",
     "deactivate_user",
     "reactivate_user",
     "reset_password",
+    "change_role",
+    "grant_organisation",
+    "withdraw_grant",
+    "create_enrolment",
+    "find_enrolment",
+    "enrol",
     "authenticate",
     "create_token",
     "revoke_tokens",
@@ -70,8 +85,14 @@ def create_organisation(
     timezone: str,
     language: str,
     contact_email: str | None = None,
+    kind: str = OrganisationKind.LOCAL.value,
 ) -> Organisation:
-    """Add an organisation after checking its code, country, time zone and language."""
+    """Add an organisation after checking its code, country, time zone, language and kind.
+
+    There is at most one ``installation`` organisation: the operator of this installation.
+    """
+    if actor is not None:
+        access.require_manage_organisations(session, actor)
     errors = Errors()
     code = (code or "").strip().upper()
     if not (2 <= len(code) <= 10 and code.isalnum()):
@@ -93,11 +114,20 @@ def create_organisation(
         contact_email = clean_text(errors, "contact_email", contact_email, limit=254)
         if contact_email and "@" not in contact_email:
             errors["contact_email"] = Msg("must be an e-mail address")
+    kind_value = clean_choice(errors, "kind", kind, OrganisationKind)
+    if kind_value is OrganisationKind.INSTALLATION and session.scalar(
+        select(Organisation.code).where(Organisation.kind == kind_value.value)
+    ):
+        errors["kind"] = Msg("this installation already has its operator organisation")
     if errors:
         raise Invalid(errors)
     if session.scalar(select(Organisation).where(Organisation.code == code)):
-        raise Conflict(f"organisation {code} already exists")
+        raise Conflict(
+            f"organisation {code} already exists",
+            errors={"code": Msg("organisation {code} already exists", code=code)},
+        )
     org = Organisation(
+        kind=kind_value.value,
         code=code,
         name=name,
         country=country,
@@ -113,7 +143,8 @@ def create_organisation(
         audit.Action.CREATE,
         "organisation",
         org.id,
-        details={"code": code, "name": name},
+        details={"code": code, "name": name, "kind": org.kind},
+        organisation_id=org.id,
         actor=None if actor else "cli",
     )
     return org
@@ -162,11 +193,13 @@ def create_user(
     password: str,
     language: str | None = None,
 ) -> User:
-    """Create a user; the first organisation is home, further ones only for liaisons."""
+    """Create a user; the first organisation is home, further ones only for liaisons.
+
+    An admin (``actor``) creates users only at home in their own organisation and grants no
+    other: a grant to another organisation is that organisation's admin's to make.
+    """
     errors = Errors()
-    email = clean_text(errors, "email", email, limit=254)
-    if email and ("@" not in email or " " in email):
-        errors["email"] = Msg("must be an e-mail address")
+    email = _clean_email(errors, email)
     name = clean_text(errors, "name", name, limit=200)
     role_value = clean_choice(errors, "role", role, Role)
     _check_password(errors, password)
@@ -181,11 +214,16 @@ def create_user(
             errors["organisations"] = Msg("unknown organisation {codes}", codes=code)
     if len(orgs) > 1 and role_value is not Role.LIAISON:
         errors["organisations"] = Msg("only a liaison may belong to more than one organisation")
+    if orgs and role_value is not None:
+        _check_membership(errors, role_value, orgs[0], orgs[1:])
     if language and language not in ("en", "fr"):
         errors["language"] = Msg("must be en or fr")
     if errors:
         raise Invalid(errors)
-    email = email.lower()
+    if actor is not None:
+        access.require_create_user(session, actor, orgs[0])
+        if len(orgs) > 1:
+            raise AccessDenied("a grant to another organisation is made by its own admin")
     if session.scalar(select(User).where(func.lower(User.email) == email)):
         raise Conflict(f"a user {email} already exists", errors={"email": Msg("already in use")})
     user = User(
@@ -208,6 +246,7 @@ def create_user(
         "user",
         user.id,
         details={"email": email, "role": user.role, "organisations": [o.code for o in orgs]},
+        organisation_id=user.organisation_id,
         actor=None if actor else "cli",
     )
     return user
@@ -223,26 +262,24 @@ def get_user_by_email(session: Session, email: str) -> User:
 
 def deactivate_user(session: Session, actor, user: User) -> User:
     """Deactivate ``user``: no more logins, tokens refused; the account and its trail stay."""
+    if actor is not None:
+        access.require_manage_user(session, actor, user)
+        if actor.id == user.id:
+            raise Conflict("you cannot deactivate your own account")
     if not user.active:
         return user
     user.active = False
     user.deactivated_at = utcnow()
     session.add(user)
-    audit.record(
-        session,
-        actor,
-        audit.Action.UPDATE,
-        "user",
-        user.id,
-        details={"active": [True, False]},
-        actor=None if actor else "cli",
-    )
+    _record_user_change(session, actor, user, {"active": [True, False]})
     session.flush()
     return user
 
 
 def reactivate_user(session: Session, actor, user: User) -> User:
     """Allow a deactivated user to log in again."""
+    if actor is not None:
+        access.require_manage_user(session, actor, user)
     if user.active:
         return user
     user.active = True
@@ -250,21 +287,15 @@ def reactivate_user(session: Session, actor, user: User) -> User:
     user.failed_logins = 0
     user.locked_until = None
     session.add(user)
-    audit.record(
-        session,
-        actor,
-        audit.Action.UPDATE,
-        "user",
-        user.id,
-        details={"active": [False, True]},
-        actor=None if actor else "cli",
-    )
+    _record_user_change(session, actor, user, {"active": [False, True]})
     session.flush()
     return user
 
 
 def reset_password(session: Session, actor, user: User, password: str) -> User:
-    """Set a new password for ``user`` and lift any lock-out."""
+    """Set a new password for ``user`` and lift any lock-out (``access.can_set_password``)."""
+    if actor is not None:
+        access.require_set_password(session, actor, user)
     errors = Errors()
     _check_password(errors, password)
     if errors:
@@ -273,16 +304,205 @@ def reset_password(session: Session, actor, user: User, password: str) -> User:
     user.failed_logins = 0
     user.locked_until = None
     session.add(user)
+    _record_user_change(session, actor, user, {"password": "reset"})
+    session.flush()
+    return user
+
+
+def change_role(session: Session, actor, user: User, role: str) -> User:
+    """Give ``user`` another role; a user who stops being a liaison loses their grants.
+
+    An organisation admin changes the roles of the users of their organisation, never their own
+    (another admin, or the command line, does that).
+    """
+    if actor is not None:
+        access.require_manage_user(session, actor, user)
+        if actor.id == user.id:
+            raise Conflict("you cannot change your own role")
+    errors = Errors()
+    role_value = clean_choice(errors, "role", role, Role)
+    if role_value is not None:
+        _check_membership(errors, role_value, session.get(Organisation, user.organisation_id), [])
+    if errors:
+        raise Invalid(errors)
+    if user.role == role_value.value:
+        return user
+    before = user.role
+    user.role = role_value.value
+    session.add(user)
+    session.flush()
+    _record_user_change(session, actor, user, {"role": [before, user.role]})
+    if role_value is not Role.LIAISON:
+        granted = session.scalars(
+            select(Organisation)
+            .join(UserOrganisation, UserOrganisation.organisation_id == Organisation.id)
+            .where(UserOrganisation.user_id == user.id)
+        )
+        for organisation in list(granted):
+            _drop_grant(session, actor, user, organisation)
+    return user
+
+
+# --- grants to other organisations ------------------------------------------------------------
+
+
+def grant_organisation(session: Session, actor, user: User, organisation: Organisation) -> bool:
+    """Grant the liaison ``user`` the cases of ``organisation``; return False if already held.
+
+    Only an admin of ``organisation`` (or the command line) grants it, and only to a liaison.
+    """
+    if actor is not None:
+        access.require_grant(session, actor, organisation)
+    errors = Errors()
+    if user.role != Role.LIAISON.value:
+        errors["email"] = Msg("only a liaison may be granted another organisation")
+    elif organisation.kind != OrganisationKind.LOCAL.value:
+        errors["organisation"] = Msg("{code} takes no part in case work", code=organisation.code)
+    if errors:
+        raise Invalid(errors)
+    if organisation.id == user.organisation_id or session.get(
+        UserOrganisation, (user.id, organisation.id)
+    ):
+        return False
+    session.add(UserOrganisation(user_id=user.id, organisation_id=organisation.id))
+    _record_grant(session, actor, audit.Action.CREATE, user, organisation)
+    return True
+
+
+def withdraw_grant(session: Session, actor, user: User, organisation: Organisation) -> bool:
+    """Withdraw ``user``'s grant to ``organisation``; return False if there was none."""
+    if actor is not None:
+        access.require_grant(session, actor, organisation)
+    return _drop_grant(session, actor, user, organisation)
+
+
+def _drop_grant(session: Session, actor, user: User, organisation: Organisation) -> bool:
+    link = session.get(UserOrganisation, (user.id, organisation.id))
+    if link is None:
+        return False
+    session.delete(link)
+    _record_grant(session, actor, audit.Action.ERASE, user, organisation)
+    return True
+
+
+def _record_grant(session: Session, actor, action: str, user: User, organisation) -> None:
+    """Flush a grant's change and audit it under the organisation granted."""
+    session.info.pop("access.organisation_ids", None)
+    session.flush()
     audit.record(
         session,
         actor,
-        audit.Action.UPDATE,
-        "user",
-        user.id,
-        details={"password": "reset"},
+        action,
+        "grant",
+        f"{user.id}:{organisation.id}",
+        details={"user": user.email, "organisation": organisation.code},
+        organisation_id=organisation.id,
         actor=None if actor else "cli",
     )
+
+
+# --- admin enrolment links -------------------------------------------------------------------
+
+
+def create_enrolment(
+    session: Session, actor, organisation: Organisation, *, email: str, name: str, hours: int
+) -> tuple[Enrolment, str]:
+    """Make a one-time link for ``organisation``'s admin; return the row and its token.
+
+    The token is shown once (only its SHA-256 is kept) and works for ``hours``. The installation
+    admin makes one for its own organisation or one with no active admin (``access``).
+    """
+    if actor is not None and not access.can_enrol_admin(session, actor, organisation):
+        raise AccessDenied(
+            "an enrolment link is made for an organisation without an active admin; "
+            "its admins add the others"
+        )
+    errors = Errors()
+    email = _clean_email(errors, email)
+    name = clean_text(errors, "name", name, limit=200)
+    if organisation.kind == OrganisationKind.REMOTE.value:
+        errors["organisation"] = Msg("{code} takes no part in case work", code=organisation.code)
+    if errors:
+        raise Invalid(errors)
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)):
+        raise Conflict(f"a user {email} already exists", errors={"email": Msg("already in use")})
+    token = "en_" + secrets.token_urlsafe(32)
+    row = Enrolment(
+        organisation_id=organisation.id,
+        email=email,
+        name=name,
+        token_hash=_token_hash(token),
+        created_by_id=getattr(actor, "id", None),
+        expires_at=utcnow() + timedelta(hours=hours),
+    )
+    session.add(row)
     session.flush()
+    audit.record(
+        session,
+        actor,
+        audit.Action.CREATE,
+        "enrolment",
+        row.id,
+        details={"email": email, "organisation": organisation.code, "expires_at": row.expires_at},
+        organisation_id=organisation.id,
+        actor=None if actor else "cli",
+    )
+    return row, token
+
+
+def find_enrolment(session: Session, token: str) -> Enrolment:
+    """Return the open enrolment of ``token``, or raise NotFound (unknown, used or expired)."""
+    row = None
+    if isinstance(token, str) and 0 < len(token) <= 100:
+        row = session.scalar(select(Enrolment).where(Enrolment.token_hash == _token_hash(token)))
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        raise NotFound("this enrolment link is unknown, expired or already used")
+    return row
+
+
+def enrol(session: Session, token: str, *, name: str, password: str) -> User:
+    """Use the link ``token``: create its admin with the password they chose; the link dies."""
+    from sqlalchemy import update
+
+    row = find_enrolment(session, token)
+    errors = Errors()
+    name = clean_text(errors, "name", name, limit=200)
+    _check_password(errors, password)
+    if errors:
+        raise Invalid(errors)
+    if session.scalar(select(User.id).where(func.lower(User.email) == row.email)):
+        raise Conflict(
+            f"a user {row.email} already exists", errors={"email": Msg("already in use")}
+        )
+    now = utcnow()
+    # Claimed with a guarded UPDATE so two submissions of one link cannot both enrol.
+    claimed = session.execute(
+        update(Enrolment)
+        .where(Enrolment.id == row.id, Enrolment.used_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
+    if claimed != 1:
+        raise NotFound("this enrolment link is unknown, expired or already used")
+    user = User(
+        email=row.email,
+        name=name,
+        role=Role.ADMIN.value,
+        organisation_id=row.organisation_id,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    session.execute(update(Enrolment).where(Enrolment.id == row.id).values(user_id=user.id))
+    session.refresh(row)
+    audit.record(
+        session,
+        user,
+        audit.Action.CREATE,
+        "user",
+        user.id,
+        details={"email": user.email, "role": user.role, "enrolment": row.id},
+        organisation_id=row.organisation_id,
+    )
     return user
 
 
@@ -417,6 +637,38 @@ def _verify(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password or "")
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _record_user_change(session: Session, actor, user: User, details: dict) -> None:
+    """Audit a change of ``user`` under their organisation (``actor`` None: the command line)."""
+    audit.record(
+        session,
+        actor,
+        audit.Action.UPDATE,
+        "user",
+        user.id,
+        details=details,
+        organisation_id=user.organisation_id,
+        actor=None if actor else "cli",
+    )
+
+
+def _clean_email(errors: Errors, email) -> str | None:
+    email = clean_text(errors, "email", email, limit=254)
+    if email and ("@" not in email or " " in email):
+        errors["email"] = Msg("must be an e-mail address")
+    return email.lower() if email else email
+
+
+def _check_membership(errors: Errors, role: Role, home: Organisation, extra) -> None:
+    """Note an error when ``role`` cannot be at home in ``home`` or hold the ``extra`` ones."""
+    if home.kind == OrganisationKind.INSTALLATION.value and role is not Role.ADMIN:
+        errors["role"] = Msg("the installation's operator organisation has admins only")
+    elif home.kind == OrganisationKind.REMOTE.value:
+        errors["organisations"] = Msg("{code} takes no part in case work", code=home.code)
+    for org in extra:
+        if org.kind != OrganisationKind.LOCAL.value:
+            errors["organisations"] = Msg("{code} takes no part in case work", code=org.code)
 
 
 def _check_password(errors: Errors, password) -> None:

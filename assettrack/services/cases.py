@@ -427,7 +427,8 @@ def _clean_shares(session, errors, org, value) -> list[Organisation]:
             return []
         codes.append(item.strip().upper())
     found = {
-        o.code: o for o in session.scalars(select(Organisation).where(Organisation.code.in_(codes)))
+        o.code: o
+        for o in session.scalars(access.case_organisations().where(Organisation.code.in_(codes)))
     }
     missing = [c for c in codes if c not in found]
     if missing:

@@ -1,9 +1,14 @@
 """Fictional, realistic demo data: Rotterdam, Antwerp and Genoa, every role, a dozen cases.
 
-Every person, company and case here is invented; any resemblance is accidental.
+Every person, company and case here is invented; any resemblance is accidental. The demo accounts
+share one random password per installation, chosen when the data is seeded (``assettrack demo
+seed`` only): it is printed once and kept in ``instance/demo-logins.txt`` (mode 0600).
 """
 
+import os
+import secrets
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import func
 from sqlalchemy import select
@@ -14,10 +19,21 @@ from ..models import User
 from . import accounts
 from . import cases
 
-__all__ = ["seed", "logins", "DEMO_PASSWORD", "DEMO_DOMAIN"]
+__all__ = [
+    "seed",
+    "logins",
+    "new_password",
+    "write_logins",
+    "read_password",
+    "DEMO_DOMAIN",
+    "LOGINS_FILE",
+]
 
-DEMO_PASSWORD = "demo-assettrack-2026"  # noqa: S105 (fictional demo accounts, printed by make run)
 DEMO_DOMAIN = "demo.assettrack.eu"
+# Beside the secrets in instance/: the demo logins and their password, readable by the owner only.
+LOGINS_FILE = "demo-logins.txt"
+# The demo's operator organisation: its admin is the installation admin (DECISIONS #9 §1).
+_OPERATOR = ("DEMOOPS", "assettrack operator (demo)", "NL", "Europe/Amsterdam", "en")
 
 _USERS = (
     # email local part, name, role, organisations
@@ -30,6 +46,7 @@ _USERS = (
     ("partner.hamburg", "Jana Schulz", "partner", ["DEHAM"]),
     ("auditor.rotterdam", "Eva Bakker", "auditor", ["NLRTM"]),
     ("admin", "Tom Visser", "admin", ["NLRTM"]),
+    ("operator", "Noor Hendriks", "admin", [_OPERATOR[0]]),
 )
 
 # (organisation, officer, title, summary, tlp, handling, shared_with, tags, status, months ago)
@@ -184,11 +201,28 @@ _CASES = (
 )
 
 
-def seed(session: Session) -> bool:
-    """Load the demo data into an empty database; return False (and do nothing) otherwise."""
+def new_password() -> str:
+    """Return a fresh random password for the demo accounts (22 URL-safe characters)."""
+    return secrets.token_urlsafe(16)
+
+
+def seed(session: Session, password: str) -> bool:
+    """Load the demo data into a database without users, every demo account with ``password``;
+    return False (and do nothing) when it has users already."""
     if session.scalar(select(func.count()).select_from(User)):
         return False
     accounts.seed_reference_organisations(session)
+    code, name, country, tz, language = _OPERATOR
+    accounts.create_organisation(
+        session,
+        None,
+        code=code,
+        name=name,
+        country=country,
+        timezone=tz,
+        language=language,
+        kind="installation",
+    )
     users = {}
     for local, name, role, orgs in _USERS:
         users[local] = accounts.create_user(
@@ -198,7 +232,7 @@ def seed(session: Session) -> bool:
             name=name,
             role=role,
             organisation_codes=orgs,
-            password=DEMO_PASSWORD,
+            password=password,
             language="fr" if local == "officer.antwerp" else None,
         )
     made = {}
@@ -590,3 +624,26 @@ def logins(session: Session) -> list[tuple[str, str, str]]:
         codes = [orgs[user.organisation_id]] + [orgs[i] for i in extra]
         rows.append((user.email, user.role, ", ".join(codes)))
     return rows
+
+
+def write_logins(path: Path, password: str, rows) -> None:
+    """Write the demo logins and their ``password`` to ``path``, readable by its owner only."""
+    lines = [
+        "# assettrack demo logins, written by `assettrack demo seed`. Keep this file private.",
+        f"password: {password}",
+        *(f"{email}\t{role}\t{orgs}" for email, role, orgs in rows),
+    ]
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+    os.replace(tmp, path)
+
+
+def read_password(path: Path) -> str:
+    """Return the demo password kept in ``path`` (see ``write_logins``)."""
+    for line in Path(path).read_text().splitlines():
+        if line.startswith("password: "):
+            return line.removeprefix("password: ").strip()
+    raise ValueError(f"{path} holds no demo password")

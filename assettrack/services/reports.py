@@ -201,7 +201,7 @@ def recipient_choices(session: Session, user: User) -> list[Organisation]:
     """Return the organisations a partner report of ``user`` may go to (all but their own)."""
     return list(
         session.scalars(
-            select(Organisation)
+            access.case_organisations()
             .where(Organisation.id != user.organisation_id)
             .order_by(Organisation.code)
         )
@@ -264,7 +264,9 @@ def partner_report_context(
         raise AccessDenied("only officers and liaisons issue partner reports")
     issuer = session.get(Organisation, user.organisation_id)
     recipient = session.scalar(
-        select(Organisation).where(Organisation.code == (recipient_code or "").strip().upper())
+        access.case_organisations().where(
+            Organisation.code == (recipient_code or "").strip().upper()
+        )
     )
     if recipient is None:
         raise Invalid({"to": Msg("unknown organisation {code}", code=recipient_code or "")})
@@ -632,7 +634,7 @@ def record_permission(session: Session, user: User, case: Case, data: dict) -> P
         errors["recipient"] = Msg("is required: the code of the receiving organisation")
     else:
         recipient = session.scalar(
-            select(Organisation).where(Organisation.code == code.strip().upper())
+            access.case_organisations().where(Organisation.code == code.strip().upper())
         )
         if recipient is None:
             errors["recipient"] = Msg("unknown organisation {code}", code=code.strip())

@@ -39,6 +39,7 @@ def init_app(app):
     from . import cases
     from . import dashboard
     from . import duplicates
+    from . import enrolment
     from . import imports
     from . import jobs
     from . import main
@@ -49,7 +50,7 @@ def init_app(app):
 
     for module in (
         auth, main, dashboard, cases, network, duplicates, reports, admin, audit_log, jobs,
-        imports
+        imports, enrolment
     ):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["translate"] = translate

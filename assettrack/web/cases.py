@@ -486,7 +486,7 @@ def _fill_choices(db, form, organisation_id: int) -> None:
     form.shared_with.choices = options(
         (o.code, f"{o.code} — {o.name}")
         for o in db.scalars(
-            select(Organisation)
+            access.case_organisations()
             .where(Organisation.id != organisation_id)
             .order_by(Organisation.code)
         )

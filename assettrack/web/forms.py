@@ -13,6 +13,7 @@ from wtforms import SelectMultipleField
 from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import EqualTo
 from wtforms.validators import InputRequired
 from wtforms.validators import Optional
 from wtforms.widgets import DateInput
@@ -26,6 +27,7 @@ from ..lifecycle import EarlySaleGround
 from ..models import TLP
 from ..models import CaseStatus
 from ..models import HandlingCode
+from ..models import OrganisationKind
 from ..models import Role
 from ..models.cases import SUMMARY_MAX
 from ..models.cases import TITLE_MAX
@@ -40,6 +42,11 @@ __all__ = [
     "CaseForm",
     "UserForm",
     "PasswordForm",
+    "RoleForm",
+    "GrantForm",
+    "OrganisationForm",
+    "EnrolmentForm",
+    "EnrolForm",
     "EmptyForm",
     "LanguageForm",
     "VALUE_LABELS",
@@ -124,15 +131,10 @@ class CaseForm(FlaskForm):
 
 
 class UserForm(FlaskForm):
+    # The organisation is the admin's own: grants to others are made by their own admins.
     email = EmailField(_l("E-mail"))
     name = StringField(_l("Name"))
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
-    organisation_codes = SelectMultipleField(
-        _l("Organisations"),
-        choices=[],
-        validate_choice=False,
-        description=_l("The first is the home organisation; only liaisons may have several."),
-    )
     language = SelectField(
         _l("Language"),
         choices=options([("", _l("browser's")), ("en", "English"), ("fr", "Français")]),
@@ -146,6 +148,53 @@ class PasswordForm(FlaskForm):
 
 class ReactivateForm(FlaskForm):
     confirm = BooleanField(_l("Allow this user to log in again"))
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(
+        _l("Role"),
+        choices=ROLE_CHOICES,
+        description=_l("A user who stops being a liaison loses the grants to other organisations."),
+    )
+
+
+class GrantForm(FlaskForm):
+    email = EmailField(
+        _l("Liaison's e-mail"),
+        description=_l("A liaison of another organisation, to read your organisation's cases."),
+    )
+
+
+_KIND_CHOICES = {
+    OrganisationKind.LOCAL: _l("local: a city or agency of this installation"),
+    OrganisationKind.REMOTE: _l("remote: an organisation of a peer installation"),
+    OrganisationKind.INSTALLATION: _l("installation: the operator of this installation"),
+}
+
+
+class OrganisationForm(FlaskForm):
+    code = StringField(_l("Code"), description=_l("A UN/LOCODE such as NLRTM."))
+    name = StringField(_l("Name"))
+    country = StringField(_l("Country"), description=_l("ISO 3166 two-letter code, e.g. NL."))
+    timezone = StringField(_l("Time zone"), description=_l("IANA name, e.g. Europe/Amsterdam."))
+    language = StringField(_l("Language"), description=_l("ISO 639-1 code, e.g. nl."))
+    contact_email = EmailField(_l("Hit/no-hit contact"), validators=[Optional()])
+    kind = SelectField(
+        _l("Kind"), choices=options((k.value, _KIND_CHOICES[k]) for k in OrganisationKind)
+    )
+
+
+class EnrolmentForm(FlaskForm):
+    email = EmailField(_l("E-mail of the new admin"))
+    name = StringField(_l("Name"))
+
+
+class EnrolForm(FlaskForm):
+    name = StringField(_l("Name"))
+    password = PasswordField(_l("Password"))
+    confirm = PasswordField(
+        _l("Password again"), validators=[EqualTo("password", _l("The passwords differ."))]
+    )
 
 
 # --- lifecycle, entities, relations ----------------------------------------------------------
@@ -207,6 +256,10 @@ VALUE_LABELS = {
     "Membership": _l("Membership"),
     "Payment": _l("Payment"),
     "UnknownLink": _l("Other link"),
+    # kinds of organisation
+    "local": _l("local"),
+    "remote": _l("remote"),
+    "installation": _l("installation"),
 }
 
 # The English labels of the FtM schemata and properties (assettrack/schema.py), marked here so
