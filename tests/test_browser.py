@@ -117,6 +117,10 @@ def server(tmp_path_factory):
                 str(VENV_BIN / "gunicorn"),
                 "--workers",
                 "1",
+                # Threads, as `make run` serves: a sync worker stalls on a socket Chromium
+                # opens ahead of time and leaves idle, and every later page waits for it.
+                "--threads",
+                "4",
                 "--bind",
                 f"127.0.0.1:{port}",
                 "wsgi:app",
