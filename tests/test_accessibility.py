@@ -55,6 +55,12 @@ def check_page(page, what: str = "") -> None:
         v for v in violations if v["id"] in ALSO_FAILING and v not in blocking(violations)
     ]
     assert not failing, f"{what or page.url}:\n" + describe(failing, page.url)
+    broken = page.eval_on_selector_all(
+        "[data-error-summary] a[href^='#']",
+        "els => els.map(e => e.getAttribute('href'))"
+        ".filter(h => !document.getElementById(h.slice(1)))",
+    )
+    assert not broken, f"{what or page.url}: the error summary links to nothing: {broken}"
     assert_reflows(page, NARROW, what)
 
 
