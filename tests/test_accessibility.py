@@ -18,6 +18,7 @@ from tests import test_browser as browser_tests
 from tests.axe import blocking
 from tests.axe import describe
 from tests.axe import run_axe
+from tests.conftest import login
 
 # The fixtures of the browser tests (a module-scoped gunicorn server, Chromium, a fresh page).
 server = browser_tests.server
@@ -26,7 +27,6 @@ page = browser_tests.page
 problems = browser_tests.problems
 _keep_reports = browser_tests._keep_reports
 
-pytestmark = pytest.mark.browser
 
 ROLES = {
     "officer": f"officer.rotterdam@{DEMO_DOMAIN}",
@@ -154,6 +154,7 @@ def open_reefer_case(page) -> str:
 
 
 @pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.browser
 def test_every_page_a_role_reaches_passes_axe_and_reflows(page, problems, role):
     fresh_login(page, role)
     visited = walk(page, page.url)
@@ -161,6 +162,7 @@ def test_every_page_a_role_reaches_passes_axe_and_reflows(page, problems, role):
     problems.assert_none()
 
 
+@pytest.mark.browser
 def test_officer_page_states_pass_axe_and_reflow(page, problems):
     """The states a walk by links does not reach: forms with errors, annul, attach, merge."""
     from playwright.sync_api import expect
@@ -216,6 +218,7 @@ def test_officer_page_states_pass_axe_and_reflow(page, problems):
     problems.assert_none()
 
 
+@pytest.mark.browser
 def test_auditor_export_job_page_passes_axe_and_reflows(page, problems):
     fresh_login(page, "auditor")
     page.goto("/audit/")
@@ -229,6 +232,7 @@ def test_auditor_export_job_page_passes_axe_and_reflows(page, problems):
 # --- the defects measured --------------------------------------------------------------------
 
 
+@pytest.mark.browser
 def test_shared_case_network_picture_has_a_name(page, problems):
     from playwright.sync_api import expect
 
@@ -242,6 +246,7 @@ def test_shared_case_network_picture_has_a_name(page, problems):
     problems.assert_none()
 
 
+@pytest.mark.browser
 def test_decision_and_merge_pages_skip_no_heading_level(page, problems):
     fresh_login(page, "officer")
     case = open_reefer_case(page)
@@ -266,6 +271,7 @@ def test_decision_and_merge_pages_skip_no_heading_level(page, problems):
     problems.assert_none()
 
 
+@pytest.mark.browser
 def test_language_menu_changes_only_with_its_button(page, problems):
     """WCAG 3.2.2: choosing an option with the arrow keys does not leave the page."""
     from playwright.sync_api import expect
@@ -288,6 +294,7 @@ def test_language_menu_changes_only_with_its_button(page, problems):
     problems.assert_none()
 
 
+@pytest.mark.browser
 def test_sticky_table_header_never_hides_the_focused_control(page, problems):
     """Shift+Tab up the case page's tables at 1280 px: each control focused is seen, not under
     the header row that sticks to the top of the window."""
@@ -319,6 +326,7 @@ def test_sticky_table_header_never_hides_the_focused_control(page, problems):
     problems.assert_none()
 
 
+@pytest.mark.browser
 def test_asset_page_forms_have_unique_ids_and_named_fields(page, problems):
     from playwright.sync_api import expect
 
@@ -346,6 +354,7 @@ def test_asset_page_forms_have_unique_ids_and_named_fields(page, problems):
     problems.assert_none()
 
 
+@pytest.mark.browser
 def test_decision_form_with_values_reflows_at_640_and_320(page, problems):
     fresh_login(page, "officer")
     open_reefer_case(page)
@@ -355,6 +364,7 @@ def test_decision_form_with_values_reflows_at_640_and_320(page, problems):
     problems.assert_none()
 
 
+@pytest.mark.browser
 def test_audit_log_fits_the_screen(page, problems):
     fresh_login(page, "auditor")
     page.goto("/audit/")
@@ -367,6 +377,7 @@ def test_audit_log_fits_the_screen(page, problems):
     problems.assert_none()
 
 
+@pytest.mark.browser
 def test_re_rendered_form_announces_its_errors(page, problems):
     from playwright.sync_api import expect
 
@@ -400,6 +411,7 @@ def test_re_rendered_form_announces_its_errors(page, problems):
     problems.assert_none()
 
 
+@pytest.mark.browser
 def test_error_title_is_translated(page, problems):
     from playwright.sync_api import expect
 
@@ -418,6 +430,7 @@ def test_error_title_is_translated(page, problems):
 
 
 @pytest.mark.parametrize("start", ["case", "asset", "dashboard"])
+@pytest.mark.browser
 def test_keyboard_reaches_every_control_with_a_visible_focus(page, problems, start):
     """Tab from the top to the end: each control focused is on screen, uncovered and ringed."""
     fresh_login(page, "officer")
@@ -462,6 +475,7 @@ def test_keyboard_reaches_every_control_with_a_visible_focus(page, problems, sta
     problems.assert_none()
 
 
+@pytest.mark.browser
 def test_axe_watch_reports_a_serious_violation(page, problems):
     """The check every browser test relies on fails a page with an unnamed image."""
     page.route(
@@ -477,3 +491,23 @@ def test_axe_watch_reports_a_serious_violation(page, problems):
     assert any("`image-alt`" in p for p in problems), problems
     problems.clear()
     problems.assert_none()
+
+
+# --- without a browser -------------------------------------------------------------------------
+
+
+def test_a_refused_form_names_its_errors_in_the_title_and_a_summary(client, make_user):
+    officer = make_user("officer", "NLRTM")
+    login(client, officer)
+    response = client.post(
+        "/cases/new", data={"title": "", "tlp": "AMBER", "handling_code": "H0"}
+    )
+    page = response.data.decode()
+    assert response.status_code == 422
+    assert "<title>Error: New case · assettrack</title>" in page
+    summary = page.split("data-error-summary", 1)[1].split("</div>", 1)[0]
+    assert 'role="alert"' in page.split("data-error-summary", 1)[0].rsplit("<div", 1)[1]
+    assert '<a href="#title">Title: is required</a>' in summary
+    # A form shown without errors has neither.
+    fresh = client.get("/cases/new").data.decode()
+    assert "data-error-summary" not in fresh and "<title>New case" in fresh
