@@ -19,7 +19,7 @@ run: runtime-deps migrate seed
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) \
 		--access-logfile - --forwarded-allow-ips 127.0.0.1 wsgi:app
 
-test: setup runtime-deps system-deps
+test: setup runtime-deps system-deps test-js-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
@@ -71,6 +71,12 @@ system-deps:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
 			chromium chromium-driver poppler-utils fonts-noto-core >/dev/null; \
 	fi
+
+# What the browser tests inject into pages (axe-core, the accessibility checker): npm packages
+# pinned in package-lock.json, installed with `npm ci` when missing. Nothing here is served.
+.PHONY: test-js-deps
+test-js-deps:
+	@if [ ! -d node_modules/axe-core ]; then npm ci --no-audit --no-fund; fi
 
 lint: setup
 	$(BIN)/ruff check .

@@ -3,7 +3,9 @@
 The server runs on a fresh instance directory (its own SQLite file, secrets and job queue),
 migrated and seeded with the demo data by the real `assettrack` command. A failed test leaves a
 screenshot in test-artifacts/<test name>.png. Every test also checks that the browser reported
-no console error, no uncaught script error, no Content-Security-Policy violation and no 5xx.
+no console error, no uncaught script error, no Content-Security-Policy violation and no 5xx, and
+that axe-core found no serious or critical accessibility violation on any page it showed
+(tests/axe.py: each document is checked before the page leaves it, the last one at the end).
 """
 
 import http.client
@@ -23,6 +25,7 @@ import pytest
 from assettrack.services.demo import DEMO_DOMAIN
 from assettrack.services.demo import LOGINS_FILE
 from assettrack.services.demo import read_password
+from tests.axe import AxeWatch
 
 pytestmark = pytest.mark.browser
 
@@ -118,6 +121,10 @@ def server(tmp_path_factory):
                 str(VENV_BIN / "gunicorn"),
                 "--workers",
                 "1",
+                # Threads, as `make run` serves: a sync worker stalls on a socket Chromium
+                # opens ahead of time and leaves idle, and every later page waits for it.
+                "--threads",
+                "4",
                 "--bind",
                 f"127.0.0.1:{port}",
                 "wsgi:app",
@@ -171,11 +178,14 @@ def browser():
 
 
 class BrowserProblems(list):
-    """What the browser complained about: console errors, script errors, CSP, 5xx responses."""
+    """What the browser complained about: console errors, script errors, CSP, 5xx responses,
+    serious and critical accessibility violations."""
 
     def __init__(self):
         super().__init__()
         self.expected: list[tuple[re.Pattern, int]] = []
+        self.axe: AxeWatch | None = None  # the page fixture's check of the current document
+        self.asserted = False
 
     def expect_status(self, url_pattern: str, status: int) -> None:
         """Accept the console's "Failed to load resource" for an answer the test provokes."""
@@ -190,6 +200,9 @@ class BrowserProblems(list):
         self.append(f"console error ({url}): {text}")
 
     def assert_none(self):
+        if self.axe is not None:
+            self.axe.check()  # the page on screen now; the others were checked as they were left
+        self.asserted = True
         assert not self, "the browser reported problems:\n" + "\n".join(self)
 
 
@@ -217,12 +230,21 @@ def page(request, server, browser, problems):
     page.on("console", on_console)
     page.on("pageerror", lambda exc: problems.append(f"script error on {page.url}: {exc}"))
     page.on("response", on_response)
+    problems.axe = AxeWatch(page, problems.append)
+    problems.axe.install()
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         ARTIFACTS.mkdir(exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9_.\[\]-]+", "_", request.node.name)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    elif report is not None and not problems.asserted:
+        # A test that never asked: its pages are still checked.
+        problems.axe.check()
+        accessibility = [p for p in problems if p.startswith("axe ")]
+        if accessibility:
+            context.close()
+            pytest.fail("\n".join(accessibility), pytrace=False)
     context.close()
 
 

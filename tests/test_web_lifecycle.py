@@ -392,7 +392,8 @@ def test_asset_page_books_valuations_and_costs(client, session, officer, frozen_
     )
     assert bad.status_code == 422
     html = bad.data.decode()
-    assert 'id="amount-error"' in html and 'id="category-error"' in html
+    # The asset page holds three forms: each prefixes its field ids (ledger-amount).
+    assert 'id="ledger-amount-error"' in html and 'id="ledger-category-error"' in html
     ok = client.post(
         f"/assets/{vessel}/ledger",
         data={

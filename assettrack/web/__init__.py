@@ -40,6 +40,7 @@ def init_app(app):
     from . import dashboard
     from . import duplicates
     from . import enrolment
+    from . import form_pages
     from . import imports
     from . import jobs
     from . import main
@@ -58,10 +59,12 @@ def init_app(app):
     app.jinja_env.filters["tlp_class"] = _tlp_class
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["isodate"] = _isodate
+    app.jinja_env.filters["readable_json"] = _readable_json
     app.register_error_handler(CSRFError, _csrf_error)
     for code in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(code, _error_page)
     app.register_error_handler(DomainError, _domain_error)
+    form_pages.init_app(app)
 
 
 def _isodate(value):
@@ -69,6 +72,19 @@ def _isodate(value):
     from datetime import date
 
     return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _readable_json(value) -> str:
+    """Compact JSON (an audit entry's details) spaced after commas and colons, so it wraps."""
+    import json
+
+    if value is None:
+        return ""
+    try:
+        data = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
+    return json.dumps(data, ensure_ascii=False, separators=(", ", ": "))
 
 
 def _tlp_class(tlp: str) -> str:

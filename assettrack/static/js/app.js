@@ -7,7 +7,7 @@
  *   <script src="{{ url_for('static', filename='js/app.js') }}" defer></script>
  *
  * Hooks (all opt-in through markup):
- *   select[data-autosubmit]              submit the form on change
+ *   [data-error-summary]                 focused on load; its links focus their field
  *   form[data-confirm], button[data-confirm]
  *                                        confirm() before submitting
  *   table.data[data-sortable]            client-side sort by clicking a header
@@ -74,25 +74,36 @@
       .trim();
   }
 
-  // ------------------------------------------------------------- autosubmit
+  // ----------------------------------------------------------- error summary
 
-  function submitForm(form, submitter) {
-    if (typeof form.requestSubmit === "function") {
-      form.requestSubmit(submitter); // fires "submit", so data-confirm still applies
-    } else {
-      form.submit();
+  // No select submits its form on change: moving through the options with the arrow keys
+  // would leave the page (WCAG 3.2.2). Forms submit with their button.
+
+  /** Focus the error summary of a re-rendered form, so it is read first (WCAG 3.3.1). */
+  function initErrorSummary() {
+    const summary = document.querySelector("[data-error-summary]");
+    if (!summary) {
+      return;
     }
-  }
-
-  function initAutosubmit() {
-    document.addEventListener("change", function (event) {
-      const select = event.target;
-      if (!(select instanceof HTMLSelectElement) || !select.hasAttribute("data-autosubmit")) {
+    summary.focus();
+    summary.addEventListener("click", function (event) {
+      const link = event.target instanceof Element ? event.target.closest('a[href^="#"]') : null;
+      const target = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) {
         return;
       }
-      if (select.form) {
-        submitForm(select.form);
+      event.preventDefault();
+      const details = target.closest("details");
+      if (details) {
+        details.open = true;
       }
+      // Show the field with its label or legend, then put the caret in it.
+      const block = target.closest(".field, fieldset") || target;
+      block.scrollIntoView({ block: "start" });
+      if (target.tabIndex < 0 && !target.matches("input, select, textarea, button")) {
+        target.tabIndex = -1;
+      }
+      target.focus({ preventScroll: true });
     });
   }
 
@@ -561,7 +572,7 @@
   // -------------------------------------------------------------------- start
 
   function start() {
-    initAutosubmit();
+    initErrorSummary();
     initConfirm();
     initSortable();
     initFilters();
