@@ -385,7 +385,6 @@ def test_each_request_issues_its_own_report_and_a_pending_one_has_no_file(
 def test_a_report_is_pending_until_its_job_made_the_file_and_only_then_disclosed(
     app, client, session, people, port_cases, token_for
 ):
-    app.config["JOBS_IMMEDIATE"] = False
     from assettrack import jobs
 
     huey, _task = app.extensions["assettrack.huey"]

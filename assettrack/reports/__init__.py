@@ -268,7 +268,8 @@ class Charts:
 
     Drawn with presentation attributes only (no script, no style), text in the document's font;
     every bar carries its value in words, and fills differ in lightness, so a chart reads the
-    same printed in black and white.
+    same printed in black and white. Each chart's ``<title>`` (its text alternative in the
+    tagged PDF) states its figures.
     """
 
     #: Fill of each lifecycle stage (Okabe-Ito, colour-blind safe, distinct in grey).
@@ -282,6 +283,17 @@ class Charts:
     }
     BAR_FILL = "#1d4f8c"
 
+    @staticmethod
+    def titled(svg: str, title: str) -> Markup:
+        """An SVG drawn elsewhere (the network diagram) with ``title`` as its text alternative.
+
+        >>> str(Charts.titled('<svg role="img"><g/></svg>', "A & B"))
+        '<svg role="img"><title>A &amp; B</title><g/></svg>'
+        """
+        end = svg.index(">", svg.index("<svg")) + 1
+        # The drawing comes from network.render, which escapes every label.
+        return Markup(svg[:end] + f"<title>{escape(title)}</title>" + svg[end:])  # noqa: S704
+
     def bars(self, rows, *, title: str, width: int = 640, label_width: int = 170) -> Markup:
         """Horizontal bars: ``rows`` of ``(label, value, text, fill or None)``."""
         rows = list(rows)
@@ -289,7 +301,9 @@ class Charts:
         height = row_height * len(rows) + 8
         largest = max((float(r[1] or 0) for r in rows), default=0) or 1.0
         room = width - label_width - 150
-        parts = [_svg_open(width, height, title)]
+        # The text alternative states the figures, as the bars do.
+        summary = "; ".join(f"{label}: {text}" for label, _value, text, _fill in rows)
+        parts = [_svg_open(width, height, f"{title}. {summary}" if rows else title)]
         for i, (label, value, text, fill) in enumerate(rows):
             y = 4 + i * row_height
             length = max(0.0, float(value or 0)) / largest * room
@@ -316,7 +330,8 @@ class Charts:
         slot = (width - 2 * left) / max(1, len(rows))
         bar = max(4.0, slot * 0.6)
         room = height - top - bottom
-        parts = [_svg_open(width, height, title)]
+        summary = "; ".join(f"{label}: {value}" for label, value in rows)
+        parts = [_svg_open(width, height, f"{title}. {summary}" if rows else title)]
         parts.append(
             f'<line x1="{left}" y1="{height - bottom}" x2="{width - left}" '
             f'y2="{height - bottom}" stroke="#000" stroke-width="0.6"/>'
@@ -347,7 +362,8 @@ class Charts:
         """One bar split by lifecycle stage, with a legend giving each stage's count."""
         total = sum(s["count"] for s in stages)
         height = 58
-        parts = [_svg_open(width, height, title)]
+        summary = "; ".join(f"{labels.get(s['stage'], s['stage'])}: {s['count']}" for s in stages)
+        parts = [_svg_open(width, height, f"{title}. {summary}")]
         x = 0.0
         if total:
             for s in stages:
