@@ -319,8 +319,8 @@ def make_file(
         raise Conflict(f"report {report.number} is {report.status}")
     progress = progress or (lambda _percent, _message=None: None)
     progress(5, "collecting the content")
+    # No progress after this point: its own transaction would wait on this one's writes.
     data, context = _produce(session, user, report, limits)
-    progress(90, "storing the file")
     digest = hashlib.sha256(data).hexdigest()
     relative = Path("reports") / f"{report.number}.{KINDS[report.kind].extension}"
     path = Path(files_dir) / relative
