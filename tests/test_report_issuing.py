@@ -3,6 +3,7 @@
 Issue #9: findings 1 (verify bombs), 4 (state-changing GETs), 9 (verify leaks metadata) and
 DECISIONS §4, §5, §8; "Reports are tagged PDF/UA-1".
 """
+# ruff: noqa: F811  (the fixtures of test_reports are imported, then named as arguments)
 
 import hashlib
 import io
