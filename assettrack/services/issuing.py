@@ -547,6 +547,9 @@ def report_for_download(
     """
     report = get_report(session, user, report_id)
     if report.status == "pending":
+        job = session.get(Job, report.job_id) if report.job_id else None
+        if job is not None and job.status == "failed":
+            raise Conflict(f"report {report.number} failed: nothing was issued ({job.error})")
         raise Conflict(f"report {report.number} is not ready yet: its job has not finished")
     if report.status == "withdrawn":
         raise Conflict(

@@ -170,7 +170,9 @@ def issue():
     case = None
     if issuing.KINDS[kind].about == "case":
         case_id = source.get("case", type=int)
-        case = access.get_case(db, current_user, case_id) if case_id else abort(404)
+        if not case_id or not 0 < case_id < 2**62:
+            abort(404)
+        case = access.get_case(db, current_user, case_id)
     status = 200
     if request.method == "POST" and form.validate():
         data = {
