@@ -584,6 +584,6 @@ def _issue(client, headers, **body):
     response = client.post("/api/v1/reports", json=body, headers=headers)
     if response.status_code != 202:
         return SimpleNamespace(status_code=response.status_code, report=None, data=None)
-    file = client.get(response.json["links"]["file"], headers=headers)
-    assert file.status_code == 200, file.get_data(as_text=True)
-    return SimpleNamespace(status_code=202, report=response.json, data=file.data, file=file)
+    with client.get(response.json["links"]["file"], headers=headers) as file:
+        assert file.status_code == 200, file.get_data(as_text=True)
+        return SimpleNamespace(status_code=202, report=response.json, data=file.data)

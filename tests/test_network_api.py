@@ -275,15 +275,14 @@ def test_case_network_has_brokers_and_communities(client, session, headers, case
 
 @pytest.mark.backends
 def test_gexf_and_graphml_parse_back(client, session, headers, case, case_graph):
-    gexf, graphml = (
-        client.get(
-            client.post("/api/v1/reports", json={"kind": kind, "case": case.id,
-                                                 "justification": "JIT"},
-                        headers=headers).json["links"]["file"],
-            headers=headers,
-        )
-        for kind in ("gexf", "graphml")
-    )
+    files = []
+    for kind in ("gexf", "graphml"):
+        issued = client.post("/api/v1/reports", json={"kind": kind, "case": case.id,
+                                                      "justification": "JIT"}, headers=headers)
+        with client.get(issued.json["links"]["file"], headers=headers) as response:
+            response.get_data()
+            files.append(response)
+    gexf, graphml = files
 
     for response, reader, suffix in (
         (gexf, nx.read_gexf, "gexf"),

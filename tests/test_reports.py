@@ -140,9 +140,9 @@ def _issue(client, token, **body) -> Issued:
     if response.status_code != 202:
         return Issued(response.status_code, response.json, None)
     report = client.get(response.headers["Location"], headers=bearer(token)).json
-    file = client.get(report["links"]["file"], headers=bearer(token))
-    assert file.status_code == 200, (report, file.get_data(as_text=True))
-    return Issued(202, report, file.data)
+    with client.get(report["links"]["file"], headers=bearer(token)) as file:
+        assert file.status_code == 200, (report, file.get_data(as_text=True))
+        return Issued(202, report, file.data)
 
 
 def _partner_pdf(client, token, year, to="BEANR", **extra) -> Issued:

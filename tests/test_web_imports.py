@@ -141,10 +141,10 @@ def test_export_button_downloads_json_lines(client, session, officer, case):
     issued = client.post("/reports/issue", data={"kind": "ftm", "case": case.id,
                                                  "justification": "JIT-2026-07"})
     assert issued.status_code == 302  # issued by POST, made by a job
-    response = client.get(issued.headers["Location"] + "/download")
-    assert response.status_code == 200
-    assert "attachment" in response.headers["Content-Disposition"]
-    lines = response.get_data(as_text=True).splitlines()
+    with client.get(issued.headers["Location"] + "/download") as response:
+        assert response.status_code == 200
+        assert "attachment" in response.headers["Content-Disposition"]
+        lines = response.get_data(as_text=True).splitlines()
     assert len(lines) > 100
     items = [json.loads(line) for line in lines]
     assert all({"id", "schema", "properties"} <= set(item) for item in items)

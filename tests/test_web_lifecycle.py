@@ -461,9 +461,9 @@ def test_the_open_data_csv_names_no_entity_and_is_logged(client, session, frozen
     issued = client.post("/reports/issue", data={"kind": "open_data"})
     assert issued.status_code == 302
     report = issued.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
-    response = client.get(f"/reports/{report}/download")
-    assert response.status_code == 200 and response.mimetype == "text/csv"
-    text = response.data.decode()
+    with client.get(f"/reports/{report}/download") as response:
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+        text = response.data.decode()
     rows = list(csv.DictReader(io.StringIO(text)))
     assert {r["schema"] for r in rows} == {"Vessel", "Company"}
     assert {r["stage"] for r in rows} == {"frozen"}
