@@ -412,6 +412,15 @@ def test_briefs_and_partner_reports_are_tagged_pdf_ua(
 ):
     from pdfua import validate
 
+    from assettrack.models import Entity
+
+    ids = {e.caption: e.id for e in session.scalars(select(Entity))}
+    entity_service.create_relation(  # so that the reports draw the network diagram
+        session, people["rotterdam"],
+        {"schema": "Ownership", "source": ids["Schelde Overslag NV"],
+         "target": ids["Nordzee Trader"], "percentage": "100"},
+    )
+    session.commit()
     token = token_for(people["rotterdam"])
     files = {
         "brief": _brief(client, token, port_cases["green"]).data,
