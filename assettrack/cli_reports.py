@@ -40,7 +40,7 @@ _LANGUAGE = click.option(
 
 @click.group("report")
 def report_group():
-    """PDF reports: case briefs, partner reports, and checking a PDF."""
+    """PDF reports: case briefs, partner reports, and checking an issued file."""
 
 
 @report_group.command("case")
@@ -53,27 +53,18 @@ def report_case(reference, out, email, language):
     """Write the brief of case REFERENCE to --out (logged as a disclosure)."""
     from . import access
     from .models import Case
-    from .services import accounts
-    from .services import reports as report_service
 
     db = get_session()
-    try:
-        user = accounts.get_user_by_email(db, email)
-        case = db.scalar(
-            access.visible_cases(db, user).where(Case.reference == reference.strip().upper())
-        )
-        if case is None:
-            click.echo(f"error: no case {reference} within the reach of {email}", err=True)
-            sys.exit(2)
-        context = report_service.case_brief_context(db, user, case, language=language)
-        issued = report_service.issue_report(
-            db, user, context, files_dir=current_app.config["FILES_DIR"]
-        )
-    except DomainError as exc:
-        _fail(exc)
-    db.commit()
-    out.write_bytes(issued.pdf)
-    click.echo(f"{issued.report.number} written to {out} (SHA-256 {issued.report.sha256})")
+    user = _user(db, email)
+    case = db.scalar(
+        access.visible_cases(db, user).where(Case.reference == reference.strip().upper())
+    )
+    if case is None:
+        click.echo(f"error: no case {reference} within the reach of {email}", err=True)
+        sys.exit(2)
+    report, _data = _issue(db, user, {"kind": "case_brief", "case": case.id, "language": language},
+                           out)
+    click.echo(f"{report.number} written to {out} (SHA-256 {report.sha256})")
 
 
 @report_group.command("partner")
@@ -88,67 +79,112 @@ def report_case(reference, out, email, language):
 @with_appcontext
 def report_partner(to, year, since, until, justification, out, language, email):
     """Write a partner report from the user's organisation to --to (logged as a disclosure)."""
-    from .models import Organisation
-    from .services import accounts
-    from .services import reports as report_service
-    from .services.cases import org_today
+    import json
+
+    from .services import issuing
 
     db = get_session()
-    try:
-        user = accounts.get_user_by_email(db, email)
-        org = db.get(Organisation, user.organisation_id)
-        period = report_service.parse_period(year, since, until, today=org_today(org))
-        context = report_service.partner_report_context(
-            db, user, to, period, language=language, justification=justification
-        )
-        issued = report_service.issue_report(
-            db, user, context, files_dir=current_app.config["FILES_DIR"]
-        )
-    except DomainError as exc:
-        _fail(exc)
-    db.commit()
-    out.write_bytes(issued.pdf)
-    cases = ", ".join(context["case_references"]) or "no case"
+    user = _user(db, email)
+    data = {"kind": "partner", "to": to, "year": year, "since": since, "until": until,
+            "language": language, "justification": justification}
+    report, _data = _issue(db, user, data, out)
+    cases = ", ".join(issuing.report_as_dict(db, report)["cases"]) or "no case"
+    audit_details = _last_disclosure(db, report)
+    withheld = sum(json.loads(audit_details).get("withheld", {}).values())
     click.echo(
-        f"{issued.report.number} to {context['recipient']['code']} written to {out}: {cases}; "
-        f"{context['withheld_total']} withheld (SHA-256 {issued.report.sha256})"
+        f"{report.number} to {to.strip().upper()} written to {out}: {cases}; "
+        f"{withheld} withheld (SHA-256 {report.sha256})"
     )
 
 
 @report_group.command("verify")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--report", "number", default=None,
+              help="The report id the file claims (R-000042): a differing file is MODIFIED.")
 @with_appcontext
-def report_verify(file):
-    """Say whether FILE was issued, to whom and when (exit 0), or not / modified (exit 1)."""
+def report_verify(file, number):
+    """Say whether FILE was issued, to whom and when (exit 0), or not / modified (exit 1).
+
+    The file is compared by its SHA-256 only; it is never parsed.
+    """
     from .models import Report
-    from .services import reports as report_service
+    from .services import issuing
 
     db = get_session()
-    result = report_service.verify_report(db, file.read_bytes())
-    if result["issued"]:
-        r = result["report"]
+    with file.open("rb") as stream:
+        digest, _size = issuing.hash_stream(stream, current_app.config["VERIFY_MAX_BYTES"])
+    claimed = None
+    if number is not None:
+        try:
+            claimed = db.get(Report, issuing.parse_report_number(number))
+        except DomainError as exc:
+            _fail(exc)
+    report = issuing.verify_by_hash(db, digest)
+    if report is not None and (claimed is None or claimed.id == report.id):
+        r = issuing.report_as_dict(db, report)
         cases = ", ".join(r["cases"]) or "no case"
         click.echo(
             f"issued: report {r['number']} ({r['kind']}) by {r['issuer']} to {r['recipient']} "
-            f"on {r['created_at']} by {r['created_by']}; cases {cases}; SHA-256 {r['sha256']}"
+            f"on {r['issued_at'] or r['created_at']} by {r['created_by']}; cases {cases}; "
+            f"SHA-256 {r['sha256']}"
+            + (f"; WITHDRAWN on {r['withdrawn_at']}: {r['withdrawal_reason']}"
+               if r["withdrawn_at"] else "")
         )
         return
-    if result["claims"]:
-        r = result["claims"]
+    if claimed is not None and claimed.sha256:
         click.echo(
-            f"MODIFIED: the file names report {r['number']}, issued to {r['recipient']} on "
-            f"{r['created_at']}, but it is not the file issued (SHA-256 {result['sha256']}, "
-            f"issued {r['sha256']})",
+            f"MODIFIED: not the file issued as report {claimed.number} to "
+            f"{issuing.report_as_dict(db, claimed)['recipient']} (SHA-256 {digest}, "
+            f"issued {claimed.sha256})",
             err=True,
         )
     else:
         known = db.scalar(select(Report.id).limit(1)) is not None
         click.echo(
-            f"NOT ISSUED: no report issued by this installation has SHA-256 {result['sha256']}"
+            f"NOT ISSUED: no report issued by this installation has SHA-256 {digest}"
             + ("" if known else " (no report has been issued here yet)"),
             err=True,
         )
     sys.exit(1)
+
+
+def _user(db, email):
+    from .services import accounts
+
+    try:
+        return accounts.get_user_by_email(db, email)
+    except DomainError as exc:
+        _fail(exc)
+
+
+def _issue(db, user, data, out):
+    """Ask for a report and make its file here, without the job worker; write it to ``out``."""
+    from .services import issuing
+
+    limits = issuing.Limits.from_config(current_app.config)
+    try:
+        report, _job = issuing.request_report(db, user, data, limits=limits, queue=False)
+        pdf = issuing.make_file(
+            db, user, report, files_dir=current_app.config["FILES_DIR"], limits=limits
+        )
+    except DomainError as exc:
+        db.rollback()
+        _fail(exc)
+    db.commit()
+    out.write_bytes(pdf)
+    return report, pdf
+
+
+def _last_disclosure(db, report) -> str:
+    from .models import AuditEntry
+
+    return db.scalar(
+        select(AuditEntry.details)
+        .where(AuditEntry.object_type == "report", AuditEntry.object_id == str(report.id),
+               AuditEntry.action == "disclose")
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    ) or "{}"
 
 
 def _fail(exc: DomainError):

@@ -65,3 +65,10 @@ PAGE_SIZE = 25
 PROXY_COUNT = 0
 DEBUG = False
 TESTING = False
+# Reports (docs/operations.md): a report of more case entities than this is refused before
+# anything is recorded; tables print this many rows, the rest goes into a CSV embedded in the
+# PDF; verification reads at most this many bytes; the case page shows this many rows a section.
+REPORT_MAX_ENTITIES = 20_000
+REPORT_ANNEX_ROWS = 1_000
+VERIFY_MAX_BYTES = 100 * 1024 * 1024
+CASE_PAGE_SIZE = 100

@@ -369,6 +369,10 @@ def test_pages_api_and_commands(app, client, session, make_user, make_case, toke
     session.commit()
     headers = bearer(token_for(officer))
 
+    # A GET reads the last search; searching writes, so it is a POST.
+    assert client.get("/api/v1/duplicates", headers=headers).get_json()["total"] == 0
+    scan = client.post("/api/v1/duplicates/scan", headers=headers).get_json()
+    assert scan["organisation"] == "NLRTM" and scan["candidates"] == 2
     body = client.get("/api/v1/duplicates", headers=headers).get_json()
     assert body["total"] == 2
     assert body["items"][0]["explanation"][0]["text"].startswith("names 'Atlas Shipping BV'")

@@ -529,9 +529,8 @@ def test_api_import_is_a_job_and_export_is_ndjson(
     found = client.get(f"/api/v1/entities?external_id={MLPD_ID}", headers=headers).json
     assert found["total"] == 1 and found["items"][0]["name"] == "MLPD"
 
-    export = client.get(f"/api/v1/cases/{case.id}/export.ftm", headers=headers)
-    assert export.status_code == 200
-    assert export.mimetype == "application/x-ndjson"
+    export = _issue(client, headers, kind="ftm", case=case.id)
+    assert export.report["mimetype"] == "application/x-ndjson"
     assert len(export.data.decode().splitlines()) == 474
     session.expire_all()
     assert (
@@ -543,10 +542,7 @@ def test_api_import_is_a_job_and_export_is_ndjson(
 
     liaison = make_user("liaison", "NLRTM")
     liaison_headers = bearer(token_for(liaison))
-    assert (
-        client.get(f"/api/v1/cases/{case.id}/export.ftm", headers=liaison_headers).status_code
-        == 200
-    )
+    assert _issue(client, liaison_headers, kind="ftm", case=case.id).status_code == 202
     with path.open("rb") as fh:
         refused = client.post(
             f"/api/v1/cases/{case.id}/imports",
@@ -556,7 +552,7 @@ def test_api_import_is_a_job_and_export_is_ndjson(
         )
     assert refused.status_code == 403
     stranger = bearer(token_for(make_user("officer", "BEANR")))
-    assert client.get(f"/api/v1/cases/{case.id}/export.ftm", headers=stranger).status_code == 404
+    assert _issue(client, stranger, kind="ftm", case=case.id).status_code == 404
 
 
 def test_api_import_of_a_bad_file_fails_the_job_naming_the_line(
@@ -579,3 +575,15 @@ def test_api_import_of_a_bad_file_fails_the_job_naming_the_line(
         f"/api/v1/cases/{case.id}/imports", data={"format": "pdf"}, headers=headers
     )
     assert missing.status_code == 422
+
+
+def _issue(client, headers, **body):
+    """Issue an export by POST (jobs run inline in tests) and fetch its file."""
+    from types import SimpleNamespace
+
+    response = client.post("/api/v1/reports", json=body, headers=headers)
+    if response.status_code != 202:
+        return SimpleNamespace(status_code=response.status_code, report=None, data=None)
+    with client.get(response.json["links"]["file"], headers=headers) as file:
+        assert file.status_code == 200, file.get_data(as_text=True)
+        return SimpleNamespace(status_code=202, report=response.json, data=file.data)

@@ -226,13 +226,16 @@ def test_another_citys_entity_is_not_found(client, headers, build, antwerp):
         f"/api/v1/entities/{theirs}/links",
         f"/api/v1/paths?from={other}&to={theirs}",
         f"/api/v1/cases/{their_case.id}/network",
-        f"/api/v1/cases/{their_case.id}/network.gexf",
         f"/api/v1/cases/{their_case.id}/network.svg",
     ):
         response = client.get(url, headers=headers)
         assert response.status_code == 404, url
         assert "Antwerp Only" not in response.get_data(as_text=True)
         assert "Scheldt" not in response.get_data(as_text=True)
+    for kind in ("gexf", "graphml", "diagram"):
+        response = client.post("/api/v1/reports", json={"kind": kind, "case": their_case.id},
+                               headers=headers)
+        assert response.status_code == 404, kind
 
 
 # --- case graphs and exports ------------------------------------------------------------------
@@ -272,8 +275,14 @@ def test_case_network_has_brokers_and_communities(client, session, headers, case
 
 @pytest.mark.backends
 def test_gexf_and_graphml_parse_back(client, session, headers, case, case_graph):
-    gexf = client.get(f"/api/v1/cases/{case.id}/network.gexf", headers=headers)
-    graphml = client.get(f"/api/v1/cases/{case.id}/network.graphml", headers=headers)
+    files = []
+    for kind in ("gexf", "graphml"):
+        issued = client.post("/api/v1/reports", json={"kind": kind, "case": case.id,
+                                                      "justification": "JIT"}, headers=headers)
+        with client.get(issued.json["links"]["file"], headers=headers) as response:
+            response.get_data()
+            files.append(response)
+    gexf, graphml = files
 
     for response, reader, suffix in (
         (gexf, nx.read_gexf, "gexf"),
@@ -281,7 +290,8 @@ def test_gexf_and_graphml_parse_back(client, session, headers, case, case_graph)
     ):
         assert response.status_code == 200
         disposition = response.headers["Content-Disposition"]
-        assert disposition.startswith("attachment;") and disposition.endswith(f'.{suffix}"')
+        assert disposition.startswith("attachment;")
+        assert disposition.rstrip('"').endswith(f".{suffix}")
         graph = reader(io.BytesIO(response.data))
         assert graph.number_of_nodes() == 4 and graph.number_of_edges() == 3
         schemata = {data["schema"] for _, data in graph.nodes(data=True)}
@@ -291,11 +301,8 @@ def test_gexf_and_graphml_parse_back(client, session, headers, case, case_graph)
     assert gexf.mimetype == "application/gexf+xml"
     assert graphml.mimetype == "application/graphml+xml"
     disclosures = audit_entries(session, "disclose")
-    assert [json.loads(e.details)["export"] for e in disclosures] == [
-        "network.gexf",
-        "network.graphml",
-    ]
-    assert all(e.justification for e in disclosures)
+    assert [json.loads(e.details)["kind"] for e in disclosures] == ["gexf", "graphml"]
+    assert all(e.justification == "JIT" for e in disclosures)
 
 
 @pytest.mark.backends

@@ -8,6 +8,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+from dataclasses import dataclass
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
@@ -124,11 +125,34 @@ def _year(session, user) -> int:
     return org_today(session.get(Organisation, user.organisation_id)).year
 
 
-def _partner_pdf(client, token, year, to="BEANR", **extra):
-    params = {"to": to, "year": year, "justification": "Joint investigation team JIT-2026-07"}
-    params.update(extra)
-    return client.get("/api/v1/reports/partner.pdf", query_string=params,
-                      headers=bearer(token))
+@dataclass
+class Issued:
+    """A report asked for by POST and its file, fetched as a client would."""
+
+    status_code: int
+    report: dict
+    data: bytes | None
+
+
+def _issue(client, token, **body) -> Issued:
+    """POST /api/v1/reports, then (jobs run inline in tests) GET its file."""
+    response = client.post("/api/v1/reports", json=body, headers=bearer(token))
+    if response.status_code != 202:
+        return Issued(response.status_code, response.json, None)
+    report = client.get(response.headers["Location"], headers=bearer(token)).json
+    with client.get(report["links"]["file"], headers=bearer(token)) as file:
+        assert file.status_code == 200, (report, file.get_data(as_text=True))
+        return Issued(202, report, file.data)
+
+
+def _partner_pdf(client, token, year, to="BEANR", **extra) -> Issued:
+    body = {"kind": "partner", "to": to, "year": year,
+            "justification": "Joint investigation team JIT-2026-07", **extra}
+    return _issue(client, token, **body)
+
+
+def _brief(client, token, case, **extra) -> Issued:
+    return _issue(client, token, kind="case_brief", case=case.id, **extra)
 
 
 def _text(pdf: bytes, tmp_path: Path, *pages) -> str:
@@ -169,8 +193,8 @@ def test_partner_report_to_antwerp_names_the_suspect_company_but_no_victim_or_wi
 ):
     response = _partner_pdf(client, token_for(people["rotterdam"]),
                             _year(session, people["rotterdam"]))
-    assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.mimetype == "application/pdf"
+    assert response.status_code == 202, response.report
+    assert response.report["mimetype"] == "application/pdf"
     pdf = response.data
     text = _text(pdf, tmp_path)
     # The GREEN case shared with BEANR is in, with its suspect company.
@@ -210,7 +234,7 @@ def test_the_disclosure_is_logged_with_recipient_cases_and_hash(
     response = _partner_pdf(client, token_for(people["rotterdam"]),
                             _year(session, people["rotterdam"]))
     report = session.scalar(select(Report).order_by(Report.id.desc()))
-    assert response.headers["X-Report-Id"] == report.number
+    assert response.report["number"] == report.number and report.status == "issued"
     assert report.sha256 == hashlib.sha256(response.data).hexdigest()
     (entry,) = _disclosures(session, report.id)
     details = json.loads(entry.details)
@@ -237,6 +261,9 @@ def test_report_verify_confirms_the_file_and_rejects_a_modified_copy(
     modified = tmp_path / "modified.pdf"
     modified.write_bytes(pdf.replace(b"/Producer", b"/Producex", 1) + b"\n% edited\n")
     result = runner.invoke(args=["report", "verify", str(modified)])
+    assert result.exit_code == 1 and "NOT ISSUED" in result.output
+    number = session.scalar(select(Report)).number
+    result = runner.invoke(args=["report", "verify", str(modified), "--report", number])
     assert result.exit_code == 1
     assert "MODIFIED" in result.output and "BEANR" in result.output
     stranger = tmp_path / "stranger.pdf"
@@ -301,13 +328,13 @@ def test_an_amber_strict_case_gets_no_permission(client, people, port_cases, tok
 @pytest.mark.parametrize("justification", [None, "", "   "])
 def test_a_partner_report_requires_a_justification(client, session, people, port_cases,
                                                    token_for, justification):
-    params = {"to": "BEANR", "year": _year(session, people["rotterdam"])}
+    body = {"kind": "partner", "to": "BEANR", "year": _year(session, people["rotterdam"])}
     if justification is not None:
-        params["justification"] = justification
-    response = client.get("/api/v1/reports/partner.pdf", query_string=params,
-                          headers=bearer(token_for(people["rotterdam"])))
+        body["justification"] = justification
+    response = client.post("/api/v1/reports", json=body,
+                           headers=bearer(token_for(people["rotterdam"])))
     assert response.status_code == 422
-    assert response.json["errors"][0]["parameter"] == "justification"
+    assert response.json["errors"][0]["pointer"] == "/justification"
     assert session.scalar(select(Report.id)) is None
 
 
@@ -320,56 +347,73 @@ def test_a_partner_report_requires_a_justification(client, session, people, port
         ({"to": "ZZZZZ", "year": "2026"}, "to"),
         ({"to": "NLRTM", "year": "2026"}, "to"),
         ({"to": "BEANR", "year": "2026", "language": "nl"}, "language"),
+        ({"kind": "brochure"}, "kind"),
+        ({"kind": "case_brief"}, "case"),
+        ({"kind": "case_brief", "case": 2**63}, "case"),
+        ({"kind": "gexf", "case": "x"}, "case"),
+        ({"kind": "partner", "to": "BEANR", "year": "2026", "redaction": "keep"}, "redaction"),
+        ({"kind": "case_brief", "case": 1, "expand": True}, "expand"),
+        ({"kind": "open_data", "organisation": "DEHAM"}, "organisation"),
     ],
 )
-def test_bad_partner_report_requests_name_the_parameter(client, people, token_for, query,
-                                                        parameter):
-    query = {"justification": "request of the Antwerp liaison", **query}
-    response = client.get("/api/v1/reports/partner.pdf", query_string=query,
-                          headers=bearer(token_for(people["rotterdam"])))
+def test_bad_report_requests_name_the_field_and_record_nothing(
+    client, session, people, token_for, query, parameter
+):
+    body = {"kind": "partner", "justification": "request of the Antwerp liaison", **query}
+    response = client.post("/api/v1/reports", json=body,
+                           headers=bearer(token_for(people["rotterdam"])))
     assert response.status_code == 422
-    assert response.json["errors"][0]["parameter"] == parameter
+    assert response.json["errors"][0]["pointer"] == f"/{parameter}"
+    assert session.scalar(select(Report.id)) is None
 
 
-def test_the_same_request_on_unchanged_data_returns_the_stored_pdf(
+def test_each_request_issues_its_own_report_and_a_pending_one_has_no_file(
     client, session, people, port_cases, token_for
 ):
     token = token_for(people["rotterdam"])
     year = _year(session, people["rotterdam"])
     first = _partner_pdf(client, token, year)
     second = _partner_pdf(client, token, year)
-    assert second.headers["X-Report-Id"] == first.headers["X-Report-Id"]
-    assert second.data == first.data
-    report = session.scalar(select(Report))
-    assert [json.loads(e.details)["reissued"] for e in _disclosures(session, report.id)] == [
-        False,
-        True,
-    ]
-    # A change in what may go makes a new report.
-    client.patch(f"/api/v1/cases/{port_cases['green'].id}", json={"summary": "Updated."},
-                 headers=bearer(token))
-    third = _partner_pdf(client, token, year)
-    assert third.headers["X-Report-Id"] != first.headers["X-Report-Id"]
+    assert first.report["number"] != second.report["number"]
+    assert first.report["status"] == second.report["status"] == "issued"
+    for issued in (first, second):
+        (entry,) = _disclosures(session, issued.report["id"])
+        assert json.loads(entry.details)["sha256"] == issued.report["sha256"]
 
 
 @pytest.mark.backends
-def test_a_large_partner_report_is_made_by_the_job_worker(
-    client, session, people, port_cases, token_for, monkeypatch
+def test_a_report_is_pending_until_its_job_made_the_file_and_only_then_disclosed(
+    app, client, session, people, port_cases, token_for
 ):
-    monkeypatch.setattr(report_service, "LARGE_REPORT_CASES", 0)
+    from assettrack import jobs
+
+    huey, _task = app.extensions["assettrack.huey"]
+    huey.immediate = False
     token = token_for(people["rotterdam"])
-    response = _partner_pdf(client, token, _year(session, people["rotterdam"]))
+    response = client.post(
+        "/api/v1/reports",
+        json={"kind": "partner", "to": "BEANR", "year": _year(session, people["rotterdam"]),
+              "justification": "JIT-2026-07", "redaction": {"Smit Trader": "keep"}},
+        headers=bearer(token),
+    )
     assert response.status_code == 202
-    location = response.headers["Location"]
-    assert location.startswith("/api/v1/jobs/")
-    job = client.get(location, headers=bearer(token)).json
-    assert job["status"] == "done", job
-    report = session.scalar(select(Report))
-    assert json.loads(report.case_ids) == [port_cases["green"].id]
-    # Asked again with unchanged data: the stored PDF, at once.
-    again = _partner_pdf(client, token, _year(session, people["rotterdam"]))
-    assert again.status_code == 200
-    assert again.headers["X-Report-Id"] == report.number
+    body = response.json
+    assert body["status"] == "pending" and body["sha256"] is None
+    assert response.headers["Location"] == f"/api/v1/reports/{body['id']}"
+    assert client.get(body["links"]["file"], headers=bearer(token)).status_code == 409
+    assert _disclosures(session, body["id"]) == []
+    # The recipient does not see a report that is not issued yet.
+    assert client.get(f"/api/v1/reports/{body['id']}",
+                      headers=bearer(token_for(people["partner"]))).status_code == 404
+    with app.app_context():
+        jobs._run(body["job"])  # what the worker does
+    report = client.get(body["links"]["self"], headers=bearer(token)).json
+    assert report["status"] == "issued" and report["cases"] == [port_cases["green"].reference]
+    (entry,) = _disclosures(session, body["id"])
+    details = json.loads(entry.details)
+    assert details["sha256"] == report["sha256"]
+    assert details["redaction"] == {"Smit Trader": "keep"}
+    assert client.get(body["links"]["job"], headers=bearer(token)).json["status"] == "done"
 
 
 def test_preview_says_what_goes_and_counts_what_is_withheld(client, session, people, port_cases):
@@ -401,6 +445,8 @@ def test_generating_from_the_page_requires_a_justification(client, session, peop
     assert response.status_code == 302
     report = session.scalar(select(Report))
     assert response.headers["Location"].endswith(f"/reports/{report.id}")
+    page = client.get(f"/reports/{report.id}").get_data(as_text=True)
+    assert report.sha256 in page and "Download the file" in page
 
 
 def test_partner_page_lists_the_reports_addressed_and_a_download_is_audited(
@@ -417,10 +463,13 @@ def test_partner_page_lists_the_reports_addressed_and_a_download_is_audited(
     with client.get(f"/reports/{to_antwerp.id}/download") as response:
         assert response.status_code == 200
         assert hashlib.sha256(response.data).hexdigest() == to_antwerp.sha256
-    entry = _disclosures(session, to_antwerp.id)[-1]
+    entry = session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "read", AuditEntry.object_type == "report",
+                                 AuditEntry.object_id == str(to_antwerp.id),
+                                 AuditEntry.user_id == people["partner"].id)
+    )
     details = json.loads(entry.details)
-    assert details["download"] is True
-    assert details["downloaded_by"] == people["partner"].email
+    assert details["download"] is True and details["sha256"] == to_antwerp.sha256
     assert entry.user_id == people["partner"].id
     # A report addressed to another city stays out of reach.
     assert client.get(f"/reports/{to_hamburg.id}/download").status_code == 404
@@ -430,7 +479,8 @@ def test_partner_page_lists_the_reports_addressed_and_a_download_is_audited(
 def test_partners_read_no_case_page(client, people, port_cases):
     login(client, people["partner"])
     assert client.get(f"/shared/cases/{port_cases['green'].id}").status_code == 404
-    assert client.get(f"/cases/{port_cases['green'].id}/brief.pdf").status_code == 404
+    assert client.get(f"/reports/issue?kind=case_brief&case={port_cases['green'].id}"
+                      ).status_code == 404
 
 
 # --- the case brief ----------------------------------------------------------------------------
@@ -440,9 +490,8 @@ def test_case_brief_prints_the_whole_case_for_its_own_organisation(
     client, session, people, port_cases, token_for, tmp_path
 ):
     case = port_cases["green"]
-    response = client.get(f"/api/v1/cases/{case.id}/brief.pdf",
-                          headers=bearer(token_for(people["rotterdam"])))
-    assert response.status_code == 200
+    response = _brief(client, token_for(people["rotterdam"]), case)
+    assert response.status_code == 202
     pdf = response.data
     text = _text(pdf, tmp_path)
     assert case.reference in text and "TLP:GREEN" in text
@@ -462,8 +511,7 @@ def test_case_brief_prints_the_whole_case_for_its_own_organisation(
 def test_the_pdf_embeds_the_vendored_noto_fonts_and_page_one_is_not_blank(
     client, people, port_cases, token_for, tmp_path
 ):
-    pdf = client.get(f"/api/v1/cases/{port_cases['green'].id}/brief.pdf",
-                     headers=bearer(token_for(people["rotterdam"]))).data
+    pdf = _brief(client, token_for(people["rotterdam"]), port_cases["green"]).data
     path = tmp_path / "brief.pdf"
     path.write_bytes(pdf)
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True,
@@ -485,8 +533,7 @@ def test_the_pdf_embeds_the_vendored_noto_fonts_and_page_one_is_not_blank(
 def test_a_brief_in_french_formats_dates_and_money_the_french_way(
     client, session, people, port_cases, token_for, tmp_path
 ):
-    response = client.get(f"/api/v1/cases/{port_cases['green'].id}/brief.pdf?language=fr",
-                          headers=bearer(token_for(people["rotterdam"])))
+    response = _brief(client, token_for(people["rotterdam"]), port_cases["green"], language="fr")
     text = _text(response.data, tmp_path).replace("\u202f", " ").replace("\u00a0", " ")
     assert "Page 1 sur" in text and "Valeur au gel" in text
     assert "4 200 000 €" in text
@@ -599,13 +646,16 @@ def test_pages_to_record_a_permission_list_reports_and_verify_a_pdf(
     page = client.get(f"/reports/{report.id}").get_data(as_text=True)
     assert report.sha256 in page and "BEANR" in page
     verdict = client.post("/reports/verify",
-                          data={"document": (BytesIO(pdf), "report.pdf")},
+                          data={"report": report.number,
+                                "document": (BytesIO(pdf), "report.pdf")},
                           content_type="multipart/form-data").get_data(as_text=True)
     assert f"Issued: report {report.number}" in verdict
     verdict = client.post("/reports/verify",
-                          data={"document": (BytesIO(pdf + b"%"), "report.pdf")},
+                          data={"report": report.number,
+                                "document": (BytesIO(pdf + b"%"), "report.pdf")},
                           content_type="multipart/form-data").get_data(as_text=True)
     assert "Modified" in verdict
-    api = client.post("/api/v1/reports/verify", data=pdf, content_type="application/pdf",
+    api = client.post(f"/api/v1/reports/verify?report={report.number}", data=pdf,
+                      content_type="application/pdf",
                       headers=bearer(token_for(people["rotterdam"])))
     assert api.json["issued"] is True and api.json["report"]["recipient"] == "BEANR"

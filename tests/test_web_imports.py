@@ -48,7 +48,7 @@ def test_officer_uploads_ftm_and_the_case_lists_the_entities(client, session, of
     login(client, officer)
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert f"/cases/{case.id}/imports/new" in page
-    assert f"/api/v1/cases/{case.id}/export.ftm" in page
+    assert f"/reports/issue?kind=ftm&amp;case={case.id}" in page
     form = client.get(f"/cases/{case.id}/imports/new")
     assert form.status_code == 200
     assert 'enctype="multipart/form-data"' in form.get_data(as_text=True)
@@ -118,7 +118,7 @@ def test_liaison_cannot_reach_the_upload_forms(client, make_user, case):
     assert client.get(f"/cases/{case.id}").status_code == 200
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert f"/cases/{case.id}/imports/new" not in page
-    assert f"/api/v1/cases/{case.id}/export.ftm" in page
+    assert f"/reports/issue?kind=ftm&amp;case={case.id}" in page
     assert client.get(f"/cases/{case.id}/imports/new").status_code == 403
     assert client.get(f"/cases/{case.id}/registers/new").status_code == 403
     with donations().open("rb") as fh:
@@ -138,10 +138,13 @@ def test_export_button_downloads_json_lines(client, session, officer, case):
             data={"format": "ftm", "file": (fh, "donations.ftm.jsonl")},
             content_type="multipart/form-data",
         )
-    response = client.get(f"/api/v1/cases/{case.id}/export.ftm")
-    assert response.status_code == 200
-    assert "attachment" in response.headers["Content-Disposition"]
-    lines = response.get_data(as_text=True).splitlines()
+    issued = client.post("/reports/issue", data={"kind": "ftm", "case": case.id,
+                                                 "justification": "JIT-2026-07"})
+    assert issued.status_code == 302  # issued by POST, made by a job
+    with client.get(issued.headers["Location"] + "/download") as response:
+        assert response.status_code == 200
+        assert "attachment" in response.headers["Content-Disposition"]
+        lines = response.get_data(as_text=True).splitlines()
     assert len(lines) > 100
     items = [json.loads(line) for line in lines]
     assert all({"id", "schema", "properties"} <= set(item) for item in items)

@@ -458,9 +458,13 @@ def test_dashboard_refuses_a_bad_year_beside_the_field(client, officer, year):
 
 def test_the_open_data_csv_names_no_entity_and_is_logged(client, session, frozen_case):
     disclosures = _disclosures(session)
-    response = client.get("/dashboard/open-data.csv")
-    assert response.status_code == 200 and response.mimetype == "text/csv"
-    text = response.data.decode()
+    assert client.get("/dashboard/open-data.csv").status_code == 404  # a GET issues nothing
+    issued = client.post("/reports/issue", data={"kind": "open_data"})
+    assert issued.status_code == 302
+    report = issued.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
+    with client.get(f"/reports/{report}/download") as response:
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+        text = response.data.decode()
     rows = list(csv.DictReader(io.StringIO(text)))
     assert {r["schema"] for r in rows} == {"Vessel", "Company"}
     assert {r["stage"] for r in rows} == {"frozen"}
@@ -484,7 +488,8 @@ def test_dashboard_is_for_officers_and_liaisons_in_their_organisations(
     rotterdam = client.get("/dashboard/?organisation=NLRTM").data.decode()
     assert "MV Nordzee Trader" in rotterdam
     assert client.get("/dashboard/?organisation=ITGOA").status_code == 422
-    assert client.get("/dashboard/open-data.csv?organisation=ITGOA").status_code == 404
+    refused = client.post("/reports/issue", data={"kind": "open_data", "organisation": "ITGOA"})
+    assert refused.status_code == 422
 
 
 # --- performance -------------------------------------------------------------------------------

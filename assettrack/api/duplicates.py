@@ -2,9 +2,13 @@
 
 from flask import request
 from flask_login import current_user
+from sqlalchemy import select
 
+from .. import access
 from ..db import get_session
+from ..errors import AccessDenied
 from ..errors import Invalid
+from ..models import Organisation
 from ..services import duplicates as duplicate_service
 from ..services import screening as screening_service
 from . import bp
@@ -15,15 +19,38 @@ from . import page_args
 
 @bp.get("/duplicates")
 def list_duplicates():
-    """List candidate duplicate pairs within the caller's organisations, best first."""
+    """List the candidate pairs of the last search (``POST /duplicates/scan``), best first."""
     db = get_session()
     limit, offset = page_args()
     organisation_id = _org_arg()
+    # A GET reads the stored search; searching again writes, so it is a POST.
     items, total = duplicate_service.list_candidates(
-        db, current_user, organisation_id=organisation_id, limit=limit, offset=offset
+        db,
+        current_user,
+        organisation_id=organisation_id,
+        limit=limit,
+        offset=offset,
+        refresh=False,
     )
     db.commit()
     return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+@bp.post("/duplicates/scan")
+def scan_duplicates():
+    """Search the caller's organisation for duplicates again and store the candidates."""
+    if not access.can_create_case(current_user):
+        raise AccessDenied("only officers search their organisation for duplicates")
+    db = get_session()
+    result = duplicate_service.scan(db, current_user.organisation_id)
+    db.commit()
+    return {
+        "organisation": db.get(Organisation, current_user.organisation_id).code,
+        "entities": result.entity_count,
+        "comparisons": result.comparisons,
+        "candidates": result.candidate_count,
+        "scanned_at": result.scanned_at.isoformat(),
+    }
 
 
 @bp.post("/duplicates/review")
@@ -81,11 +108,7 @@ def _org_arg() -> int | None:
     raw = request.args.get("organisation")
     if raw in (None, ""):
         return None
-    from ..models import Organisation
-
-    org = get_session().scalar(
-        Organisation.__table__.select().where(Organisation.code == raw.upper())
-    )
+    org = get_session().scalar(select(Organisation).where(Organisation.code == raw.upper()))
     if org is None:
         raise Invalid({"?organisation": "unknown organisation code"})
     return org.id
@@ -134,8 +157,9 @@ openapi.register(
     {
         "/duplicates": {
             "get": {
-                "summary": "Candidate duplicate pairs within the caller's organisations (never "
-                "across two), unreviewed, best first",
+                "summary": "Candidate duplicate pairs of the last search (POST "
+                "/duplicates/scan) within the caller's organisations (never across two), "
+                "unreviewed, best first",
                 "parameters": [
                     {
                         "name": "organisation",
@@ -159,6 +183,27 @@ openapi.register(
                             },
                         },
                         "one page of candidate pairs",
+                    ),
+                    **openapi.ERRORS,
+                },
+            }
+        },
+        "/duplicates/scan": {
+            "post": {
+                "summary": "Search the caller's organisation for duplicates again (officers)",
+                "responses": {
+                    "200": openapi.json_response(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "organisation": {"type": "string"},
+                                "entities": {"type": "integer"},
+                                "comparisons": {"type": "integer"},
+                                "candidates": {"type": "integer"},
+                                "scanned_at": {"type": "string", "format": "date-time"},
+                            },
+                        },
+                        "the search",
                     ),
                     **openapi.ERRORS,
                 },

@@ -1,14 +1,11 @@
-"""/api/v1 imports (FtM, BODS, registers) and the FollowTheMoney export of a case."""
+"""/api/v1 imports (FtM, BODS, registers); a case leaves as FtM through ``POST /api/v1/reports``."""
 
-import io
 import tempfile
 from pathlib import Path
 
-from flask import Response
 from flask import request
 from flask import url_for
 from flask_login import current_user
-from werkzeug.utils import secure_filename
 
 from .. import access
 from .. import jobs
@@ -74,32 +71,6 @@ def preview_register(case_id: int):
         return registers.preview_register(path, mapping if mapping.columns else None)
 
 
-@bp.get("/cases/<int:case_id>/export.ftm")
-def export_ftm(case_id: int):
-    """Download the case as FollowTheMoney JSON lines (logged as a disclosure)."""
-    db = get_session()
-    case = access.get_case(db, current_user, case_id)
-    buffer = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115
-    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="\n")
-    import_service.export_ftm(
-        db,
-        current_user,
-        case,
-        text,
-        justification="FollowTheMoney export downloaded through the API",
-    )
-    text.flush()
-    text.detach()
-    buffer.seek(0)
-    db.commit()
-    name = secure_filename(f"{case.reference}.ftm.jsonl")
-    return Response(
-        _chunks(buffer),
-        mimetype="application/x-ndjson",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
 @bp.get("/register-mappings")
 def list_register_mappings():
     """List the register column mappings saved by the caller's organisation."""
@@ -132,15 +103,6 @@ def save_register_mapping(name: str):
 def _upload(formats=import_service.IMPORT_FORMATS):
     upload = request.files.get("file")
     return upload, import_service.check_upload(upload, request.form.get("format"), formats)
-
-
-def _chunks(buffer):
-    # The spooled file is closed however the download ends (fully read, or cut off).
-    try:
-        while chunk := buffer.read(64 * 1024):
-            yield chunk
-    finally:
-        buffer.close()
 
 
 def _flag(name: str) -> bool:
@@ -230,21 +192,6 @@ register(
                 "requestBody": _UPLOAD,
                 "responses": {
                     "200": json_response(ref("RegisterPreview"), "the preview"),
-                    **ERRORS,
-                },
-            },
-        },
-        "/cases/{case_id}/export.ftm": {
-            "parameters": [id_param("case_id", "case id")],
-            "get": {
-                "summary": "Download the case as FollowTheMoney JSON lines: its entities and "
-                "the relations among them, with roles, grades and asset lifecycle under the "
-                "'assettrack' key (docs/ftm.md); logged as a disclosure",
-                "responses": {
-                    "200": {
-                        "description": "one FtM entity per line",
-                        "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
-                    },
                     **ERRORS,
                 },
             },

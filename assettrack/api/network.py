@@ -1,5 +1,6 @@
 """/api/v1 entity networks: case graphs, neighbourhoods, ultimate owners, paths, links across
-cases and cities, exports and the stored whole-graph analytics."""
+cases and cities, the diagram and the stored whole-graph analytics (exports are issued
+as reports: ``POST /api/v1/reports``)."""
 
 from flask import Response
 from flask import request
@@ -75,18 +76,6 @@ def case_network_svg(case_id: int):
     return Response(svg, mimetype="image/svg+xml")
 
 
-@bp.get("/cases/<int:case_id>/network.gexf")
-def case_network_gexf(case_id: int):
-    """A case's network as a GEXF file (Gephi); audited as a disclosure."""
-    return _export(case_id, "gexf")
-
-
-@bp.get("/cases/<int:case_id>/network.graphml")
-def case_network_graphml(case_id: int):
-    """A case's network as a GraphML file; audited as a disclosure."""
-    return _export(case_id, "graphml")
-
-
 @bp.get("/paths")
 def find_paths():
     """The shortest chains of links of any kind between entities ``from`` and ``to``."""
@@ -129,27 +118,6 @@ def _case_params():
     limit = params.integer("limit", network_service.CASE_LIMIT, 1, network_service.CASE_LIMIT_MAX)
     params.check()
     return expand, limit
-
-
-def _export(case_id, fmt):
-    params = network_service.QueryParams(request.args)
-    expand = params.flag("expand")
-    params.check()
-    db = get_session()
-    data, filename, mimetype = network_service.export_case_graph(
-        db,
-        current_user,
-        case_id,
-        fmt,
-        expand=expand,
-        justification=request.args.get("justification"),
-    )
-    db.commit()
-    return Response(
-        data,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 # --- OpenAPI ----------------------------------------------------------------------------------
@@ -242,28 +210,6 @@ openapi.register(
                 "summary": "A case's network drawn as SVG",
                 "parameters": [_EXPAND],
                 "responses": {"200": _file("image/svg+xml", "the drawing"), **ERRORS},
-            },
-        },
-        "/cases/{case_id}/network.gexf": {
-            "parameters": [_CASE],
-            "get": {
-                "summary": "Export a case's network as GEXF (logged as a disclosure)",
-                "parameters": [
-                    _EXPAND,
-                    _query("justification", {"type": "string"}, "why the file leaves"),
-                ],
-                "responses": {"200": _file("application/gexf+xml", "GEXF 1.2"), **ERRORS},
-            },
-        },
-        "/cases/{case_id}/network.graphml": {
-            "parameters": [_CASE],
-            "get": {
-                "summary": "Export a case's network as GraphML (logged as a disclosure)",
-                "parameters": [
-                    _EXPAND,
-                    _query("justification", {"type": "string"}, "why the file leaves"),
-                ],
-                "responses": {"200": _file("application/graphml+xml", "GraphML"), **ERRORS},
             },
         },
         "/paths": {

@@ -1,6 +1,4 @@
-"""/api/v1 case briefs, partner reports, issued reports, their verification, H2 permissions."""
-
-from io import BytesIO
+"""/api/v1 reports and exports: issued by POST, their files, verification, withdrawal; H2."""
 
 from flask import current_app
 from flask import request
@@ -14,65 +12,26 @@ from ..db import get_session
 from ..errors import Invalid
 from ..models import Organisation
 from ..models import Role
+from ..services import issuing
 from ..services import reports as report_service
 from ..services.cases import org_today
 from . import bp
 from . import json_body
 from . import openapi
 
-_PDF = "application/pdf"
 
-
-@bp.get("/cases/<int:case_id>/brief.pdf")
-def case_brief(case_id: int):
-    """Return the PDF brief of a case (``language`` en or fr); logged as a disclosure."""
+@bp.post("/reports")
+def issue_report():
+    """Ask for a report or an export; 202 with the pending report and its job."""
     db = get_session()
-    case = access.get_case(db, current_user, case_id)
-    context = _query(
-        report_service.case_brief_context,
-        db,
-        current_user,
-        case,
-        language=request.args.get("language") or None,
-    )
-    issued = report_service.issue_report(
-        db, current_user, context, files_dir=current_app.config["FILES_DIR"]
+    report, job = issuing.request_report(
+        db, current_user, json_body(), limits=issuing.Limits.from_config(current_app.config)
     )
     db.commit()
-    return _pdf(issued, db)
-
-
-@bp.get("/reports/partner.pdf")
-def partner_report():
-    """Return a partner report from the caller's organisation (202 + job when large)."""
-    db = get_session()
-    justification = _query(report_service.clean_justification, request.args.get("justification"))
-    period = _period(db)
-    context = _query(
-        report_service.partner_report_context,
-        db,
-        current_user,
-        request.args.get("to") or "",
-        period,
-        language=request.args.get("language") or None,
-        justification=justification,
-    )
-    files_dir = current_app.config["FILES_DIR"]
-    if len(context["cases"]) > report_service.LARGE_REPORT_CASES and not (
-        report_service.is_cached(db, current_user, context, files_dir)
-    ):
-        job = jobs.create_job(
-            db, current_user, "partner_report", report_service.job_params(context, period)
-        )
-        db.commit()
-        jobs.start_job(job)
-        location = url_for("api.job", job_id=job.id)
-        return {"job": job.id, "status": "queued", "location": location}, 202, {
-            "Location": location
-        }
-    issued = report_service.issue_report(db, current_user, context, files_dir=files_dir)
-    db.commit()
-    return _pdf(issued, db)
+    jobs.start_job(job)
+    db.refresh(report)
+    location = url_for("api.get_report", report_id=report.id)
+    return _shape(db, report), 202, {"Location": location}
 
 
 @bp.get("/reports/partner/preview")
@@ -116,39 +75,50 @@ def list_reports():
     """List the reports the caller's organisation issued, or (partners) received."""
     db = get_session()
     if current_user.role == Role.PARTNER.value or request.args.get("received") == "true":
-        reports = report_service.received_reports(db, current_user)
+        reports = issuing.received_reports(db, current_user)
     else:
-        reports = report_service.issued_reports(db, current_user)
-    return {"items": [report_service.report_as_dict(db, r) for r in reports]}
+        reports = issuing.issued_reports(db, current_user)
+    return {"items": [_shape(db, r) for r in reports]}
 
 
 @bp.get("/reports/<int:report_id>")
 def get_report(report_id: int):
-    """Return an issued report's record (recipient, cases, SHA-256)."""
+    """Return a report's record: status, recipient, cases, SHA-256 once issued."""
     db = get_session()
-    return report_service.report_as_dict(
-        db, report_service.get_report(db, current_user, report_id)
-    )
+    return _shape(db, issuing.get_report(db, current_user, report_id))
 
 
-@bp.get("/reports/<int:report_id>/pdf")
-def download_report(report_id: int):
-    """Return an issued report's PDF; logged as a disclosure to the caller."""
+@bp.get("/reports/<int:report_id>/file")
+def report_file(report_id: int):
+    """Return an issued report's file; audited as a consultation."""
     db = get_session()
-    path, name = report_service.report_for_download(
+    path, name, mimetype = issuing.report_for_download(
         db, current_user, report_id, current_app.config["FILES_DIR"]
     )
     db.commit()
-    return send_file(path, mimetype=_PDF, as_attachment=True, download_name=name)
+    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/reports/<int:report_id>/withdraw")
+def withdraw_report(report_id: int):
+    """Withdraw an issued report, with a reason; the recipient and verification see it."""
+    db = get_session()
+    report = issuing.withdraw_report(db, current_user, report_id, json_body().get("reason"))
+    db.commit()
+    return _shape(db, report)
 
 
 @bp.post("/reports/verify")
 def verify_report():
-    """Say whether the PDF in the body was issued, to whom and when (or was modified)."""
-    data = request.get_data(cache=False)
-    if not data:
-        raise Invalid({"": "send the PDF as the request body (Content-Type: application/pdf)"})
-    return report_service.verify_report(get_session(), data)
+    """Say whether the body is the file of report ``?report`` (by its SHA-256, never parsed)."""
+    number = _query(issuing.parse_report_number, request.args.get("report"))
+    digest, _size = issuing.hash_stream(request.stream, current_app.config["VERIFY_MAX_BYTES"])
+    db = get_session()
+    answer = issuing.verify_report(db, current_user, number, digest)
+    db.commit()
+    return answer
 
 
 @bp.get("/cases/<int:case_id>/permissions")
@@ -192,16 +162,14 @@ def _query(function, *args, **kwargs):
         raise Invalid({f"?{k}" if k else k: v for k, v in exc.errors.items()}) from None
 
 
-def _pdf(issued, db):
-    response = send_file(
-        BytesIO(issued.pdf),
-        mimetype=_PDF,
-        as_attachment=True,
-        download_name=report_service.report_file_name(db, issued.report),
-    )
-    response.headers["X-Report-Id"] = issued.report.number
-    response.headers["X-Report-SHA256"] = issued.report.sha256
-    return response
+def _shape(db, report) -> dict:
+    body = issuing.report_as_dict(db, report)
+    body["links"] = {
+        "self": url_for("api.get_report", report_id=report.id),
+        "file": url_for("api.report_file", report_id=report.id),
+        "job": url_for("api.job", job_id=report.job_id) if report.job_id else None,
+    }
+    return body
 
 
 _QUERY_PERIOD = [
@@ -222,68 +190,12 @@ _TO = {
     "description": "UN/LOCODE of the recipient organisation",
 }
 _LANGUAGE = {"name": "language", "in": "query", "schema": {"enum": ["en", "fr"]}}
-_PDF_RESPONSE = {
-    "description": "the PDF (headers X-Report-Id and X-Report-SHA256)",
-    "content": {_PDF: {"schema": {"type": "string", "format": "binary"}}},
-}
 _CASE_ID = openapi.id_param("case_id", "case id")
 _REPORT_ID = openapi.id_param("report_id", "report id")
+_REPORT_RESPONSE = openapi.json_response(openapi.ref("Report"), "the report")
 
 openapi.register(
     {
-        "/cases/{case_id}/brief.pdf": {
-            "parameters": [_CASE_ID],
-            "get": {
-                "summary": "The PDF brief of a case; logged as a disclosure",
-                "parameters": [_LANGUAGE],
-                "responses": {"200": _PDF_RESPONSE, **openapi.ERRORS},
-            },
-        },
-        "/reports/partner.pdf": {
-            "get": {
-                "summary": "A partner report from the caller's organisation to `to`, for a "
-                "year or a period; 202 with Location /jobs/{id} when large; the same request "
-                "on unchanged data returns the stored PDF",
-                "parameters": [
-                    _TO,
-                    *_QUERY_PERIOD,
-                    _LANGUAGE,
-                    {
-                        "name": "justification",
-                        "in": "query",
-                        "required": True,
-                        "schema": {"type": "string"},
-                        "description": "why the disclosure is made (422 without)",
-                    },
-                ],
-                "responses": {
-                    "200": _PDF_RESPONSE,
-                    "202": openapi.json_response(
-                        {
-                            "type": "object",
-                            "properties": {
-                                "job": {"type": "integer"},
-                                "status": {"type": "string"},
-                                "location": {"type": "string"},
-                            },
-                        },
-                        "a background job makes the report; poll its Location",
-                    ),
-                    **openapi.ERRORS,
-                },
-            }
-        },
-        "/reports/partner/preview": {
-            "get": {
-                "summary": "Which cases a partner report would include and why; how many "
-                "are withheld, by rule (never their content)",
-                "parameters": [_TO, *_QUERY_PERIOD, _LANGUAGE],
-                "responses": {
-                    "200": openapi.json_response({"type": "object"}, "the preview"),
-                    **openapi.ERRORS,
-                },
-            }
-        },
         "/reports": {
             "get": {
                 "summary": "Reports issued by the caller's organisation (partners: received)",
@@ -302,31 +214,95 @@ openapi.register(
                     ),
                     **openapi.ERRORS,
                 },
+            },
+            "post": {
+                "summary": "Issue a report or an export: recorded `pending` with its job; the "
+                "disclosure is logged, with the file's SHA-256, when the file is complete",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": openapi.ref("ReportRequest")}},
+                },
+                "responses": {
+                    "202": {
+                        **_REPORT_RESPONSE,
+                        "description": "the report (`pending` until its job is done); "
+                        "Location: the report, `links.job`: the job to poll",
+                    },
+                    **openapi.ERRORS,
+                },
+            },
+        },
+        "/reports/partner/preview": {
+            "get": {
+                "summary": "Which cases a partner report would include and why; how many "
+                "are withheld, by rule (never their content)",
+                "parameters": [_TO, *_QUERY_PERIOD, _LANGUAGE],
+                "responses": {
+                    "200": openapi.json_response({"type": "object"}, "the preview"),
+                    **openapi.ERRORS,
+                },
             }
         },
         "/reports/{report_id}": {
             "parameters": [_REPORT_ID],
             "get": {
-                "summary": "An issued report's record",
+                "summary": "A report's record (its own organisation's, or received)",
+                "responses": {"200": _REPORT_RESPONSE, **openapi.ERRORS},
+            },
+        },
+        "/reports/{report_id}/file": {
+            "parameters": [_REPORT_ID],
+            "get": {
+                "summary": "An issued report's file; logged as a consultation",
                 "responses": {
-                    "200": openapi.json_response(openapi.ref("Report"), "the report"),
+                    "200": {
+                        "description": "the file, of the report's `mimetype`",
+                        "content": {
+                            kind.mimetype: {"schema": {"type": "string", "format": "binary"}}
+                            for kind in issuing.KINDS.values()
+                        },
+                    },
+                    "409": openapi.PROBLEM,
                     **openapi.ERRORS,
                 },
             },
         },
-        "/reports/{report_id}/pdf": {
+        "/reports/{report_id}/withdraw": {
             "parameters": [_REPORT_ID],
-            "get": {
-                "summary": "An issued report's PDF; logged as a disclosure",
-                "responses": {"200": _PDF_RESPONSE, **openapi.ERRORS},
+            "post": {
+                "summary": "Withdraw an issued report; the recipient and verification see it",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["reason"],
+                                "properties": {"reason": {"type": "string"}},
+                            }
+                        }
+                    },
+                },
+                "responses": {"200": _REPORT_RESPONSE, "409": openapi.PROBLEM, **openapi.ERRORS},
             },
         },
         "/reports/verify": {
             "post": {
-                "summary": "Whether a PDF (the body) was issued, to whom and when",
+                "summary": "Whether the body is the file of report `report`: compared by "
+                "SHA-256 only. Another organisation's report is only confirmed as issued here, "
+                "with its day; every lookup is logged",
+                "parameters": [
+                    {
+                        "name": "report",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        "description": "the report id printed on the file (R-000042)",
+                    }
+                ],
                 "requestBody": {
                     "required": True,
-                    "content": {_PDF: {"schema": {"type": "string", "format": "binary"}}},
+                    "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
                 },
                 "responses": {
                     "200": openapi.json_response(
@@ -334,9 +310,17 @@ openapi.register(
                             "type": "object",
                             "properties": {
                                 "issued": {"type": "boolean"},
+                                "number": {"type": "string"},
                                 "sha256": {"type": "string"},
-                                "report": openapi.ref("Report"),
-                                "claims": {"type": ["object", "null"]},
+                                "modified": {
+                                    "type": "boolean",
+                                    "description": "own organisation's report: the file differs",
+                                },
+                                "report": {
+                                    "type": ["object", "null"],
+                                    "description": "the Report (own organisation), or only "
+                                    "number, issued_by, issued_on, status, withdrawn_on",
+                                },
                             },
                         },
                         "the verdict",
@@ -401,18 +385,60 @@ openapi.register(
             "properties": {
                 "id": {"type": "integer"},
                 "number": {"type": "string", "description": "the report id printed on pages"},
-                "kind": {"enum": ["case_brief", "partner"]},
+                "kind": {"enum": list(issuing.KINDS)},
+                "status": {"enum": ["pending", "issued", "failed", "withdrawn"]},
+                "error": {"type": ["string", "null"]},
+                "job": {"type": ["integer", "null"]},
                 "issuer": {"type": "string"},
+                "issuer_name": {"type": "string"},
                 "recipient": {"type": "string"},
+                "recipient_name": {"type": "string"},
                 "period_start": {"type": ["string", "null"], "format": "date"},
                 "period_end": {"type": ["string", "null"], "format": "date"},
                 "language": {"enum": ["en", "fr"]},
                 "tlp": {"type": "string"},
                 "cases": {"type": "array", "items": {"type": "string"}},
-                "sha256": {"type": "string"},
-                "size": {"type": "integer"},
-                "created_by": {"type": "string"},
+                "mimetype": {"type": "string"},
+                "sha256": {"type": ["string", "null"]},
+                "size": {"type": ["integer", "null"]},
+                "created_by": {"type": ["string", "null"]},
                 "created_at": {"type": "string", "format": "date-time"},
+                "issued_at": {"type": ["string", "null"], "format": "date-time"},
+                "withdrawn_at": {"type": ["string", "null"], "format": "date-time"},
+                "withdrawn_by": {"type": ["string", "null"]},
+                "withdrawal_reason": {"type": ["string", "null"]},
+                "links": {"type": "object"},
+            },
+        },
+        "ReportRequest": {
+            "type": "object",
+            "required": ["kind"],
+            "properties": {
+                "kind": {
+                    "enum": list(issuing.KINDS),
+                    "description": "case_brief, ftm, gexf, graphml, diagram (SVG): of `case`; "
+                    "partner: to `to` for a `year` or `since`..`until`; open_data: of "
+                    "`organisation` (default the caller's)",
+                },
+                "case": {"type": "integer"},
+                "to": {"type": "string", "description": "UN/LOCODE of the recipient"},
+                "year": {"type": ["integer", "string"]},
+                "since": {"type": "string", "format": "date"},
+                "until": {"type": "string", "format": "date"},
+                "organisation": {"type": "string"},
+                "language": {"enum": ["en", "fr"]},
+                "justification": {
+                    "type": "string",
+                    "description": "why the disclosure is made (required for a partner report)",
+                },
+                "redaction": {
+                    "type": ["object", "array"],
+                    "description": "the redaction choices made for this report; stored with it",
+                },
+                "expand": {
+                    "type": "boolean",
+                    "description": "network kinds: also the entities one link out of the case",
+                },
             },
         },
         "Permission": {

@@ -16,22 +16,34 @@ from sqlmodel import SQLModel
 from .base import UTCDateTime
 from .base import utcnow
 
-__all__ = ["Report", "Permission", "REPORT_KINDS"]
+__all__ = ["Report", "Permission", "REPORT_KINDS", "REPORT_STATUSES"]
 
-REPORT_KINDS = ("case_brief", "partner")
+#: What can be issued: the two PDF reports and every export that leaves the installation.
+REPORT_KINDS = ("case_brief", "partner", "ftm", "gexf", "graphml", "diagram", "open_data")
+#: ``pending`` until its job wrote the file; ``issued`` from then on; ``withdrawn`` by its issuer.
+REPORT_STATUSES = ("pending", "issued", "withdrawn")
+
+
+def _in(column: str, values: tuple) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Report(SQLModel, table=True):
-    """A PDF the application produced and disclosed: who issued it, to whom, what it held.
+    """A file the application produced and disclosed: who issued it, to whom, what it held.
 
-    ``id`` is printed on every page as the report id; ``sha256`` identifies the exact file, so
-    ``assettrack report verify`` can tell an issued file from a modified copy. ``context_hash``
-    is the hash of the redacted content: asking again for unchanged data returns this file.
+    Issued by ``POST /api/v1/reports`` (or a form posting the same service): the row is made
+    ``pending`` with its job; the job writes the file, sets ``sha256`` and logs the disclosure.
+    ``id`` is printed on every page of a PDF as the report id; verifying a file takes that id
+    and the SHA-256 of the bytes. ``params`` holds what was asked (case, period, options),
+    ``redaction`` the redaction choices made for it.
+
+    Fate: kept (the register of what left the installation; the audit log names these rows).
     """
 
     __tablename__ = "report"
     __table_args__ = (
-        CheckConstraint("kind IN ('case_brief', 'partner')", name="ck_report_kind"),
+        CheckConstraint(_in("kind", REPORT_KINDS), name="ck_report_kind"),
+        CheckConstraint(_in("status", REPORT_STATUSES), name="ck_report_status"),
         CheckConstraint("language IN ('en', 'fr')", name="ck_report_language"),
         CheckConstraint(
             "period_start IS NULL OR period_end IS NULL OR period_start <= period_end",
@@ -42,6 +54,7 @@ class Report(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(sa_type=String(16))
+    status: str = Field(default="pending", sa_type=String(16))
     issuing_organisation_id: int = Field(
         sa_column=Column(Integer, ForeignKey("organisation.id"), nullable=False)
     )
@@ -54,10 +67,26 @@ class Report(SQLModel, table=True):
     tlp: str = Field(sa_type=String(16))
     justification: str | None = Field(default=None, sa_type=Text)
     case_ids: str = Field(default="[]", sa_type=Text)
-    context_hash: str = Field(sa_type=String(64))
-    sha256: str | None = Field(default=None, sa_type=String(64), unique=True)
+    params: str = Field(default="{}", sa_type=Text)
+    redaction: str | None = Field(default=None, sa_type=Text)
+    context_hash: str | None = Field(default=None, sa_type=String(64))
+    sha256: str | None = Field(default=None, sa_type=String(64), index=True)
     size: int | None = None
     file_path: str | None = Field(default=None, sa_type=String(500))
+    mimetype: str | None = Field(default=None, sa_type=String(100))
+    job_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("job.id", name="fk_report_job_id"), nullable=True),
+    )
+    issued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdrawn_by_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("app_user.id", name="fk_report_withdrawn_by_id"), nullable=True
+        ),
+    )
+    withdrawal_reason: str | None = Field(default=None, sa_type=Text)
     created_by_id: int = Field(
         sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=False)
     )

@@ -10,6 +10,8 @@ WeasyPrint is imported on first use (about 0.45 s), and the parsed stylesheet an
 kept per thread, so a warm two-page brief renders in about 0.2 s.
 """
 
+import csv
+import io
 import threading
 from datetime import date
 from datetime import datetime
@@ -39,6 +41,7 @@ __all__ = [
     "render_html",
     "render_pdf",
     "render_report",
+    "split_annexes",
 ]
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -63,24 +66,93 @@ def render_html(template: str, context: dict, *, lang: str, standalone: bool = F
         )
 
 
-def render_pdf(template: str, context: dict, *, lang: str) -> bytes:
-    """Render a report template to PDF bytes (A4), with the vendored fonts embedded."""
+def render_pdf(
+    template: str, context: dict, *, lang: str, attachments: dict | None = None, when=None
+) -> bytes:
+    """Render a report template to PDF bytes (A4), with the vendored fonts embedded.
+
+    ``attachments`` maps file names to ``(description, bytes)`` embedded in the PDF (one
+    file, one SHA-256); ``when`` dates them.
+    """
     from weasyprint import HTML
+    from weasyprint import Attachment
 
     html = render_html(template, context, lang=lang)
     stylesheet, fonts = _resources()
+    files = [
+        Attachment(
+            file_obj=io.BytesIO(data),
+            name=name,
+            description=description,
+            created=when,
+            modified=when,
+        )
+        for name, (description, data) in (attachments or {}).items()
+    ]
+    # PDF/UA-1 (EN 301 549 covers documents): tagged, with XMP and the document's title shown.
     return HTML(string=html, base_url=str(STATIC)).write_pdf(
-        stylesheets=[stylesheet], font_config=fonts
+        stylesheets=[stylesheet], font_config=fonts, pdf_variant="pdf/ua-1", attachments=files
     )
 
 
-def render_report(context: dict, *, number: str, generated_at: datetime) -> bytes:
-    """Render a report context (``services.reports``) with its id and time of generation."""
+def render_report(
+    context: dict, *, number: str, generated_at: datetime, annex_rows: int | None = None
+) -> bytes:
+    """Render a report context (``services.reports``) with its id and time of generation.
+
+    Tables longer than ``annex_rows`` print their first rows; all rows go into a CSV file
+    embedded in the PDF (:func:`split_annexes`).
+    """
+    lang = context["language"]
+    with force_locale(lang):
+        context, attachments = split_annexes(context, annex_rows, Formatter(lang))
     return render_pdf(
         TEMPLATES[context["kind"]],
         {**context, "report_number": number, "generated_at": generated_at},
-        lang=context["language"],
+        lang=lang,
+        attachments=attachments,
+        when=generated_at,
     )
+
+
+#: The tables of a case section that may be long, and the columns of their CSV annex.
+ANNEX_TABLES = {
+    "assets": ("name", "schema", "stage", "estimated", "frozen", "confiscated", "realised"),
+    "entities": ("name", "schema", "role", "source_grade", "info_grade", "details"),
+    "decisions": ("decided_on", "action", "authority", "reference", "legal_basis", "amount",
+                  "assets", "annulled"),
+}
+
+
+def split_annexes(context: dict, limit: int | None, fmt: "Formatter") -> tuple[dict, dict]:
+    """Cut each case table to ``limit`` rows; return the context and the CSV annexes.
+
+    Each cut table gets ``<table>_annex`` = ``{"shown", "total", "file"}`` in its section,
+    and the annex holds every row of the table (already redacted, as the context is), so a
+    reader finds the whole table in the one file whose SHA-256 was recorded.
+    """
+    if not limit:
+        return context, {}
+    attachments: dict = {}
+    sections = [context["case"]] if "case" in context else list(context.get("cases") or [])
+    cut = []
+    for section in sections:
+        section = dict(section)
+        for table, columns in ANNEX_TABLES.items():
+            rows = section.get(table) or []
+            if len(rows) <= limit:
+                continue
+            name = f"{section['reference']}-{table}.csv"
+            attachments[name] = (
+                f"{section['reference']}: {table} ({len(rows)})",
+                _annex_csv(rows, columns, fmt),
+            )
+            section[table] = rows[:limit]
+            section[f"{table}_annex"] = {"shown": limit, "total": len(rows), "file": name}
+        cut.append(section)
+    if "case" in context:
+        return {**context, "case": cut[0]}, attachments
+    return {**context, "cases": cut}, attachments
 
 
 class Formatter:
@@ -196,7 +268,8 @@ class Charts:
 
     Drawn with presentation attributes only (no script, no style), text in the document's font;
     every bar carries its value in words, and fills differ in lightness, so a chart reads the
-    same printed in black and white.
+    same printed in black and white. Each chart's ``<title>`` (its text alternative in the
+    tagged PDF) states its figures.
     """
 
     #: Fill of each lifecycle stage (Okabe-Ito, colour-blind safe, distinct in grey).
@@ -210,6 +283,17 @@ class Charts:
     }
     BAR_FILL = "#1d4f8c"
 
+    @staticmethod
+    def titled(svg: str, title: str) -> Markup:
+        """An SVG drawn elsewhere (the network diagram) with ``title`` as its text alternative.
+
+        >>> str(Charts.titled('<svg role="img"><g/></svg>', "A & B"))
+        '<svg role="img"><title>A &amp; B</title><g/></svg>'
+        """
+        end = svg.index(">", svg.index("<svg")) + 1
+        # The drawing comes from network.render, which escapes every label.
+        return Markup(svg[:end] + f"<title>{escape(title)}</title>" + svg[end:])  # noqa: S704
+
     def bars(self, rows, *, title: str, width: int = 640, label_width: int = 170) -> Markup:
         """Horizontal bars: ``rows`` of ``(label, value, text, fill or None)``."""
         rows = list(rows)
@@ -217,7 +301,9 @@ class Charts:
         height = row_height * len(rows) + 8
         largest = max((float(r[1] or 0) for r in rows), default=0) or 1.0
         room = width - label_width - 150
-        parts = [_svg_open(width, height, title)]
+        # The text alternative states the figures, as the bars do.
+        summary = "; ".join(f"{label}: {text}" for label, _value, text, _fill in rows)
+        parts = [_svg_open(width, height, f"{title}. {summary}" if rows else title)]
         for i, (label, value, text, fill) in enumerate(rows):
             y = 4 + i * row_height
             length = max(0.0, float(value or 0)) / largest * room
@@ -244,7 +330,8 @@ class Charts:
         slot = (width - 2 * left) / max(1, len(rows))
         bar = max(4.0, slot * 0.6)
         room = height - top - bottom
-        parts = [_svg_open(width, height, title)]
+        summary = "; ".join(f"{label}: {value}" for label, value in rows)
+        parts = [_svg_open(width, height, f"{title}. {summary}" if rows else title)]
         parts.append(
             f'<line x1="{left}" y1="{height - bottom}" x2="{width - left}" '
             f'y2="{height - bottom}" stroke="#000" stroke-width="0.6"/>'
@@ -275,7 +362,8 @@ class Charts:
         """One bar split by lifecycle stage, with a legend giving each stage's count."""
         total = sum(s["count"] for s in stages)
         height = 58
-        parts = [_svg_open(width, height, title)]
+        summary = "; ".join(f"{labels.get(s['stage'], s['stage'])}: {s['count']}" for s in stages)
+        parts = [_svg_open(width, height, f"{title}. {summary}")]
         x = 0.0
         if total:
             for s in stages:
@@ -326,6 +414,36 @@ def _resources():
         _local.fonts = fonts
         _local.stylesheet = CSS(filename=str(STYLESHEET), font_config=fonts)
     return _local.stylesheet, _local.fonts
+
+
+def _annex_csv(rows: list[dict], columns: tuple, fmt: "Formatter") -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(column), fmt) for column in columns])
+    return out.getvalue().encode("utf-8")
+
+
+def _cell(value, fmt: "Formatter") -> str:
+    """A CSV cell: money as "amount currency", lists joined, no cell read as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, dict) and "amount" in value:
+        text = f"{value['amount']} {value['currency']}"
+    elif isinstance(value, list | tuple):
+        text = "; ".join(
+            f"{fmt.t(item[0])} {item[1]}" if isinstance(item, tuple | list) else str(item)
+            for item in value
+        )
+    elif isinstance(value, bool):
+        text = "yes" if value else "no"
+    elif isinstance(value, date):
+        text = value.isoformat()
+    else:
+        text = str(value)
+    # A spreadsheet runs a cell starting with = + - @ as a formula (CSV injection).
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _svg_open(width: int, height: int, title: str) -> str:

@@ -17,6 +17,8 @@ from sqlalchemy import and_
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import tuple_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from .. import access
@@ -76,38 +78,88 @@ FIRST_STATISTICS_YEAR = 1990
 # "Sharing, marking and redaction"); the same words as partner reports (services.sharing).
 _NEUTRAL_LABELS = {"victim": "Victim {number}", "witness": "Witness {number}"}
 _NEUTRAL_OTHER = "Other {number}"
+_PROTECTED_LINK_ROLES = ("victim", "witness", "other")
 _VALUE_ACTIONS = {"freeze": "frozen", "confiscate": "confiscated", "dispose": "realised"}
 
 
 # --- the case page ---------------------------------------------------------------------------
 
 
-def case_page(session: Session, user: User, case: Case) -> dict:
-    """Return everything the case page shows, in a fixed number of queries.
+def case_page(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    page_size: int | None = None,
+    after: dict | None = None,
+) -> dict:
+    """Return what the case page shows, in a fixed number of queries.
 
-    ``assets``: see :func:`case_assets`; ``stages``: :func:`stage_summary` of them;
-    ``stage``: the case's derived stage; ``entities``, ``relations``, ``decisions``: see
-    :func:`case_entities`, :func:`case_relations`, :func:`case_decisions`.
+    ``assets``: see :func:`case_assets`; ``stages``: :func:`stage_summary` of all the case's
+    assets; ``stage``: the case's derived stage; ``entities``, ``relations``, ``decisions``:
+    see :func:`case_entities`, :func:`case_relations`, :func:`case_decisions`.
+
+    With ``page_size``, each of the four lists holds at most that many rows, from after the
+    row whose id ``after[section]`` names (paging by key, so a case of 50,000 entities gives
+    a page of the same size as one of 50); ``sections[section]`` then says ``count`` (rows in
+    all), ``after`` and ``next`` (the id to continue after, None on the last page).
     """
     org = session.get(Organisation, case.organisation_id)
     today = org_today(org)
-    assets = case_assets(session, case, today)
-    entities = case_entities(session, user, case)
-    names = {e["entity_id"]: e["name"] for e in entities}
-    return {
+    after = after or {}
+    labels = _protected_labels(session, user, case)
+    assets = case_assets(
+        session, case, today, limit=page_size, after=after.get("assets"), names=labels
+    )
+    entities = case_entities(
+        session, user, case, limit=page_size, after=after.get("entities"), labels=labels
+    )
+    relations = case_relations(
+        session, case, labels, limit=page_size, after=after.get("relations")
+    )
+    decisions = case_decisions(
+        session, case, names=labels, limit=page_size, after=after.get("decisions")
+    )
+    by_stage = _stage_counts(session, case)
+    page = {
         "today": today,
         "assets": assets,
-        "stages": stage_summary(assets),
-        "stage": lifecycle.case_stage(a["stage"] for a in assets),
+        "stages": stage_summary(by_stage),
+        "stage": lifecycle.case_stage(stage for stage, e in by_stage.items() if e["count"]),
         "entities": entities,
-        "relations": case_relations(session, case, names),
-        "decisions": case_decisions(session, case, names=names),
-        "redacted": any(e["redacted"] for e in entities),
+        "relations": relations,
+        "decisions": decisions,
+        "redacted": bool(labels),
+        "sections": {},
     }
+    counts = _section_counts(session, case, by_stage)
+    for name in ("assets", "entities", "relations", "decisions"):
+        rows = page[name]
+        more = page_size is not None and len(rows) > page_size
+        if more:
+            page[name] = rows = rows[:page_size]
+        key = "entity_id" if name == "entities" else "id"
+        page["sections"][name] = {
+            "count": counts[name],
+            "after": after.get(name),
+            "next": rows[-1][key] if more else None,
+        }
+    return page
 
 
-def case_assets(session: Session, case: Case, today: date) -> list[dict]:
+def case_assets(
+    session: Session,
+    case: Case,
+    today: date,
+    *,
+    limit: int | None = None,
+    after: int | None = None,
+    names: dict | None = None,
+) -> list[dict]:
     """Return the assets of ``case`` with their stage, values and ledger (three queries).
+
+    ``limit`` and ``after`` (an asset id) page them by key: at most ``limit + 1`` rows (the
+    extra one says there is a next page). ``names`` overrides the names of some (redacted).
 
     Each asset: ``id``, ``name``, ``schema``, ``stage``, ``rank`` (its place in the lifecycle),
     ``urgent_unconfirmed``, ``urgent_expires_on``, ``overdue`` (an urgent freeze past its
@@ -139,8 +191,11 @@ def case_assets(session: Session, case: Case, today: date) -> list[dict]:
         )
         # The same test as services.cases.case_stages: an asset schema, or marked as an asset.
         .where(or_(CaseEntity.as_asset.is_(True), Entity.schema_name.in_(ASSET_SCHEMATA)))
+        .where(*_after(session, (Entity.caption_norm, Asset.entity_id), Entity, after))
         .order_by(Entity.caption_norm, Asset.entity_id)
+        .limit(limit + 1 if limit is not None else None)
     ).all()
+    in_case = [row[0] for row in rows] if limit is not None else in_case
     values: dict[int, dict] = defaultdict(dict)
     for asset_id, action, amount, currency in session.execute(
         select(DecisionAsset.asset_id, Decision.action, DecisionAsset.amount, Decision.currency)
@@ -190,7 +245,7 @@ def case_assets(session: Session, case: Case, today: date) -> list[dict]:
         assets.append(
             {
                 "id": asset_id,
-                "name": name,
+                "name": (names or {}).get(asset_id, name),
                 "schema": schema_name,
                 "stage": stage,
                 "rank": lifecycle.STAGE_ORDER.index(lifecycle.Stage(stage)),
@@ -253,13 +308,24 @@ def stage_summary(assets) -> list[dict]:
     ]
 
 
-def case_entities(session: Session, user: User, case: Case) -> list[dict]:
+def case_entities(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    limit: int | None = None,
+    after: int | None = None,
+    labels: dict | None = None,
+) -> list[dict]:
     """Return the entities of ``case`` with their role, grades and asset stage (one query).
 
     Outside the owning organisation, victims, witnesses and persons of role ``other`` are named
     by a neutral label (``Victim 1``, a :class:`~assettrack.errors.Msg`) and ``redacted`` is set.
+    ``limit`` and ``after`` (an entity id) page them by key (``limit + 1`` rows at most);
+    ``labels`` (from :func:`_protected_labels`) keeps the labels' numbers across pages.
     """
-    outside = case.organisation_id not in access.organisation_ids(session, user)
+    if labels is None:
+        labels = _protected_labels(session, user, case)
     rows = session.execute(
         select(
             CaseEntity.id,
@@ -276,9 +342,10 @@ def case_entities(session: Session, user: User, case: Case) -> list[dict]:
         .join(Entity, Entity.id == CaseEntity.entity_id)
         .outerjoin(Asset, Asset.entity_id == Entity.id)
         .where(CaseEntity.case_id == case.id)
-        .order_by(Entity.schema_name, Entity.caption_norm, Entity.id)
+        .where(*_after(session, _ENTITY_ORDER, Entity, after))
+        .order_by(*_ENTITY_ORDER)
+        .limit(limit + 1 if limit is not None else None)
     ).all()
-    counters: dict[str, int] = defaultdict(int)
     entities = []
     for (
         link_id,
@@ -293,10 +360,9 @@ def case_entities(session: Session, user: User, case: Case) -> list[dict]:
         stage,
     ) in rows:
         is_asset = schema_name in ASSET_SCHEMATA or as_asset
-        redacted = outside and is_protected(role, schema_name)
+        redacted = entity_id in labels and is_protected(role, schema_name)
         if redacted:
-            counters[role] += 1
-            name = Msg(_NEUTRAL_LABELS.get(role, _NEUTRAL_OTHER), number=counters[role])
+            name = labels[entity_id]
         entities.append(
             {
                 "link_id": link_id,
@@ -316,40 +382,68 @@ def case_entities(session: Session, user: User, case: Case) -> list[dict]:
     return entities
 
 
-def case_relations(session: Session, case: Case, names: dict) -> list[dict]:
+def case_relations(
+    session: Session,
+    case: Case,
+    names: dict,
+    *,
+    limit: int | None = None,
+    after: int | None = None,
+) -> list[dict]:
     """Return the relations whose two ends are both entities of ``case`` (one query).
 
-    Each is :func:`~.entities.relation_as_dict` with ``source_name`` and ``target_name`` taken
-    from ``names`` (entity id → name, as :func:`case_entities` shows them).
+    Each is :func:`~.entities.relation_as_dict` with ``source_name`` and ``target_name``: the
+    entity's name, or its label in ``names`` (entity id → label of a redacted entity).
+    ``limit`` and ``after`` (a relation id) page them by key (``limit + 1`` rows at most).
     """
     in_case = _entity_ids_of(case)
-    relations = session.scalars(
-        select(Relation)
+    source = aliased(Entity)
+    target = aliased(Entity)
+    rows = session.execute(
+        select(Relation, source.caption, target.caption)
+        .join(source, source.id == Relation.source_id)
+        .join(target, target.id == Relation.target_id)
         .where(Relation.source_id.in_(in_case), Relation.target_id.in_(in_case))
+        .where(*_after(session, (Relation.schema_name, Relation.id), Relation, after))
         .order_by(Relation.schema_name, Relation.id)
+        .limit(limit + 1 if limit is not None else None)
     )
     result = []
-    for relation in relations:
+    for relation, source_name, target_name in rows:
         body = relation_as_dict(relation)
-        body["source_name"] = names.get(relation.source_id, f"#{relation.source_id}")
-        body["target_name"] = names.get(relation.target_id, f"#{relation.target_id}")
+        body["source_name"] = names.get(relation.source_id, source_name)
+        body["target_name"] = names.get(relation.target_id, target_name)
         result.append(body)
     return result
 
 
 def case_decisions(
-    session: Session, case: Case, *, names: dict | None = None, decision_id: int | None = None
+    session: Session,
+    case: Case,
+    *,
+    names: dict | None = None,
+    decision_id: int | None = None,
+    limit: int | None = None,
+    after: int | None = None,
 ) -> list[dict]:
     """Return the decisions of ``case`` oldest first, every field, annulled ones included.
 
     Three queries: the decisions, the assets they covered (stage before and after, amount) and
     the names of the users who entered or annulled them. ``names`` overrides asset names (the
-    redacted view); ``decision_id`` keeps that decision only.
+    redacted view); ``decision_id`` keeps that decision only; ``limit`` and ``after`` (a
+    decision id) page them by key (``limit + 1`` rows at most).
     """
     stmt = select(Decision).where(Decision.case_id == case.id)
     if decision_id is not None:
         stmt = stmt.where(Decision.id == decision_id)
-    decisions = list(session.scalars(stmt.order_by(Decision.decided_on, Decision.id)))
+    stmt = stmt.where(*_after(session, (Decision.decided_on, Decision.id), Decision, after))
+    decisions = list(
+        session.scalars(
+            stmt.order_by(Decision.decided_on, Decision.id).limit(
+                limit + 1 if limit is not None else None
+            )
+        )
+    )
     if not decisions:
         return []
     covered: dict[int, list] = defaultdict(list)
@@ -622,6 +716,85 @@ def open_data_export(session: Session, user: User, organisation_id: int) -> tupl
 
 def _entity_ids_of(case: Case):
     return select(CaseEntity.entity_id).where(CaseEntity.case_id == case.id)
+
+
+_ENTITY_ORDER = (Entity.schema_name, Entity.caption_norm, Entity.id)
+
+
+def _after(session, order: tuple, table, after_id) -> list:
+    """The condition "after the row ``after_id``" in ``order`` (whose last column is the id).
+
+    Paging by key: the anchor row's values are read (one query) and compared as a row value,
+    so a page costs the same at the start and at the end of 50,000 rows. An unknown id (a row
+    deleted meanwhile, or never there) starts again from the first row.
+    """
+    if after_id is None or not 0 < after_id < 2**62:
+        return []
+    anchor = session.execute(select(*order).where(order[-1] == after_id)).first()
+    if anchor is None:
+        return []
+    return [tuple_(*order) > tuple_(*anchor)]
+
+
+def _protected_labels(session: Session, user: User, case: Case) -> dict:
+    """Entity id → neutral label of the case's protected entities, for a reader outside.
+
+    Numbered over the whole case in the entities' order, so a label stays the same on every
+    page; empty inside the owning organisation.
+    """
+    if case.organisation_id in access.organisation_ids(session, user):
+        return {}
+    counters: dict[str, int] = defaultdict(int)
+    labels = {}
+    for entity_id, role, schema_name in session.execute(
+        select(Entity.id, CaseEntity.role, Entity.schema_name)
+        .join(Entity, Entity.id == CaseEntity.entity_id)
+        .where(CaseEntity.case_id == case.id, CaseEntity.role.in_(_PROTECTED_LINK_ROLES))
+        .order_by(*_ENTITY_ORDER)
+    ):
+        if is_protected(role, schema_name) and entity_id not in labels:
+            counters[role] += 1
+            label = _NEUTRAL_LABELS.get(role, _NEUTRAL_OTHER)
+            labels[entity_id] = Msg(label, number=counters[role])
+    return labels
+
+
+def _stage_counts(session: Session, case: Case) -> dict:
+    """Stage → {"count", "value" {currency: estimated}} of all the case's assets (one query)."""
+    by_stage: dict = {}
+    for stage, currency, count, value in session.execute(
+        select(Asset.stage, Asset.currency, func.count(), func.sum(Asset.estimated_value))
+        .join(
+            CaseEntity, and_(CaseEntity.entity_id == Asset.entity_id, CaseEntity.case_id == case.id)
+        )
+        .join(Entity, Entity.id == Asset.entity_id)
+        .where(or_(CaseEntity.as_asset.is_(True), Entity.schema_name.in_(ASSET_SCHEMATA)))
+        .group_by(Asset.stage, Asset.currency)
+    ):
+        entry = by_stage.setdefault(stage, {"count": 0, "value": {}})
+        entry["count"] += count
+        if value is not None:
+            entry["value"][currency] = entry["value"].get(currency, Decimal(0)) + Decimal(value)
+    return by_stage
+
+
+def _section_counts(session: Session, case: Case, by_stage: dict) -> dict:
+    """How many assets (from :func:`_stage_counts`), entities, relations and decisions."""
+    in_case = _entity_ids_of(case)
+    return {
+        "assets": sum(e["count"] for e in by_stage.values()),
+        "entities": session.scalar(
+            select(func.count()).select_from(CaseEntity).where(CaseEntity.case_id == case.id)
+        ),
+        "relations": session.scalar(
+            select(func.count())
+            .select_from(Relation)
+            .where(Relation.source_id.in_(in_case), Relation.target_id.in_(in_case))
+        ),
+        "decisions": session.scalar(
+            select(func.count()).select_from(Decision).where(Decision.case_id == case.id)
+        ),
+    }
 
 
 def _decision_row(decision: Decision, assets: list, users: dict) -> dict:

@@ -423,11 +423,19 @@ def case_brokers(subgraph, *, k=None, seed=0) -> dict:
 
 
 def export_case_graph(
-    session: Session, user: User, case_id: int, fmt: str, *, expand=False, justification=None
+    session: Session,
+    user: User,
+    case_id: int,
+    fmt: str,
+    *,
+    expand=False,
+    justification=None,
+    audited=True,
 ):
     """Return ``(bytes, filename, mimetype)`` of a case's network as GEXF or GraphML.
 
-    Audited as a disclosure (the file leaves the application) to the requesting user.
+    Audited as a disclosure (the file leaves the application) to the requesting user, unless
+    ``audited`` is false: then the caller logs it (an issued report, with the file's hash).
     """
     if fmt not in _EXPORTS:
         raise Invalid({"format": Msg("must be gexf or graphml")})
@@ -443,6 +451,8 @@ def export_case_graph(
             "exported_at": utcnow().isoformat(timespec="seconds"),
         },
     )
+    if not audited:
+        return data, f"{case.reference}-network.{fmt}", mimetype
     audit.record(
         session,
         user,

@@ -1,24 +1,20 @@
-"""Case briefs and partner reports: their content (already redacted), issue, verification.
+"""Case briefs and partner reports: their content, already redacted.
 
-A report is built in three steps (ARCHITECTURE.md, "Partner report"):
+A report is built in steps (ARCHITECTURE.md, "Partner report"):
 
 1. a *context*: plain data (dicts, lists, dates, Decimals) holding only what the reader may
    see — :func:`case_brief_context`, :func:`partner_report_context`. Sharing rules and
    redaction are taken from :mod:`.sharing`, applied here once, before any template;
-2. :func:`issue_report` renders it to PDF (``assettrack.reports``), stores the file, records a
-   :class:`~assettrack.models.Report` row and logs the disclosure (recipient, cases, SHA-256).
-   The same context issued again returns the stored file (the key is a hash of the context);
-3. :func:`verify_report` tells whether a PDF was issued, to whom and when.
+2. :mod:`.issuing` asks for it (``POST /api/v1/reports``), and its job renders the context
+   to PDF (``assettrack.reports``), stores the file and logs the disclosure.
 
-Also here: the H2 permissions (:func:`record_permission`), the reports a partner receives and
-their audited download, and the shared reading of a case (:func:`shared_case_context`).
+Also here: the H2 permissions (:func:`record_permission`) and the shared reading of a case
+(:func:`shared_case_context`).
 """
 
 import functools
 import hashlib
 import json
-import re
-import zlib
 from collections import Counter
 from collections import defaultdict
 from dataclasses import dataclass
@@ -29,7 +25,6 @@ from pathlib import Path
 from babel.support import Translations
 from sqlalchemy import and_
 from sqlalchemy import func
-from sqlalchemy import or_
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -41,8 +36,6 @@ from ..errors import AccessDenied
 from ..errors import Conflict
 from ..errors import Invalid
 from ..errors import Msg
-from ..errors import NotFound
-from ..jobs import handler
 from ..models import TLP
 from ..models import Asset
 from ..models import Case
@@ -55,47 +48,32 @@ from ..models import EntityIdentifier
 from ..models import LedgerEntry
 from ..models import Organisation
 from ..models import Permission
-from ..models import Report
-from ..models import Role
 from ..models import User
-from ..models import utcnow
 from . import sharing
 from . import stats
 from .cases import org_today
 
 __all__ = [
     "LANGUAGES",
-    "LARGE_REPORT_CASES",
+    "JUSTIFICATION_MAX",
     "Period",
-    "Issued",
     "parse_period",
     "clean_justification",
     "default_language",
+    "pick_language",
     "case_brief_context",
     "partner_report_context",
     "shared_case_context",
     "context_hash",
-    "is_cached",
-    "issue_report",
-    "verify_report",
     "record_permission",
     "permissions_of",
     "permission_as_dict",
-    "received_reports",
-    "issued_reports",
-    "report_as_dict",
-    "report_for_download",
-    "report_file_name",
-    "get_report",
-    "job_params",
     "shared_case_list",
     "recipient_choices",
 ]
 
 #: Languages a report is written in.
 LANGUAGES = ("en", "fr")
-#: Partner reports with more cases than this are made by the job worker, not in the request.
-LARGE_REPORT_CASES = 10
 #: Justifications are free text up to this length (they go into the audit log).
 JUSTIFICATION_MAX = 2000
 _TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
@@ -123,15 +101,6 @@ class Period:
 
     def as_dict(self) -> dict:
         return {"start": self.start, "end": self.end, "year": self.year}
-
-
-@dataclass
-class Issued:
-    """A report issued (or the stored one given again) and its bytes."""
-
-    report: Report
-    pdf: bytes
-    reused: bool
 
 
 # --- inputs ------------------------------------------------------------------------------------
@@ -220,7 +189,7 @@ def case_brief_context(session: Session, user: User, case: Case, *, language=Non
     inside = case.organisation_id in access.organisation_ids(session, user)
     org = session.get(Organisation, case.organisation_id)
     home = session.get(Organisation, user.organisation_id)
-    language = _language(language, user.language, default_language(org))
+    language = pick_language(language, user.language, default_language(org))
     loaded = _load_entities(session, [case.id])
     redaction = sharing.Redaction(
         sharing.INTERNAL if inside else sharing.PARTNER, translate=_translator(language)
@@ -272,7 +241,7 @@ def partner_report_context(
         raise Invalid({"to": Msg("unknown organisation {code}", code=recipient_code or "")})
     if recipient.id == issuer.id:
         raise Invalid({"to": Msg("a partner report goes to another organisation")})
-    language = _language(language, default_language(recipient))
+    language = pick_language(language, default_language(recipient))
     if justification is not None:
         justification = clean_justification(justification)
     candidates = sharing.candidate_cases(session, issuer.id, period.start, period.end)
@@ -361,7 +330,7 @@ def shared_case_context(session: Session, user: User, case_id: int, *, language=
         details={"via": "shared page", "shared_with": via.code},
         organisation_id=case.organisation_id,
     )
-    language = _language(language, user.language)
+    language = pick_language(language, user.language)
     loaded = _load_entities(session, [case.id])
     redaction = sharing.Redaction(sharing.PARTNER, translate=_translator(language))
     for entity in loaded.of(case.id):
@@ -375,217 +344,12 @@ def shared_case_context(session: Session, user: User, case_id: int, *, language=
     }
 
 
-# --- issue and verify --------------------------------------------------------------------------
+# --- issue ------------------------------------------------------------------------------------
 
 
 def context_hash(context: dict) -> str:
     """Return the SHA-256 of a report's content: equal for equal (redacted) data."""
     return hashlib.sha256(audit.canonical_json(context).encode()).hexdigest()
-
-
-def is_cached(session: Session, user: User, context: dict, files_dir: str) -> bool:
-    """Return whether this report was already issued with the same content and its file kept."""
-    return _stored(session, user, context, files_dir) is not None
-
-
-def issue_report(
-    session: Session, user: User, context: dict, *, files_dir: str, render=None
-) -> Issued:
-    """Render a report context to PDF, keep it, record it and log the disclosure.
-
-    A partner report requires the context's ``justification``. When the same content was
-    issued before (same kind, issuer, recipient and context hash) the stored file is given
-    again; the disclosure is logged each time. ``render(context, number=, generated_at=)``
-    defaults to :func:`assettrack.reports.render_report`.
-    """
-    kind = context["kind"]
-    justification = context.get("justification")
-    if kind == "partner":
-        justification = clean_justification(justification)
-    stored = _stored(session, user, context, files_dir)
-    if stored is not None:
-        report, pdf = stored
-        _record_disclosure(session, user, report, context, justification, reused=True)
-        return Issued(report, pdf, True)
-    if render is None:
-        from ..reports import render_report as render
-    period = context.get("period") or {}
-    report = Report(
-        kind=kind,
-        issuing_organisation_id=context["issuer"]["id"],
-        recipient_organisation_id=context["recipient"]["id"],
-        period_start=period.get("start"),
-        period_end=period.get("end"),
-        language=context["language"],
-        tlp=context["tlp"],
-        justification=justification,
-        case_ids=json.dumps(context["case_ids"]),
-        context_hash=context_hash(context),
-        created_by_id=user.id,
-        created_at=utcnow(),
-    )
-    session.add(report)
-    session.flush()
-    pdf = render(context, number=report.number, generated_at=report.created_at)
-    digest = hashlib.sha256(pdf).hexdigest()
-    relative = Path("reports") / f"{report.number}.pdf"
-    path = Path(files_dir) / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
-    tmp.write_bytes(pdf)
-    tmp.replace(path)
-    report.sha256 = digest
-    report.size = len(pdf)
-    report.file_path = str(relative)
-    session.add(report)
-    session.flush()
-    _record_disclosure(session, user, report, context, justification, reused=False)
-    return Issued(report, pdf, False)
-
-
-def verify_report(session: Session, data: bytes) -> dict:
-    """Say whether ``data`` is a PDF this application issued, to whom and when.
-
-    Returns ``issued`` (bool) and, when issued, the report's public shape; when not, and the
-    file names a report id that exists (a modified copy), ``claims`` holds that report.
-    """
-    digest = hashlib.sha256(data).hexdigest()
-    report = session.scalar(select(Report).where(Report.sha256 == digest))
-    if report is not None:
-        return {"issued": True, "sha256": digest, "report": report_as_dict(session, report)}
-    number = _claimed_number(data)
-    claimed = session.get(Report, number) if number else None
-    return {
-        "issued": False,
-        "sha256": digest,
-        "claims": report_as_dict(session, claimed) if claimed else None,
-    }
-
-
-def report_as_dict(session: Session, report: Report) -> dict:
-    """Return the public shape of an issued report."""
-    issuer = session.get(Organisation, report.issuing_organisation_id)
-    recipient = session.get(Organisation, report.recipient_organisation_id)
-    author = session.get(User, report.created_by_id)
-    case_ids = json.loads(report.case_ids)
-    references = dict(
-        session.execute(select(Case.id, Case.reference).where(Case.id.in_(case_ids))).all()
-    )
-    return {
-        "id": report.id,
-        "number": report.number,
-        "kind": report.kind,
-        "issuer": issuer.code,
-        "issuer_name": issuer.name,
-        "recipient": recipient.code,
-        "recipient_name": recipient.name,
-        "period_start": report.period_start.isoformat() if report.period_start else None,
-        "period_end": report.period_end.isoformat() if report.period_end else None,
-        "language": report.language,
-        "tlp": report.tlp,
-        "cases": [references.get(i, f"#{i}") for i in case_ids],
-        "sha256": report.sha256,
-        "size": report.size,
-        "created_by": author.name if author else None,
-        "created_at": report.created_at.isoformat(),
-    }
-
-
-def received_reports(session: Session, user: User) -> list[Report]:
-    """Return the partner reports addressed to the user's organisation, newest first."""
-    if not user.is_active or user.role not in (
-        Role.PARTNER.value,
-        Role.OFFICER.value,
-        Role.LIAISON.value,
-    ):
-        raise AccessDenied("your role does not receive reports")
-    return list(
-        session.scalars(
-            select(Report)
-            .where(
-                Report.kind == "partner",
-                Report.recipient_organisation_id == user.organisation_id,
-                Report.sha256.is_not(None),
-            )
-            .order_by(Report.created_at.desc(), Report.id.desc())
-        )
-    )
-
-
-def issued_reports(session: Session, user: User, *, limit: int = 100) -> list[Report]:
-    """Return the reports the user's organisation issued, newest first."""
-    if not access.can_read_cases(user):
-        raise AccessDenied("only officers and liaisons issue reports")
-    return list(
-        session.scalars(
-            select(Report)
-            .where(
-                Report.issuing_organisation_id == user.organisation_id,
-                Report.sha256.is_not(None),
-                or_(Report.kind == "partner", Report.created_by_id == user.id),
-            )
-            .order_by(Report.created_at.desc(), Report.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def report_for_download(
-    session: Session, user: User, report_id: int, files_dir: str
-) -> tuple[Path, str]:
-    """Return ``(path, file name)`` of a report the user may fetch; logged as a disclosure.
-
-    The recipient organisation's users fetch partner reports addressed to it; the issuing
-    organisation's officers and liaisons fetch its partner reports; a brief goes only to the
-    user who made it. Anything else is NotFound.
-    """
-    report = session.get(Report, report_id)
-    if report is None or not _may_fetch(user, report):
-        raise NotFound(f"report {report_id} not found")
-    root = Path(files_dir).resolve()
-    path = (root / (report.file_path or "")).resolve()
-    if root not in path.parents or not path.is_file():
-        raise NotFound(f"the file of report {report_id} is missing")
-    recipient = session.get(Organisation, report.recipient_organisation_id)
-    audit.record(
-        session,
-        user,
-        audit.Action.DISCLOSE,
-        "report",
-        report.id,
-        details={
-            "report": report.number,
-            "kind": report.kind,
-            "download": True,
-            "recipient": recipient.code,
-            "downloaded_by": user.email,
-            "sha256": report.sha256,
-            "cases": json.loads(report.case_ids),
-        },
-        justification="download of an issued report",
-        organisation_id=report.issuing_organisation_id,
-    )
-    return path, report_file_name(session, report)
-
-
-def get_report(session: Session, user: User, report_id: int) -> Report:
-    """Return an issued report the user may see (as for its download), else NotFound."""
-    report = session.get(Report, report_id)
-    if report is None or not _may_fetch(user, report):
-        raise NotFound(f"report {report_id} not found")
-    return report
-
-
-def job_params(context: dict, period: Period) -> dict:
-    """Return what the job worker needs to make the same partner report again."""
-    return {
-        "to": context["recipient"]["code"],
-        "year": period.year,
-        "since": None if period.year else period.start.isoformat(),
-        "until": None if period.year else period.end.isoformat(),
-        "language": context["language"],
-        "justification": context["justification"],
-    }
 
 
 def shared_case_list(session: Session, user: User) -> list[dict]:
@@ -705,32 +469,6 @@ def permission_as_dict(session: Session, permission: Permission) -> dict:
         "entered_by": author.email if author else None,
         "entered_at": permission.entered_at.isoformat(),
     }
-
-
-# --- the background job ------------------------------------------------------------------------
-
-
-@handler("partner_report")
-def _partner_report_job(session: Session, job, user: User, params: dict, progress):
-    """Make a large partner report in the job worker."""
-    from flask import current_app
-
-    org = session.get(Organisation, user.organisation_id)
-    period = parse_period(
-        params.get("year"), params.get("since"), params.get("until"), today=org_today(org)
-    )
-    progress(5, "collecting the cases")
-    context = partner_report_context(
-        session,
-        user,
-        params["to"],
-        period,
-        language=params.get("language"),
-        justification=params.get("justification"),
-    )
-    progress(40, f"{len(context['cases'])} cases: printing")
-    issued = issue_report(session, user, context, files_dir=current_app.config["FILES_DIR"])
-    return issued.report.file_path, report_file_name(session, issued.report), "application/pdf"
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -1201,99 +939,6 @@ def _in_common(loaded: _Entities, included: list[Case], hits: dict, redaction) -
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _stored(session, user, context, files_dir):
-    """The report issued before with this very content, and its bytes, if the file is intact."""
-    key = context_hash(context)
-    candidates = session.scalars(
-        select(Report)
-        .where(
-            Report.issuing_organisation_id == context["issuer"]["id"],
-            Report.kind == context["kind"],
-            Report.context_hash == key,
-            Report.recipient_organisation_id == context["recipient"]["id"],
-            Report.created_by_id == user.id,
-            Report.sha256.is_not(None),
-        )
-        .order_by(Report.id.desc())
-    )
-    for report in candidates:
-        path = Path(files_dir) / (report.file_path or "")
-        if path.is_file():
-            pdf = path.read_bytes()
-            if hashlib.sha256(pdf).hexdigest() == report.sha256:
-                return report, pdf
-    return None
-
-
-def _record_disclosure(session, user, report, context, justification, *, reused) -> None:
-    details = {
-        "report": report.number,
-        "kind": report.kind,
-        "recipient": context["recipient"]["code"],
-        "recipient_name": context["recipient"]["name"],
-        "cases": context["case_references"],
-        "sha256": report.sha256,
-        "language": report.language,
-        "tlp": report.tlp,
-        "reissued": reused,
-    }
-    if report.kind == "case_brief":
-        details["recipient_user"] = user.email
-    if report.period_start:
-        details["period"] = [report.period_start.isoformat(), report.period_end.isoformat()]
-    if context.get("withheld_total"):
-        details["withheld"] = {w["code"]: w["count"] for w in context["withheld"]}
-    audit.record(
-        session,
-        user,
-        audit.Action.DISCLOSE,
-        "report",
-        report.id,
-        details=details,
-        justification=justification or "case brief for internal use",
-        organisation_id=report.issuing_organisation_id,
-    )
-
-
-_MARKER = re.compile(rb"assettrack-report-R-(\d{6})")
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)
-
-
-def _claimed_number(data: bytes) -> int | None:
-    """The report id a PDF names in its metadata (kept in a compressed object stream)."""
-    found = _MARKER.search(data)
-    if found is None:
-        for stream in _STREAM.finditer(data):
-            try:
-                found = _MARKER.search(zlib.decompress(stream.group(1)))
-            except zlib.error:
-                continue
-            if found:
-                break
-    return int(found.group(1)) if found else None
-
-
-def _may_fetch(user: User, report: Report) -> bool:
-    if not user.is_active or report.sha256 is None:
-        return False
-    if report.kind == "case_brief":
-        return report.created_by_id == user.id
-    if report.recipient_organisation_id == user.organisation_id:
-        return user.role in (Role.PARTNER.value, Role.OFFICER.value, Role.LIAISON.value)
-    return report.issuing_organisation_id == user.organisation_id and access.can_read_cases(user)
-
-
-def report_file_name(session: Session, report: Report) -> str:
-    """Return the file name a report is downloaded as (its id, kind and parties)."""
-    issuer = session.get(Organisation, report.issuing_organisation_id)
-    if report.kind == "case_brief":
-        ids = json.loads(report.case_ids)
-        case = session.get(Case, ids[0]) if ids else None
-        return f"{report.number}-brief-{case.reference if case else issuer.code}.pdf"
-    recipient = session.get(Organisation, report.recipient_organisation_id)
-    return f"{report.number}-partner-{issuer.code}-to-{recipient.code}.pdf"
-
-
 def _org_dict(org: Organisation) -> dict:
     return {
         "id": org.id,
@@ -1308,7 +953,8 @@ def _money(amount, currency) -> dict | None:
     return None if amount is None else {"amount": Decimal(amount), "currency": currency}
 
 
-def _language(*choices) -> str:
+def pick_language(*choices) -> str:
+    """Return the first choice that is a report language (Invalid when the first is not one)."""
     for choice in choices:
         if choice in LANGUAGES:
             return choice

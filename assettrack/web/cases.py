@@ -139,7 +139,16 @@ def detail(case_id: int):
     """Show a case with its assets, entities, relations and decisions; the reading is logged."""
     db = get_session()
     case = case_service.read_case(db, current_user, case_id, via="page")
-    page = case_view.case_page(db, current_user, case)
+    page = case_view.case_page(
+        db,
+        current_user,
+        case,
+        page_size=current_app.config["CASE_PAGE_SIZE"],
+        after={
+            name: request.args.get(f"{name}_after", type=int)
+            for name in ("assets", "entities", "relations", "decisions")
+        },
+    )
     db.commit()
     return render_template(
         "cases/detail.html",

@@ -1,7 +1,6 @@
 """The dashboard of an organisation: assets by stage, what is due, the Directive statistics."""
 
 from flask import Blueprint
-from flask import Response
 from flask import abort
 from flask import render_template
 from flask import request
@@ -14,7 +13,6 @@ from flask_login import login_required
 from .. import access
 from ..db import get_session
 from ..errors import Invalid
-from ..errors import NotFound
 from ..services import case_view
 from ..services import cases as case_service
 from . import apply_errors
@@ -67,24 +65,6 @@ def index():
         value_charts=_value_charts(data["stages"]),
         orders_chart=_orders_chart(data["statistics"]) if data["statistics"] else None,
     ), status
-
-
-@bp.route("/open-data.csv")
-def open_data():
-    """Download the organisation's open data: one row per asset, no personal data (logged)."""
-    db = get_session()
-    code = request.args.get("organisation")
-    orgs = case_view.dashboard_organisations(db, current_user)
-    org = next((o for o in orgs if o.code == code), None) if code else (orgs or [None])[0]
-    if org is None:
-        raise NotFound(f"organisation {code} not found")
-    filename, text = case_view.open_data_export(db, current_user, org.id)
-    db.commit()
-    return Response(
-        text,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 def _value_charts(stages: list[dict]) -> list[tuple[str, object]]:

@@ -39,12 +39,14 @@ def index():
     db = get_session()
     org = _org_arg(db)
     page = max(1, request.args.get("page", 1, type=int) or 1)
+    # The page reads the stored search; "Search again" (a POST) refreshes it.
     items, total = duplicate_service.list_candidates(
         db,
         current_user,
         organisation_id=org.id if org else None,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
+        refresh=False,
     )
     confirmed = duplicate_service.confirmed_pairs(
         db, current_user, organisation_id=org.id if org else None

@@ -1,8 +1,11 @@
-"""Report pages: case briefs, partner reports (preview, generate), reports received by partners,
-their audited downloads, H2 permissions, the shared reading of a case, and verifying a PDF.
+"""Report pages: issuing a report or an export (a form posting ``services.issuing``, as the
+API does), partner reports (preview, issue), a report's page with its job's progress, reports
+received, audited downloads, withdrawal, H2 permissions, the shared reading of a case, and
+verifying a file.
 
 The sharing rules and redaction live in ``services.sharing``; the report content in
-``services.reports``; these views parse the form, call them, commit and respond.
+``services.reports``; issuing in ``services.issuing``; these views parse the form, call them,
+commit and respond.
 """
 
 from flask import Blueprint
@@ -21,7 +24,9 @@ from flask_login import current_user
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from wtforms import BooleanField
 from wtforms import DateField
+from wtforms import HiddenField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms import TextAreaField
@@ -32,18 +37,18 @@ from .. import jobs
 from ..db import get_session
 from ..errors import Conflict
 from ..errors import Invalid
+from ..errors import Msg
 from ..models import Organisation
 from ..models import Role
 from ..reports import Formatter
+from ..services import issuing
 from ..services import reports as report_service
 from ..services.cases import org_today
 from . import apply_errors
+from . import translate
 from .forms import options
 
 bp = Blueprint("reports", __name__)
-
-_PDF = "application/pdf"
-
 
 class PartnerReportForm(FlaskForm):
     """Recipient, period, language and justification of a partner report."""
@@ -83,9 +88,41 @@ class PermissionForm(FlaskForm):
 
 
 class VerifyForm(FlaskForm):
-    """A PDF to check against the register of issued reports."""
+    """A file and the report id it claims, to check against the register of issued reports."""
 
-    document = FileField(_l("PDF file"))
+    report = StringField(
+        _l("Report id"),
+        render_kw={"maxlength": 16, "autocomplete": "off", "spellcheck": "false"},
+        description=_l("As printed on the report's pages, such as R-000042."),
+    )
+    document = FileField(_l("File"))
+
+
+class IssueForm(FlaskForm):
+    """Issue a case brief or an export: what, of which case or organisation, and why."""
+
+    kind = HiddenField()
+    case = HiddenField()
+    organisation = HiddenField()
+    language = SelectField(
+        _l("Language"),
+        choices=options([("", _l("yours")), ("en", "English"), ("fr", "Français")]),
+        validate_choice=False,
+    )
+    expand = BooleanField(_l("Also the entities one link out of the case"))
+    justification = TextAreaField(
+        _l("Justification"),
+        render_kw={"rows": 3, "maxlength": report_service.JUSTIFICATION_MAX},
+        description=_l("Why this file leaves the application (recorded with the disclosure)."),
+    )
+
+
+class WithdrawForm(FlaskForm):
+    """Why an issued report is withdrawn."""
+
+    reason = TextAreaField(
+        _l("Reason"), render_kw={"rows": 2, "maxlength": report_service.JUSTIFICATION_MAX}
+    )
 
 
 @bp.before_request
@@ -95,22 +132,72 @@ def _active_users_only():
         abort(403)
 
 
-# --- case brief ------------------------------------------------------------------------------
+# --- issuing ---------------------------------------------------------------------------------
+
+#: What each kind is called on its form.
+KIND_LABELS = {
+    "case_brief": _l("Case brief (PDF)"),
+    "partner": _l("Partner report (PDF)"),
+    "ftm": _l("FollowTheMoney (JSON lines)"),
+    "gexf": _l("Network as GEXF (Gephi)"),
+    "graphml": _l("Network as GraphML"),
+    "diagram": _l("Network diagram (SVG)"),
+    "open_data": _l("Open data (CSV)"),
+}
+#: What each status is called on pages.
+STATUS_LABELS = {
+    "pending": _l("being made"),
+    "issued": _l("issued"),
+    "failed": _l("failed: nothing was issued"),
+    "withdrawn": _l("withdrawn"),
+}
 
 
-@bp.route("/cases/<int:case_id>/brief.pdf")
-def case_brief(case_id: int):
-    """Make the PDF brief of a case (logged as a disclosure to the user)."""
+@bp.context_processor
+def _labels():
+    return {"report_kinds": KIND_LABELS, "report_statuses": STATUS_LABELS}
+
+
+@bp.route("/reports/issue", methods=["GET", "POST"])
+def issue():
+    """Show what a brief or an export holds and issue it (POST); the file is made by a job."""
     db = get_session()
-    case = access.get_case(db, current_user, case_id)
-    context = report_service.case_brief_context(
-        db, current_user, case, language=request.args.get("language") or str(get_locale())
-    )
-    issued = report_service.issue_report(
-        db, current_user, context, files_dir=current_app.config["FILES_DIR"]
-    )
-    db.commit()
-    return _send(issued.pdf, report_service.report_file_name(db, issued.report))
+    source = request.form if request.method == "POST" else request.args
+    form = IssueForm(source)
+    kind = source.get("kind")
+    if kind not in KIND_LABELS or kind == "partner":
+        abort(404)
+    case = None
+    if issuing.KINDS[kind].about == "case":
+        case_id = source.get("case", type=int)
+        if not case_id or not 0 < case_id < 2**62:
+            abort(404)
+        case = access.get_case(db, current_user, case_id)
+    status = 200
+    if request.method == "POST" and form.validate():
+        data = {
+            "kind": kind,
+            "case": case.id if case else None,
+            "organisation": form.organisation.data or None,
+            "language": form.language.data or None,
+            "justification": form.justification.data or None,
+            "expand": bool(form.expand.data) if kind in ("gexf", "graphml", "diagram") else False,
+        }
+        try:
+            report, job = issuing.request_report(
+                db, current_user, data, limits=issuing.Limits.from_config(current_app.config)
+            )
+        except (Invalid, Conflict) as exc:
+            db.rollback()
+            apply_errors(form, getattr(exc, "errors", None) or {"": exc.detail})
+            status = 422
+        else:
+            db.commit()
+            jobs.start_job(job)
+            return redirect(url_for("reports.detail", report_id=report.id))
+    return render_template(
+        "reports_ui/issue.html", form=form, kind=kind, label=KIND_LABELS[kind], case=case
+    ), status
 
 
 # --- partner report --------------------------------------------------------------------------
@@ -130,6 +217,24 @@ def partner():
         return render_template("reports_ui/partner.html", form=form, preview=None)
     generate = request.form.get("action") == "generate"
     try:
+        if generate:
+            report, job = issuing.request_report(
+                db,
+                current_user,
+                {
+                    "kind": "partner",
+                    "to": form.to.data,
+                    "year": form.year.data,
+                    "since": form.since.data,
+                    "until": form.until.data,
+                    "language": form.language.data or None,
+                    "justification": form.justification.data,
+                },
+                limits=issuing.Limits.from_config(current_app.config),
+            )
+            db.commit()
+            jobs.start_job(job)
+            return redirect(url_for("reports.detail", report_id=report.id))
         period = report_service.parse_period(
             form.year.data, form.since.data, form.until.data, today=org_today(org)
         )
@@ -139,11 +244,8 @@ def partner():
             form.to.data,
             period,
             language=form.language.data or None,
-            justification=form.justification.data if generate else None,
-            with_content=generate,
+            with_content=False,
         )
-        if generate:
-            return _generate(db, context, form, period)
     except (Invalid, Conflict) as exc:
         db.rollback()
         apply_errors(form, getattr(exc, "errors", None) or exc.extra.get("errors", {}))
@@ -156,31 +258,6 @@ def partner():
     )
 
 
-def _generate(db, context, form, period):
-    files_dir = current_app.config["FILES_DIR"]
-    if len(context["cases"]) > report_service.LARGE_REPORT_CASES and not (
-        report_service.is_cached(db, current_user, context, files_dir)
-    ):
-        job = jobs.create_job(
-            db,
-            current_user,
-            "partner_report",
-            report_service.job_params(context, period),
-        )
-        db.commit()
-        jobs.start_job(job)
-        flash(gettext("The report is being made; it will be ready to download here."), "info")
-        return redirect(url_for("jobs.detail", job_id=job.id))
-    issued = report_service.issue_report(db, current_user, context, files_dir=files_dir)
-    db.commit()
-    flash(
-        gettext("Report %(number)s issued to %(code)s.", number=issued.report.number,
-                code=context["recipient"]["code"]),
-        "success",
-    )
-    return redirect(url_for("reports.detail", report_id=issued.report.id))
-
-
 # --- reports issued and received -------------------------------------------------------------
 
 
@@ -190,10 +267,10 @@ def index():
     db = get_session()
     if current_user.role == Role.PARTNER.value:
         return redirect(url_for("reports.received"))
-    reports = report_service.issued_reports(db, current_user)
+    reports = issuing.issued_reports(db, current_user)
     return render_template(
         "reports_ui/index.html",
-        reports=[report_service.report_as_dict(db, r) for r in reports],
+        reports=[issuing.report_as_dict(db, r) for r in reports],
         fmt=_formatter(db),
     )
 
@@ -202,52 +279,100 @@ def index():
 def received():
     """List the partner reports addressed to the user's organisation."""
     db = get_session()
-    reports = report_service.received_reports(db, current_user)
+    reports = issuing.received_reports(db, current_user)
     return render_template(
         "reports_ui/received.html",
         organisation=db.get(Organisation, current_user.organisation_id),
-        reports=[report_service.report_as_dict(db, r) for r in reports],
+        reports=[issuing.report_as_dict(db, r) for r in reports],
         fmt=_formatter(db),
     )
 
 
 @bp.route("/reports/<int:report_id>")
 def detail(report_id: int):
-    """Show an issued report: to whom, when, which cases, its SHA-256 and the download."""
+    """Show a report: its progress while its job runs, then to whom, when, its SHA-256."""
     db = get_session()
-    report = report_service.get_report(db, current_user, report_id)
+    report = issuing.get_report(db, current_user, report_id)
+    shape = issuing.report_as_dict(db, report)
+    can_withdraw = shape["status"] == "issued" and (
+        report.created_by_id == current_user.id
+        or (
+            report.kind == "partner"
+            and report.issuing_organisation_id == current_user.organisation_id
+            and current_user.role == Role.OFFICER.value
+        )
+    )
     return render_template(
-        "reports_ui/detail.html", report=report_service.report_as_dict(db, report),
+        "reports_ui/detail.html",
+        report=shape,
+        label=KIND_LABELS[report.kind],
+        status_url=url_for("api.job", job_id=report.job_id) if report.job_id else None,
+        withdraw_form=WithdrawForm() if can_withdraw else None,
         fmt=_formatter(db),
     )
 
 
 @bp.route("/reports/<int:report_id>/download")
 def download(report_id: int):
-    """Send an issued report (logged as a disclosure to the user who fetched it)."""
+    """Send an issued report's file (audited as a consultation)."""
     db = get_session()
-    path, name = report_service.report_for_download(
-        db, current_user, report_id, current_app.config["FILES_DIR"]
-    )
+    try:
+        path, name, mimetype = issuing.report_for_download(
+            db, current_user, report_id, current_app.config["FILES_DIR"]
+        )
+    except Conflict as exc:
+        flash(exc.detail, "error")
+        return redirect(url_for("reports.detail", report_id=report_id))
     db.commit()
-    return send_file(path, mimetype=_PDF, as_attachment=True, download_name=name)
+    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/reports/<int:report_id>/withdraw", methods=["POST"])
+def withdraw(report_id: int):
+    """Withdraw an issued report, with a reason (audited; the recipient sees it)."""
+    db = get_session()
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        report = issuing.withdraw_report(db, current_user, report_id, form.reason.data)
+    except (Invalid, Conflict) as exc:
+        db.rollback()
+        flash(translate(next(iter(exc.errors.values()))) if isinstance(exc, Invalid)
+              else exc.detail, "error")
+        return redirect(url_for("reports.detail", report_id=report_id))
+    db.commit()
+    flash(gettext("Report %(number)s withdrawn.", number=report.number), "success")
+    return redirect(url_for("reports.detail", report_id=report.id))
 
 
 @bp.route("/reports/verify", methods=["GET", "POST"])
 def verify():
-    """Check whether a PDF was issued by assettrack, to whom and when, or was modified."""
+    """Check whether a file is the report it claims to be, by its SHA-256 (never parsed)."""
     form = VerifyForm()
     result = None
+    status = 200
+    db = get_session()
     if form.validate_on_submit():
         upload = form.document.data
-        data = upload.read() if upload else b""
-        if not data:
-            form.document.errors = [gettext("Choose a PDF file.")]
+        try:
+            number = issuing.parse_report_number(form.report.data)
+            if not upload:
+                raise Invalid({"document": Msg("is required: choose the file to verify")})
+            digest, _size = issuing.hash_stream(
+                upload.stream, current_app.config["VERIFY_MAX_BYTES"]
+            )
+        except Invalid as exc:
+            apply_errors(form, {k.replace("file", "document"): v for k, v in exc.errors.items()})
+            status = 422
         else:
-            result = report_service.verify_report(get_session(), data)
+            result = issuing.verify_report(db, current_user, number, digest)
+            db.commit()
     return render_template(
-        "reports_ui/verify.html", form=form, result=result, fmt=_formatter(get_session())
-    )
+        "reports_ui/verify.html", form=form, result=result, fmt=_formatter(db)
+    ), status
 
 
 # --- H2 permissions --------------------------------------------------------------------------
@@ -323,12 +448,6 @@ def shared_case(case_id: int):
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _send(pdf: bytes, name: str):
-    from io import BytesIO
-
-    return send_file(BytesIO(pdf), mimetype=_PDF, as_attachment=True, download_name=name)
 
 
 def _organisation_options(orgs):

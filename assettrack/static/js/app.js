@@ -18,6 +18,7 @@
  *     [data-filter-count-for=TABLE_ID]   receives the number of visible rows
  *     [data-filter-empty-for=TABLE_ID]   shown only when no row matches
  *   .job[data-job-url]                   poll a job's JSON status every second
+ *                                        (data-reload-when-done: reload the page when done)
  *   .stagebar-seg[data-value][data-total] set the segment's width
  *   [data-copy=ELEMENT_ID]               copy that element's text
  *     [data-copied-label]                word shown after copying ("Copied")
@@ -393,6 +394,11 @@
       setProgress(data.progress);
       if (status === "done") {
         setProgress(100);
+        if (job.hasAttribute("data-reload-when-done")) {
+          // A report's page: its download appears once the file is issued.
+          window.location.reload();
+          return false;
+        }
         setMessage(data.message || "", false);
         if (result && data.result) {
           result.href = data.result;
