@@ -2,7 +2,6 @@
 
 import json
 import random
-import time
 from datetime import date
 from decimal import Decimal
 
@@ -492,8 +491,9 @@ def _path_share(owned, path):
     return share
 
 
-def test_ten_level_chain_with_hundreds_of_ancestors_is_fast():
+def test_ten_level_chain_with_hundreds_of_ancestors_sums_to_the_whole():
     # 4 owners per company over 10 levels: about a million chains, far beyond enumeration.
+    # Its speed is measured by benchmarks/bench_network.py, not asserted here.
     rng = random.Random(7)
     g = nx.MultiDiGraph()
     width = 40
@@ -505,15 +505,12 @@ def test_ten_level_chain_with_hundreds_of_ancestors_is_fast():
             for owner, part in zip(owners, _parts(cuts), strict=True):
                 own(g, owner, asset, part)
 
-    started = time.perf_counter()
     result = effective_owners(g, 0, as_of=AS_OF, threshold=0)
-    elapsed = time.perf_counter() - started
 
     assert len(nx.ancestors(ownership_graph(g, AS_OF), 0)) > 250
     # Every company is fully owned by the level above, so the top level holds exactly 100 %.
     assert sum(owner.share for owner in result.owners) == 100
     assert all(len(owner.paths[0].nodes) == 11 for owner in result.owners)
-    assert elapsed < 1.0
 
 
 def _parts(cuts):

@@ -250,7 +250,9 @@ def test_verify_reads_a_hostile_body_as_a_stream_quickly_and_in_little_memory(
     tracemalloc.stop()
     assert response.status_code == 200
     assert response.json["issued"] is False
-    assert elapsed < 2.0
+    # A quadratic scan of this body froze a worker for minutes; a stream hash takes
+    # milliseconds, so the bound is wide enough for a loaded machine.
+    assert elapsed < 10.0
     assert peak < 2 * 1024 * 1024, f"verify held {peak} bytes"
 
 
