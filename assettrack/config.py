@@ -66,3 +66,5 @@ IMPORT_MAX_JSON_DEPTH = 64
 # FtM and BODS imports: most bytes once gunzipped, and highest gzip compression ratio.
 IMPORT_MAX_BYTES = 4 * 1024 * 1024 * 1024
 IMPORT_MAX_RATIO = 100
+# API request bodies: deepest JSON nesting accepted.
+API_MAX_JSON_DEPTH = 32

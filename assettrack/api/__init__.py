@@ -4,11 +4,13 @@ from flask import Blueprint
 from flask import current_app
 from flask import request
 from flask_login import current_user
+from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import HTTPException
 
 from ..auth import bearer_token
 from ..errors import DomainError
 from ..security import csrf
+from .bodies import BoundedJSONProvider
 from .problems import problem
 from .problems import problem_from
 
@@ -30,6 +32,7 @@ def init_app(app):
 
     csrf.exempt(bp)
     app.register_blueprint(bp)
+    app.json = BoundedJSONProvider(app)  # every request.get_json() parses within bounds
 
 
 @bp.before_request
@@ -67,7 +70,14 @@ def json_body() -> dict:
             {"": "send a JSON object with Content-Type: application/json"},
             detail="the body must be a JSON object (Content-Type: application/json)",
         )
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json()
+    except BadRequest as error:
+        detail = str(error.__cause__ or error.description or "")[:200]
+        raise Invalid(
+            {"": f"the body is not readable JSON: {detail}"},
+            detail=f"the body is not readable JSON: {detail}",
+        ) from None
     if not isinstance(data, dict):
         raise Invalid({"": "the body is not a JSON object"}, detail="the body is not a JSON object")
     return data

@@ -2,6 +2,7 @@
 
 from flask import request
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..db import get_session
 from ..errors import Invalid
@@ -83,12 +84,12 @@ def _org_arg() -> int | None:
         return None
     from ..models import Organisation
 
-    org = get_session().scalar(
-        Organisation.__table__.select().where(Organisation.code == raw.upper())
+    org_id = get_session().scalar(
+        select(Organisation.id).where(Organisation.code == raw.strip().upper()[:20])
     )
-    if org is None:
+    if org_id is None:
         raise Invalid({"?organisation": "unknown organisation code"})
-    return org.id
+    return org_id
 
 
 _PAIR_ENTITY = {

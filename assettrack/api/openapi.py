@@ -24,7 +24,8 @@ def _id_param(name: str, what: str) -> dict:
         "in": "path",
         "required": True,
         "description": what,
-        "schema": {"type": "integer"},
+        # A larger number is no id (a 404): the database holds 64-bit ids.
+        "schema": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 1},
     }
 
 
@@ -487,15 +488,21 @@ SCHEMAS = {
             },
             "source": {"type": "integer"},
             "target": {"type": "integer"},
-            "percentage": {"type": "string", "description": "0-100, or a band such as 25-50"},
-            "start_date": {"type": "string", "format": "date"},
-            "end_date": {"type": "string", "format": "date"},
-            "role": {"type": "string"},
-            "amount": _MONEY,
-            "currency": _CURRENCY,
-            "date": {"type": "string", "format": "date"},
-            "source_grade": {"enum": ["A", "B", "C", "X"]},
-            "info_grade": {"enum": ["1", "2", "3", "4"]},
+            # null where the relation does not say: no share, no period, no payment, no grade.
+            "percentage": {
+                "type": ["string", "null"],
+                "description": "0-100, or a band such as 25-50",
+            },
+            "percentage_min": {"type": ["string", "null"], "readOnly": True},
+            "percentage_max": {"type": ["string", "null"], "readOnly": True},
+            "start_date": {"type": ["string", "null"], "format": "date"},
+            "end_date": {"type": ["string", "null"], "format": "date"},
+            "role": {"type": ["string", "null"]},
+            "amount": {**_MONEY, "type": ["string", "null"]},
+            "currency": {**_CURRENCY, "type": ["string", "null"]},
+            "date": {"type": ["string", "null"], "format": "date"},
+            "source_grade": {"enum": ["A", "B", "C", "X", None]},
+            "info_grade": {"enum": ["1", "2", "3", "4", None]},
         },
     },
     "DecisionIn": {
