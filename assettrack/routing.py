@@ -2,29 +2,39 @@
 
 from werkzeug.routing import IntegerConverter
 
-__all__ = ["IdConverter", "init_app", "is_id", "page_number"]
+__all__ = ["IdConverter", "LARGEST_ID", "init_app", "is_id", "page_number"]
 
 #: The largest id of a row (a 64-bit ``BIGINT``); a larger one overflowed the driver (a 500).
 LARGEST_ID = 2**63 - 1
+#: The last page a list goes to; a further page would skip more rows than the database holds.
+LAST_PAGE = 10**9
+
+
+def _at_most(limit: int) -> str:
+    """A regular expression matching the decimal numbers from 0 to ``limit``.
+
+    >>> import re
+    >>> [bool(re.fullmatch(_at_most(250), n)) for n in ("7", "199", "249", "250", "251", "999")]
+    [True, True, True, True, False, False]
+    """
+    digits = str(limit)
+    parts = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    for i, digit in enumerate(digits):
+        if digit != "0":
+            rest = len(digits) - i - 1
+            parts.append(digits[:i] + f"[0-{int(digit) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
+    parts.append(digits)
+    return "(?:" + "|".join(parts) + ")"
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` bounded to ``LARGEST_ID``: a larger number matches no route (404)."""
+    """``<int:...>`` matching only numbers up to ``LARGEST_ID``: a larger one matches no route.
 
-    def __init__(self, map, fixed_digits=0, min=None, max=LARGEST_ID, signed=False):  # noqa: A002
-        super().__init__(map, fixed_digits, min, LARGEST_ID if max is None else max, signed)
+    Bounded in the pattern rather than on conversion, so a too-large id is a 404 and never a
+    405 (werkzeug answers 405 when another method's route matched the path).
+    """
 
-    def to_python(self, value: str):
-        """Refuse a number too long to be an id before converting it."""
-        if len(value.lstrip("-")) > len(str(LARGEST_ID)):
-            from werkzeug.routing import ValidationError
-
-            raise ValidationError()
-        return super().to_python(value)
-
-
-#: The last page a list goes to; a further page would skip more rows than the database holds.
-LAST_PAGE = 10**9
+    regex = _at_most(LARGEST_ID)
 
 
 def is_id(value: int | None) -> bool:

@@ -34,6 +34,7 @@ _MONEY = {
     "pattern": "^[0-9]{1,15}(\\.[0-9]{1,4})?$",
     "description": "a decimal string, never a float",
 }
+_NULLABLE_MONEY = {**_MONEY, "type": ["string", "null"]}
 _CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$", "default": "EUR", "description": "ISO 4217"}
 _ERRORS = {"401": _PROBLEM, "403": _PROBLEM, "404": _PROBLEM, "422": _PROBLEM}
 
@@ -498,7 +499,7 @@ SCHEMAS = {
             "start_date": {"type": ["string", "null"], "format": "date"},
             "end_date": {"type": ["string", "null"], "format": "date"},
             "role": {"type": ["string", "null"]},
-            "amount": {**_MONEY, "type": ["string", "null"]},
+            "amount": _NULLABLE_MONEY,
             "currency": {**_CURRENCY, "type": ["string", "null"]},
             "date": {"type": ["string", "null"], "format": "date"},
             "source_grade": {"enum": ["A", "B", "C", "X", None]},
@@ -579,11 +580,12 @@ SCHEMAS = {
             "stage": {
                 "enum": ["traced", "frozen", "managed", "confiscated", "disposed", "released"]
             },
-            "estimated_value": _MONEY,
+            # null until the asset is valued, frozen, confiscated or sold.
+            "estimated_value": _NULLABLE_MONEY,
             "currency": _CURRENCY,
-            "value_at_freezing": _MONEY,
-            "value_at_confiscation": _MONEY,
-            "realised_value": _MONEY,
+            "value_at_freezing": _NULLABLE_MONEY,
+            "value_at_confiscation": _NULLABLE_MONEY,
+            "realised_value": _NULLABLE_MONEY,
             "history": {"type": "array", "items": _ref("Decision")},
         },
     },
