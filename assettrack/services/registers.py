@@ -46,6 +46,7 @@ from decimal import InvalidOperation
 from pathlib import Path
 
 from defusedxml import DefusedXmlException
+from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import insert
@@ -203,7 +204,7 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError
 # What openpyxl raises on a workbook it cannot read (broken XML, missing parts, odd values).
 _XLSX_ERRORS = (
     *_ZIP_ERRORS, KeyError, ValueError, TypeError, IndexError, AttributeError, SyntaxError,
-    DefusedXmlException,
+    DefusedXmlException, InvalidFileException,
 )
 
 
@@ -1783,15 +1784,17 @@ def _workbook(path):
     """The first worksheet of an XLSX file already checked by :func:`check_xlsx`."""
     from openpyxl import load_workbook
 
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-    except _XLSX_ERRORS as error:
-        raise Invalid({"file": _xlsx_problem(error)}) from None
-    try:
-        yield sheet
-    finally:
-        book.close()
+    # Opened as a file: given a name, openpyxl refuses any not ending .xlsx (uploads do not).
+    with Path(path).open("rb") as fh:
+        try:
+            book = load_workbook(fh, read_only=True, data_only=True)
+            sheet = book.worksheets[0]
+        except _XLSX_ERRORS as error:
+            raise Invalid({"file": _xlsx_problem(error)}) from None
+        try:
+            yield sheet
+        finally:
+            book.close()
 
 
 def _xlsx_problem(error: Exception) -> Msg:

@@ -198,7 +198,10 @@ def register_mapping(case_id: int, token: str):
             return _after_register_job(job.id, case.id)
     except DomainError as exc:
         db.rollback()
-        apply_errors(form, _field_errors(getattr(exc, "errors", None) or {"": exc.detail}))
+        errors = getattr(exc, "errors", None) or {"": exc.detail}
+        if "file" in errors:  # the file itself cannot be read on: drop it, ask for another
+            return _refused_upload(case, token, path, errors)
+        apply_errors(form, _field_errors(errors))
     status = 422 if form.errors or form.form_errors else 200
     return render_template(
         "imports/register_mapping.html",
@@ -255,6 +258,15 @@ def _upload_of(token: str, case_id: int) -> tuple[dict, Path]:
         _forget(token)
         abort(404)
     return entry, path
+
+
+def _refused_upload(case, token: str, path: Path, errors: dict):
+    """Forget an uploaded register the preview could not read; show the upload form again."""
+    path.unlink(missing_ok=True)
+    _forget(token)
+    form = RegisterUploadForm(formdata=None)
+    apply_errors(form, errors)
+    return render_template("imports/register_upload.html", form=form, case=case), 422
 
 
 def _field_errors(errors: dict) -> dict:
