@@ -12,6 +12,7 @@ Run by hand: ``python tests/test_hostile_input.py DATABASE_URL INSTANCE SCENARIO
 """
 
 import gzip
+import io
 import json
 import os
 import random
@@ -253,11 +254,138 @@ def test_the_limits_let_an_ordinary_register_through(outcomes):
     assert warm == {"csv": 200, "xlsx": 200, "preview": 200, "ftm": "done"}, warm
 
 
+# --- malformed requests: a clear 4xx, never a 500 (finding 10) -------------------------------
+
+TOO_LARGE = str(2**63)
+
+
+def _int_rules(app):
+    for rule in app.url_map.iter_rules():
+        if any(type(c).__name__ == "IdConverter" for c in rule._converters.values()):
+            yield rule
+
+
+def test_an_id_past_2_63_is_a_404_on_every_route(app, client, make_user, token_for):
+    officer = make_user("officer", "NLRTM")
+    headers = {"Authorization": f"Bearer {token_for(officer)}"}
+    client.post("/login", data={"email": officer.email, "password": "correct-horse-battery"})
+    answers, rules = {}, list(_int_rules(app))
+    for rule in rules:
+        path = rule.rule
+        for name in rule.arguments:
+            path = path.replace(f"<int:{name}>", TOO_LARGE).replace(f"<{name}>", "x")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method, headers=headers, json={})
+            answers[f"{method} {path}"] = response.status_code
+            response.close()
+    assert len(rules) >= 20
+    assert {key: code for key, code in answers.items() if code != 404} == {}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"schema": "Ownership", "source": 2**63, "target": 1},
+        {"schema": "Ownership", "source": 1, "target": -(2**64)},
+        {"schema": "Ownership", "source": 1, "target": 10**400},
+    ],
+)
+def test_ids_past_2_63_in_a_json_body_are_a_422(client, make_user, token_for, body):
+    officer = make_user("officer", "NLRTM")
+    response = client.post(
+        "/api/v1/relations", json=body, headers={"Authorization": f"Bearer {token_for(officer)}"}
+    )
+    assert response.status_code == 422, response.json
+    assert response.mimetype == "application/problem+json"
+    assert "larger than" in response.json["detail"]
+
+
+def test_json_nested_100000_deep_is_a_422_problem(client, make_user, token_for):
+    officer = make_user("officer", "NLRTM")
+    response = client.post(
+        "/api/v1/cases",
+        data="[" * 100_000 + "]" * 100_000,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token_for(officer)}"},
+    )
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert "nested deeper than 32 levels" in response.json["detail"]
+
+
+@pytest.mark.parametrize("query", [f"offset={2**63}", f"offset={10**30}", "limit=99999999999999"])
+def test_paging_past_2_63_in_the_query_string_is_a_422(client, make_user, token_for, query):
+    officer = make_user("officer", "NLRTM")
+    headers = {"Authorization": f"Bearer {token_for(officer)}"}
+    for url in ("/api/v1/cases", "/api/v1/entities", "/api/v1/duplicates"):
+        response = client.get(f"{url}?{query}", headers=headers)
+        assert response.status_code == 422, (url, response.json)
+
+
+@pytest.mark.parametrize("url", ["/cases/", "/audit/", "/duplicates/"])
+def test_a_page_number_past_2_63_shows_a_page(client, make_user, url):
+    user = make_user("auditor" if url == "/audit/" else "officer", "NLRTM")
+    client.post("/login", data={"email": user.email, "password": "correct-horse-battery"})
+    assert client.get(f"{url}?page={2**64}").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["officer", "liaison", "partner", "auditor", "admin"])
+def test_duplicates_by_organisation_answers_every_role(client, make_user, token_for, role):
+    user = make_user(role, "NLRTM")
+    headers = {"Authorization": f"Bearer {token_for(user)}"}
+    known = client.get("/api/v1/duplicates?organisation=NLRTM", headers=headers)
+    unknown = client.get("/api/v1/duplicates?organisation=%00%FF" + "x" * 300, headers=headers)
+    # Before: AttributeError (a 500) for every user. Now an answer, or the user's scope.
+    assert known.status_code in (200, 403, 404), known.json
+    assert unknown.status_code in (403, 404, 422), unknown.json
+    assert known.mimetype in ("application/json", "application/problem+json")
+
+
+def test_a_relation_answers_as_the_spec_declares(client, make_user, make_case, token_for):
+    from jsonschema import Draft202012Validator
+
+    from assettrack.api.openapi import document
+
+    officer = make_user("officer", "NLRTM")
+    headers = {"Authorization": f"Bearer {token_for(officer)}"}
+    case = make_case(officer)
+    ids = [
+        client.post(
+            f"/api/v1/cases/{case.id}/entities",
+            json={"schema": schema, "properties": {"name": [name]}},
+            headers=headers,
+        ).json["id"]
+        for schema, name in (("Company", "Maas Holding BV"), ("RealEstate", "Villa"))
+    ]
+    response = client.post(
+        "/api/v1/relations",
+        json={"schema": "Ownership", "source": ids[0], "target": ids[1]},
+        headers=headers,
+    )
+    assert response.status_code == 201
+    schema = document()["components"]["schemas"]["Relation"]
+    errors = [e.message for e in Draft202012Validator(schema).iter_errors(response.json)]
+    assert errors == []
+    assert response.json["start_date"] is None and response.json["source_grade"] is None
+
+
+def test_a_csv_with_a_bare_cr_is_previewed(client, make_user, make_case, token_for):
+    officer = make_user("officer", "NLRTM")
+    case = make_case(officer)
+    response = client.post(
+        f"/api/v1/cases/{case.id}/imports/preview",
+        data={"format": "csv", "file": (io.BytesIO(b"id,name\r1,Villa\r2,\"Ca\rsa\"\n"), "r.csv")},
+        headers={"Authorization": f"Bearer {token_for(officer)}"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200, response.json
+    assert [row["values"]["name"] for row in response.json["rows"]] == ["Villa", "Ca\rsa"]
+
+
 # --- the child process -----------------------------------------------------------------------
 
 
 def _child(database_url: str, instance: str, plan_file: str) -> None:
-    import io
     import re
 
     from sqlalchemy import func

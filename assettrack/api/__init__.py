@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..auth import bearer_token
 from ..errors import DomainError
+from ..routing import LAST_PAGE
 from ..security import csrf
 from .bodies import BoundedJSONProvider
 from .problems import problem
@@ -97,10 +98,10 @@ def page_args(default_limit: int = 50, max_limit: int = 500) -> tuple[int, int]:
         limit = default_limit
     try:
         offset = int(request.args.get("offset", 0))
-        if offset < 0:
+        if not 0 <= offset <= LAST_PAGE * max_limit:
             raise ValueError
     except ValueError:
-        errors["?offset"] = "must be a whole number, 0 or more"
+        errors["?offset"] = f"must be a whole number from 0 to {LAST_PAGE * max_limit}"
         offset = 0
     if errors:
         raise Invalid(errors)
