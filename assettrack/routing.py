@@ -2,7 +2,7 @@
 
 from werkzeug.routing import IntegerConverter
 
-__all__ = ["IdConverter", "LARGEST_ID", "init_app", "is_id", "page_number"]
+__all__ = ["IdConverter", "LARGEST_ID", "id_value", "init_app", "is_id", "page_number"]
 
 #: The largest id of a row (a 64-bit ``BIGINT``); a larger one overflowed the driver (a 500).
 LARGEST_ID = 2**63 - 1
@@ -46,6 +46,22 @@ def is_id(value: int | None) -> bool:
     return value is not None and 0 <= value <= LARGEST_ID
 
 
+def id_value(raw) -> int:
+    """Read an id as ``int()`` would, raising ValueError for a number no row can have.
+
+    >>> id_value("42"), id_value(7)
+    (42, 7)
+    >>> id_value(str(2**63))
+    Traceback (most recent call last):
+    ...
+    ValueError: not an id: 9223372036854775808
+    """
+    value = int(raw)
+    if not is_id(value):
+        raise ValueError(f"not an id: {str(raw)[:30]}")
+    return value
+
+
 def page_number(args, name: str = "page") -> int:
     """The page asked for in ``args`` (a query string), 1 when absent, bad or out of range.
 
@@ -55,7 +71,8 @@ def page_number(args, name: str = "page") -> int:
     raw = str(args.get(name) or "").strip()
     if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(LAST_PAGE)):
         return 1
-    return min(max(1, int(raw)), LAST_PAGE)
+    page = int(raw)
+    return page if 1 <= page <= LAST_PAGE else 1
 
 
 def init_app(app) -> None:

@@ -300,6 +300,41 @@ def test_ids_past_2_63_in_a_json_body_are_a_422(client, make_user, token_for, bo
     assert "larger than" in response.json["detail"]
 
 
+ID_FIELDS = (
+    "a", "b", "keep", "asset_ids", "entity_id", "source", "target", "assigned_officer",
+    "user_id", "case_id", "decision_id", "asset_id", "merge_id", "job_id", "record_id", "page",
+    "limit", "offset", "year", "organisation_id", "id",
+)
+
+
+def test_ids_past_2_63_in_forms_queries_and_json_strings_never_give_a_500(
+    app, client, make_user, make_case, token_for
+):
+    officer = make_user("officer", "NLRTM")
+    case = make_case(officer)
+    headers = {"Authorization": f"Bearer {token_for(officer)}"}
+    client.post("/login", data={"email": officer.email, "password": "correct-horse-battery"})
+    values = {name: TOO_LARGE for name in ID_FIELDS}
+    failures = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("static", "auth.logout"):
+            continue
+        path = rule.rule
+        for name in rule.arguments:
+            path = path.replace(f"<int:{name}>", str(case.id)).replace(f"<{name}>", "x")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            sent = {"query_string": values}
+            if method != "GET" and path.startswith("/api/"):
+                sent.update(json={**values, "asset_ids": [TOO_LARGE]}, headers=headers)
+            elif method != "GET":
+                sent["data"] = values
+            response = client.open(path, method=method, **sent)
+            if response.status_code >= 500:
+                failures.append(f"{method} {path}: {response.status_code}")
+            response.close()
+    assert failures == []
+
+
 def test_json_nested_100000_deep_is_a_422_problem(client, make_user, token_for):
     officer = make_user("officer", "NLRTM")
     response = client.post(
