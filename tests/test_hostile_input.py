@@ -254,6 +254,72 @@ def test_the_limits_let_an_ordinary_register_through(outcomes):
     assert warm == {"csv": 200, "xlsx": 200, "preview": 200, "ftm": "done"}, warm
 
 
+# --- the preview reads a bounded head (finding 2) ---------------------------------------------
+
+
+def test_the_preview_reads_a_bounded_head_and_cuts_long_cells(tmp_path):
+    from assettrack.services import registers
+
+    long_name = "Villa " + "b" * 30_000
+    lines = ["Codice,Denominazione,Stato", f"A0,{long_name},In gestione"]
+    lines += [f"A{n},Villa {n},In gestione" for n in range(1, 5000)]
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join(lines) + "\n")
+
+    preview = registers.preview_register(path)
+
+    assert (preview["row_count"], preview["complete"]) == (2000, False)
+    shown = preview["rows"][0]["values"]["Denominazione"]
+    assert shown.startswith("Villa bbb") and shown.endswith("… [+29806 characters]")
+    assert len(json.dumps(preview)) < 50_000
+
+
+def test_the_preview_stops_at_its_time_limit(tmp_path):
+    from dataclasses import replace
+
+    from assettrack.services import registers
+
+    path = tmp_path / "r.csv"
+    path.write_text("Codice,Stato\nA1,In gestione\nA2,In gestione\n")
+    limits = replace(registers.RegisterLimits.from_config(), preview_seconds=0)
+
+    preview = registers.preview_register(path, limits=limits)
+
+    assert (preview["row_count"], preview["complete"]) == (0, False)
+
+
+def test_an_import_reads_no_more_rows_than_the_limit(tmp_path):
+    from dataclasses import replace
+
+    from assettrack.ftm import ImportFailed
+    from assettrack.services import registers
+
+    path = tmp_path / "r.csv"
+    path.write_text("Codice,Stato\n" + "".join(f"A{n},In gestione\n" for n in range(10)))
+    limits = replace(registers.RegisterLimits.from_config(), max_rows=5)
+    table = registers.read_table(path, limits)
+
+    with pytest.raises(ImportFailed) as refused:
+        list(table.rows())
+
+    assert refused.value.line == 7
+    assert "more than 5 rows" in str(refused.value.reason)
+
+
+def test_a_register_cell_past_the_limit_makes_its_row_bad(tmp_path):
+    from assettrack.services import registers
+
+    path = tmp_path / "r.csv"
+    path.write_text(f"Codice,Denominazione\nA1,Villa\nA2,{'x' * 40_000}\n")
+
+    preview = registers.preview_register(path)
+
+    assert preview["rows"][0]["errors"] == {}
+    assert preview["rows"][1]["errors"] == {
+        "Denominazione": "40000 characters; the limit is 32767"
+    }
+
+
 # --- malformed requests: a clear 4xx, never a 500 (finding 10) -------------------------------
 
 TOO_LARGE = str(2**63)
