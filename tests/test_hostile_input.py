@@ -492,27 +492,15 @@ def _child(database_url: str, instance: str, plan_file: str) -> None:
     from sqlalchemy import func
     from sqlalchemy import select
 
-    from assettrack import create_app
     from assettrack.db import get_session
     from assettrack.models import AuditEntry
     from assettrack.models import Entity
     from assettrack.services import accounts
     from assettrack.services import cases as case_service
+    from tests.conftest import _make_app
 
     instance_path = Path(instance)
-    app = create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_PATH": instance,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "hostile",
-            "AUDIT_KEY": "hostile",
-            "AUDIT_CHECKPOINT": str(instance_path / "checkpoint.json"),
-            "FILES_DIR": str(instance_path / "files"),
-            "JOBS_IMMEDIATE": True,
-            "WTF_CSRF_ENABLED": False,
-        }
-    )
+    app = _make_app(database_url, instance_path)  # as the tests' app: jobs inline, no CSRF
     with app.app_context():
         db = get_session()
         officer = accounts.create_user(

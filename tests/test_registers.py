@@ -199,7 +199,9 @@ def _status_moves_on(session, officer, case, tmp_path):
         {
             "action": "confiscate",
             "asset_ids": [villa.id],
-            "decided_on": case_service.org_today(session.get(Organisation, officer.organisation_id)).isoformat(),
+            "decided_on": case_service.org_today(
+                session.get(Organisation, officer.organisation_id)
+            ).isoformat(),
             "authority": "Tribunale di Genova",
             "reference": "MP 12/2026",
             "legal_basis": "art. 24 d.lgs. 159/2011",
