@@ -199,6 +199,7 @@ _BYTES_PER_CHAR = 10
 _CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c[\s>/]")
 _STRING_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?si[\s>/]")
 _TAG_START = re.compile(rb"<")
+_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(worksheet|sst|[A-Za-z_][\w.\-]*)[\s>/]")
 _DECLARATIONS = (b"<!DOCTYPE", b"<!ENTITY")
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, OSError, EOFError)
 # What openpyxl raises on a workbook it cannot read (broken XML, missing parts, odd values).
@@ -512,12 +513,7 @@ def check_xlsx(path: str | Path, limits: RegisterLimits) -> None:
 def _scan_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, bound: int, chars: int) -> None:
     """Read one XML part as bytes: UTF-8, no DTD or entity, no cell or string over ``bound``."""
     name = member.filename
-    if name.startswith("xl/worksheets/"):
-        start = _CELL_START
-    elif name.endswith("sharedStrings.xml"):
-        start = _STRING_START
-    else:
-        start = _TAG_START
+    start = _TAG_START
     run, carry, first = 0, b"", True
     try:
         with archive.open(member) as fh:
@@ -526,6 +522,10 @@ def _scan_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, bound: int, cha
                     raise Invalid({"file": Msg(
                         "{member} is not UTF-8 XML", member=name[:100]
                     )})
+                if first:  # told by the root element, whatever the part is called
+                    root = _ROOT.search(data, 0, 4096)
+                    kind = root.group(1) if root else b""
+                    start = {b"worksheet": _CELL_START, b"sst": _STRING_START}.get(kind, start)
                 first = False
                 window = carry + data
                 if any(marker in window for marker in _DECLARATIONS):
