@@ -74,7 +74,8 @@ def json_body() -> dict:
     try:
         data = request.get_json()
     except BadRequest as error:
-        detail = str(error.__cause__ or error.description or "")[:200]
+        cause = getattr(error.__cause__, "description", None) or error.description or ""
+        detail = str(cause).removeprefix("Failed to decode JSON object: ")[:200]
         raise Invalid(
             {"": f"the body is not readable JSON: {detail}"},
             detail=f"the body is not readable JSON: {detail}",
