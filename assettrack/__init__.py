@@ -37,10 +37,12 @@ def create_app(config: dict | None = None) -> Flask:
     from . import db
     from . import i18n
     from . import jobs
+    from . import routing
     from . import security
     from . import web
     from .cli import register_cli
 
+    routing.init_app(app)  # before any blueprint adds a route
     db.init_app(app)
     security.init_app(app)
     i18n.init_app(app)

@@ -45,6 +45,7 @@ from decimal import Decimal
 
 from .errors import Msg
 from .ftm import Item
+from .ftm import ReadLimits
 from .ftm import iter_items
 
 __all__ = ["BodsReader", "bods_id", "ENTITY_SCHEMATA", "share_text"]
@@ -149,11 +150,14 @@ class BodsReader:
         The file.
     on_progress : callable, optional
         Called with the fraction done (0.0 to 1.0).
+    limits : ReadLimits, optional
+        What a line may cost (:class:`assettrack.ftm.ReadLimits`; default: config.py's).
     """
 
-    def __init__(self, path, *, on_progress=None):
+    def __init__(self, path, *, on_progress=None, limits: ReadLimits | None = None):
         self.path = path
         self.on_progress = on_progress
+        self.limits = limits
         self.warnings: list[tuple[int, str]] = []
 
     def items(self) -> Iterator[Item]:
@@ -161,9 +165,13 @@ class BodsReader:
         latest: dict[str, tuple[str, int]] = {}
         types: dict[str, str] = {}
         versions: dict[str, list[_Version]] = {}
-        for item in iter_items(self.path, on_progress=self._scaled(0.0, 0.5)):
+        for item in iter_items(
+            self.path, on_progress=self._scaled(0.0, 0.5), limits=self.limits
+        ):
             if item.error is not None:
                 yield item
+                if item.fatal:
+                    return  # the file cannot be read on: no second pass
                 continue
             statement = item.value
             reason = _statement_problem(statement)
@@ -190,7 +198,9 @@ class BodsReader:
             elif record_id not in latest or (stamp, item.line) >= latest[record_id]:
                 latest[record_id] = (stamp, item.line)
         wanted = {line: record_id for record_id, (_stamp, line) in latest.items()}
-        for item in iter_items(self.path, on_progress=self._scaled(0.5, 1.0)):
+        for item in iter_items(
+            self.path, on_progress=self._scaled(0.5, 1.0), limits=self.limits
+        ):
             record_id = wanted.get(item.line)
             if record_id is None or item.error is not None:
                 continue

@@ -72,3 +72,30 @@ REPORT_MAX_ENTITIES = 20_000
 REPORT_ANNEX_ROWS = 1_000
 VERIFY_MAX_BYTES = 100 * 1024 * 1024
 CASE_PAGE_SIZE = 100
+# --- Limits on uploaded files (docs/operations.md, "Limits") ---------------------------------
+# Longest register cell, in characters (Excel's own limit); a longer cell makes its row bad.
+REGISTER_MAX_CELL_CHARS = 32767
+# Most columns a register may have.
+REGISTER_MAX_COLUMNS = 500
+# Most data rows a register import reads; split a larger register into several files.
+REGISTER_MAX_ROWS = 1_000_000
+# Rows the register preview reads (it shows the first 20 and counts the statuses of all it read).
+REGISTER_PREVIEW_ROWS = 2000
+# Bytes of a CSV register the preview reads.
+REGISTER_PREVIEW_BYTES = 8 * 1024 * 1024
+# Seconds the preview spends reading rows before it stops and shows what it has.
+REGISTER_PREVIEW_SECONDS = 5
+# Characters of a cell the preview shows; longer ones are cut and marked.
+REGISTER_PREVIEW_CELL_CHARS = 200
+# XLSX: most members in the zip, most bytes once unzipped, highest compression ratio of a member.
+XLSX_MAX_MEMBERS = 1000
+XLSX_MAX_BYTES = 256 * 1024 * 1024
+XLSX_MAX_RATIO = 100
+# FtM and BODS imports: longest line (or array item), in bytes, and deepest JSON nesting.
+IMPORT_MAX_LINE_BYTES = 4 * 1024 * 1024
+IMPORT_MAX_JSON_DEPTH = 64
+# FtM and BODS imports: most bytes once gunzipped, and highest gzip compression ratio.
+IMPORT_MAX_BYTES = 4 * 1024 * 1024 * 1024
+IMPORT_MAX_RATIO = 100
+# API request bodies: deepest JSON nesting accepted.
+API_MAX_JSON_DEPTH = 32

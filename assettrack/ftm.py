@@ -5,6 +5,9 @@ Reading
     ``ftm`` tools: JSON lines (one entity per line) or one JSON array of entities (parsed
     incrementally with ``ijson``), plain or gzip-compressed (told by the magic bytes, not the file
     name). Memory stays flat however large the file is: one entity is in memory at a time.
+    :class:`ReadLimits` bounds what a hostile file can cost: the length of a line (or array
+    item), the nesting depth of JSON (measured before the JSON parser sees it), the bytes a
+    gzip file unpacks to and its compression ratio. A line past a limit is an error naming it.
 
 Checking
     :class:`Scan` is the first of the two passes of an import. It checks every entity
@@ -40,6 +43,7 @@ import json
 import marshal
 import os
 import re
+import zlib
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Mapping
@@ -47,6 +51,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 from decimal import Decimal
+from itertools import accumulate
 from pathlib import Path
 
 import ijson
@@ -64,6 +69,8 @@ __all__ = [
     "ID_MAX_LENGTH",
     "ImportFailed",
     "Item",
+    "ReadLimits",
+    "json_depth_exceeds",
     "Record",
     "Scan",
     "iter_items",
@@ -99,6 +106,55 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _MAX_WARNINGS_PER_LINE = 20
 _TEXT_TYPES = frozenset({"name", "string", "text", "address"})
 _MAX_WARNING_KINDS = 500
+# The compression ratio is judged once this much is unpacked: a small file of a few repeated
+# lines compresses far better than real data does.
+_RATIO_FLOOR = 16 * 1024 * 1024
+# A JSON string (with its escapes), removed before brackets are counted.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_STARTS = frozenset({"start_map", "start_array"})
+_ENDS = frozenset({"end_map", "end_array"})
+_GZIP_ERRORS = (gzip.BadGzipFile, zlib.error, EOFError)
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much of an FtM or BODS file is read (the ``IMPORT_*`` settings of config.py)."""
+
+    max_line_bytes: int
+    max_depth: int
+    max_bytes: int
+    max_ratio: int
+
+    @classmethod
+    def from_config(cls, config: Mapping | None = None) -> "ReadLimits":
+        """Read the limits from an app's ``config`` (default: the defaults of config.py)."""
+        if config is None:
+            from . import config as defaults
+
+            config = vars(defaults)
+        return cls(
+            max_line_bytes=int(config["IMPORT_MAX_LINE_BYTES"]),
+            max_depth=int(config["IMPORT_MAX_JSON_DEPTH"]),
+            max_bytes=int(config["IMPORT_MAX_BYTES"]),
+            max_ratio=int(config["IMPORT_MAX_RATIO"]),
+        )
+
+
+def json_depth_exceeds(data: bytes, limit: int) -> bool:
+    """Tell whether the JSON text ``data`` nests arrays and objects deeper than ``limit``.
+
+    Cheap enough to run before the parser (whose memory or stack grows with the depth):
+    brackets inside strings do not count.
+
+    >>> json_depth_exceeds(b'{"a": [[1]], "b": "[[[[["}', 3), json_depth_exceeds(b"[[[[]]]]", 3)
+    (False, True)
+    """
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return False
+    brackets = _JSON_STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    return max(accumulate(_DEPTH_STEP[b] for b in brackets), default=0) > limit
 
 
 class ImportFailed(DomainError):
@@ -213,7 +269,9 @@ def open_stream(path: str | os.PathLike):
     return raw, raw
 
 
-def iter_items(path: str | os.PathLike, *, on_progress=None) -> Iterator[Item]:
+def iter_items(
+    path: str | os.PathLike, *, on_progress=None, limits: ReadLimits | None = None
+) -> Iterator[Item]:
     """Yield the items of a JSON lines file or of a JSON array, one at a time.
 
     Parameters
@@ -224,6 +282,11 @@ def iter_items(path: str | os.PathLike, *, on_progress=None) -> Iterator[Item]:
         lines skipped.
     on_progress : callable, optional
         Called now and then with the fraction of the file read (0.0 to 1.0).
+    limits : ReadLimits, optional
+        The limits (default: those of config.py). A line longer than ``max_line_bytes`` or
+        nested deeper than ``max_depth`` is an error item; an array item past them, a file
+        unpacking past ``max_bytes`` or compressed more than ``max_ratio`` times ends the
+        reading with a ``fatal`` item.
 
     Yields
     ------
@@ -240,16 +303,21 @@ def iter_items(path: str | os.PathLike, *, on_progress=None) -> Iterator[Item]:
     [(1, {'id': 'a'}), (2, Decimal('7.5'))]
     >>> os.unlink(f.name)
     """
+    limits = limits or ReadLimits.from_config()
     stream, raw = open_stream(path)
     size = max(os.fstat(raw.fileno()).st_size, 1)
     try:
-        head = stream.read(4096)
-        stream.seek(0)
+        try:
+            head = stream.read(4096)
+            stream.seek(0)
+        except _GZIP_ERRORS:
+            head = b""
+        guard = _Guarded(stream, raw, limits)
         text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
         if text.startswith(b"["):
-            yield from _array_items(stream, raw, size, on_progress)
+            yield from _array_items(guard, raw, size, on_progress, limits)
         else:
-            yield from _line_items(stream, raw, size, on_progress)
+            yield from _line_items(guard, raw, size, on_progress, limits)
     finally:
         stream.close()
         raw.close()
@@ -711,13 +779,110 @@ def _warning_key(message: str) -> str:
     return str(message)
 
 
-def _array_items(stream, raw, size, on_progress) -> Iterator[Item]:
+class _LimitReached(Exception):
+    def __init__(self, reason: Msg):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Guarded:
+    """A byte stream that counts what it hands out and stops at the limits.
+
+    ``mark()`` starts a new item; an item longer than ``max_line_bytes`` stops the reading
+    too (for JSON arrays, where the parser would otherwise buffer it whole).
+    """
+
+    def __init__(self, stream, raw, limits: ReadLimits):
+        self.stream = stream
+        self.raw = raw
+        self.limits = limits
+        self.compressed = stream is not raw
+        self.count = 0
+        self.item_start: int | None = None
+
+    def mark(self) -> None:
+        self.item_start = self.count
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:
+            return b""  # ijson's probe of the stream's type
+        size = size if size and size > 0 else 64 * 1024  # never unbounded
+        return self._counted(self.stream.read, size)
+
+    def readline(self, size: int) -> bytes:
+        return self._counted(self.stream.readline, size)
+
+    def _counted(self, read, size: int) -> bytes:
+        try:
+            data = read(size)
+        except _GZIP_ERRORS as error:
+            reason = Msg("the gzip file is broken: {error}", error=str(error)[:200])
+            raise _LimitReached(reason) from None
+        self.count += len(data)
+        limits = self.limits
+        if self.count > limits.max_bytes:
+            raise _LimitReached(
+                Msg("the file holds more than {limit} bytes once unpacked", limit=limits.max_bytes)
+            )
+        if (
+            self.compressed
+            and self.count > _RATIO_FLOOR
+            and self.count > limits.max_ratio * max(self.raw.tell(), 1)
+        ):
+            raise _LimitReached(
+                Msg(
+                    "the file is compressed more than {limit} times; it is refused as a "
+                    "decompression bomb",
+                    limit=limits.max_ratio,
+                )
+            )
+        if self.item_start is not None and self.count - self.item_start > limits.max_line_bytes:
+            raise _LimitReached(
+                Msg("an item is longer than {limit} bytes", limit=limits.max_line_bytes)
+            )
+        return data
+
+
+def _array_items(guard: _Guarded, raw, size, on_progress, limits) -> Iterator[Item]:
+    # Events without prefixes (ijson's prefixes grow with the square of the depth); items are
+    # built here, and a depth past the limit stops before anything deeper is built.
     position = 0
+    builder, depth = None, 0
     try:
-        for position, value in enumerate(ijson.items(stream, "item", use_float=False), 1):
-            yield Item(position, value)
-            if on_progress is not None and position % 2000 == 0:
-                on_progress(raw.tell() / size)
+        events = ijson.basic_parse(guard, use_float=False)
+        next(events, None)  # the array's start
+        for event, value in events:
+            if builder is None:
+                if event == "end_array":
+                    break
+                builder, depth = ijson.ObjectBuilder(), 0
+                guard.mark()
+            if event in _STARTS:
+                depth += 1
+                if depth > limits.max_depth:
+                    raise _LimitReached(
+                        Msg("nested deeper than {limit} levels", limit=limits.max_depth)
+                    )
+            elif event in _ENDS:
+                depth -= 1
+            builder.event(event, value)
+            if depth == 0:
+                position += 1
+                yield Item(position, builder.value)
+                builder = None
+                guard.item_start = None
+                if on_progress is not None and position % 2000 == 0:
+                    on_progress(raw.tell() / size)
+    except _LimitReached as stop:
+        yield Item(
+            position + 1,
+            error=Msg(
+                "{reason}; nothing after item {position} can be read",
+                reason=stop.reason,
+                position=position,
+            ),
+            fatal=True,
+        )
     except ijson.JSONError as error:
         yield Item(
             position + 1,
@@ -731,28 +896,59 @@ def _array_items(stream, raw, size, on_progress) -> Iterator[Item]:
         )
 
 
-def _line_items(stream, raw, size, on_progress) -> Iterator[Item]:
-    for number, line in enumerate(stream, 1):
-        if number == 1:
-            line = line.removeprefix(b"\xef\xbb\xbf")
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line, parse_float=Decimal)
-        except UnicodeDecodeError:
-            yield Item(number, error=Msg("not UTF-8 text"))
-            continue
-        except json.JSONDecodeError as error:
-            yield Item(
-                number,
-                error=Msg(
-                    "not valid JSON: {error} (column {column})", error=error.msg, column=error.colno
-                ),
-            )
-            continue
-        yield Item(number, value)
-        if on_progress is not None and number % 2000 == 0:
-            on_progress(raw.tell() / size)
+def _line_items(guard: _Guarded, raw, size, on_progress, limits) -> Iterator[Item]:
+    number = 0
+    try:
+        for number, line in enumerate(_bounded_lines(guard, limits.max_line_bytes), 1):
+            if line is None:
+                yield Item(
+                    number, error=Msg("longer than {limit} bytes", limit=limits.max_line_bytes)
+                )
+                continue
+            if number == 1:
+                line = line.removeprefix(b"\xef\xbb\xbf")
+            if not line.strip():
+                continue
+            if json_depth_exceeds(line, limits.max_depth):
+                yield Item(
+                    number, error=Msg("nested deeper than {limit} levels", limit=limits.max_depth)
+                )
+                continue
+            try:
+                value = json.loads(line, parse_float=Decimal)
+            except UnicodeDecodeError:
+                yield Item(number, error=Msg("not UTF-8 text"))
+                continue
+            except json.JSONDecodeError as error:
+                yield Item(
+                    number,
+                    error=Msg(
+                        "not valid JSON: {error} (column {column})",
+                        error=error.msg,
+                        column=error.colno,
+                    ),
+                )
+                continue
+            yield Item(number, value)
+            if on_progress is not None and number % 2000 == 0:
+                on_progress(raw.tell() / size)
+    except _LimitReached as stop:
+        yield Item(
+            number + 1,
+            error=Msg("{reason}; nothing after it can be read", reason=stop.reason),
+            fatal=True,
+        )
+
+
+def _bounded_lines(guard: _Guarded, longest: int) -> Iterator[bytes | None]:
+    """Each line of the stream, or None for one longer than ``longest`` (skipped, not held)."""
+    while line := guard.readline(longest + 1):
+        if len(line) > longest and not line.endswith(b"\n"):
+            while (rest := guard.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+        else:
+            yield line
 
 
 def _kept_as_is(properties: Mapping) -> dict[str, list[str]]:

@@ -4,11 +4,14 @@ from flask import Blueprint
 from flask import current_app
 from flask import request
 from flask_login import current_user
+from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import HTTPException
 
 from ..auth import bearer_token
 from ..errors import DomainError
+from ..routing import LAST_PAGE
 from ..security import csrf
+from .bodies import BoundedJSONProvider
 from .problems import problem
 from .problems import problem_from
 
@@ -30,6 +33,7 @@ def init_app(app):
 
     csrf.exempt(bp)
     app.register_blueprint(bp)
+    app.json = BoundedJSONProvider(app)  # every request.get_json() parses within bounds
 
 
 @bp.before_request
@@ -67,7 +71,15 @@ def json_body() -> dict:
             {"": "send a JSON object with Content-Type: application/json"},
             detail="the body must be a JSON object (Content-Type: application/json)",
         )
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json()
+    except BadRequest as error:
+        cause = getattr(error.__cause__, "description", None) or error.description or ""
+        detail = str(cause).removeprefix("Failed to decode JSON object: ")[:200]
+        raise Invalid(
+            {"": f"the body is not readable JSON: {detail}"},
+            detail=f"the body is not readable JSON: {detail}",
+        ) from None
     if not isinstance(data, dict):
         raise Invalid({"": "the body is not a JSON object"}, detail="the body is not a JSON object")
     return data
@@ -87,10 +99,10 @@ def page_args(default_limit: int = 50, max_limit: int = 500) -> tuple[int, int]:
         limit = default_limit
     try:
         offset = int(request.args.get("offset", 0))
-        if offset < 0:
+        if not 0 <= offset <= LAST_PAGE * max_limit:
             raise ValueError
     except ValueError:
-        errors["?offset"] = "must be a whole number, 0 or more"
+        errors["?offset"] = f"must be a whole number from 0 to {LAST_PAGE * max_limit}"
         offset = 0
     if errors:
         raise Invalid(errors)

@@ -108,10 +108,12 @@ def _org_arg() -> int | None:
     raw = request.args.get("organisation")
     if raw in (None, ""):
         return None
-    org = get_session().scalar(select(Organisation).where(Organisation.code == raw.upper()))
-    if org is None:
+    org_id = get_session().scalar(
+        select(Organisation.id).where(Organisation.code == raw.strip().upper()[:20])
+    )
+    if org_id is None:
         raise Invalid({"?organisation": "unknown organisation code"})
-    return org.id
+    return org_id
 
 
 _PAIR_ENTITY = {

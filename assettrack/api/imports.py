@@ -188,7 +188,8 @@ register(
             "parameters": [id_param("case_id", "case id")],
             "post": {
                 "summary": "Read the first rows of a register (CSV, XLSX) as an import would, "
-                "with the errors of each row and the statuses found; nothing is written",
+                "with the errors of each row and the statuses found; nothing is written. A "
+                "file that breaks a limit (docs/operations.md, Limits) is a 422",
                 "requestBody": _UPLOAD,
                 "responses": {
                     "200": json_response(ref("RegisterPreview"), "the preview"),
@@ -248,7 +249,13 @@ register(
                 "mapping": ref("RegisterMapping"),
                 "rows": {"type": "array", "items": {"type": "object"}},
                 "statuses": {"type": "array", "items": {"type": "object"}},
-                "row_count": {"type": "integer"},
+                "row_count": {"type": "integer", "description": "the rows read"},
+                "complete": {
+                    "type": "boolean",
+                    "description": "whether the rows read are the whole file; the preview reads "
+                    "a bounded head (REGISTER_PREVIEW_ROWS, _BYTES, _SECONDS), cells shown cut "
+                    "to REGISTER_PREVIEW_CELL_CHARS",
+                },
             },
         },
     },

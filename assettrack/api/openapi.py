@@ -24,7 +24,8 @@ def _id_param(name: str, what: str) -> dict:
         "in": "path",
         "required": True,
         "description": what,
-        "schema": {"type": "integer"},
+        # A larger number is no id (a 404): the database holds 64-bit ids.
+        "schema": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 1},
     }
 
 
@@ -33,6 +34,7 @@ _MONEY = {
     "pattern": "^[0-9]{1,15}(\\.[0-9]{1,4})?$",
     "description": "a decimal string, never a float",
 }
+_NULLABLE_MONEY = {**_MONEY, "type": ["string", "null"]}
 _CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$", "default": "EUR", "description": "ISO 4217"}
 _ERRORS = {"401": _PROBLEM, "403": _PROBLEM, "404": _PROBLEM, "422": _PROBLEM}
 
@@ -495,15 +497,21 @@ SCHEMAS = {
             },
             "source": {"type": "integer"},
             "target": {"type": "integer"},
-            "percentage": {"type": "string", "description": "0-100, or a band such as 25-50"},
-            "start_date": {"type": "string", "format": "date"},
-            "end_date": {"type": "string", "format": "date"},
-            "role": {"type": "string"},
-            "amount": _MONEY,
-            "currency": _CURRENCY,
-            "date": {"type": "string", "format": "date"},
-            "source_grade": {"enum": ["A", "B", "C", "X"]},
-            "info_grade": {"enum": ["1", "2", "3", "4"]},
+            # null where the relation does not say: no share, no period, no payment, no grade.
+            "percentage": {
+                "type": ["string", "null"],
+                "description": "0-100, or a band such as 25-50",
+            },
+            "percentage_min": {"type": ["string", "null"], "readOnly": True},
+            "percentage_max": {"type": ["string", "null"], "readOnly": True},
+            "start_date": {"type": ["string", "null"], "format": "date"},
+            "end_date": {"type": ["string", "null"], "format": "date"},
+            "role": {"type": ["string", "null"]},
+            "amount": _NULLABLE_MONEY,
+            "currency": {**_CURRENCY, "type": ["string", "null"]},
+            "date": {"type": ["string", "null"], "format": "date"},
+            "source_grade": {"enum": ["A", "B", "C", "X", None]},
+            "info_grade": {"enum": ["1", "2", "3", "4", None]},
         },
     },
     "DecisionIn": {
@@ -580,11 +588,12 @@ SCHEMAS = {
             "stage": {
                 "enum": ["traced", "frozen", "managed", "confiscated", "disposed", "released"]
             },
-            "estimated_value": _MONEY,
+            # null until the asset is valued, frozen, confiscated or sold.
+            "estimated_value": _NULLABLE_MONEY,
             "currency": _CURRENCY,
-            "value_at_freezing": _MONEY,
-            "value_at_confiscation": _MONEY,
-            "realised_value": _MONEY,
+            "value_at_freezing": _NULLABLE_MONEY,
+            "value_at_confiscation": _NULLABLE_MONEY,
+            "realised_value": _NULLABLE_MONEY,
             "history": {"type": "array", "items": _ref("Decision")},
         },
     },

@@ -31,6 +31,7 @@ from ..models.cases import RESTRICTION_MAX
 from ..models.cases import SUMMARY_MAX
 from ..models.cases import TAG_MAX
 from ..models.cases import TITLE_MAX
+from ..routing import is_id
 from .validation import Errors
 from .validation import clean_choice
 from .validation import clean_text
@@ -448,8 +449,9 @@ def _clean_officer(session, errors, org, value) -> User | None:
     stmt = select(User).where(User.organisation_id == org.id)
     if isinstance(value, int) and not isinstance(value, bool):
         stmt = stmt.where(User.id == value)
-    elif isinstance(value, str) and value.strip().isdigit():
-        stmt = stmt.where(User.id == int(value.strip()))
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value.strip()) if len(value.strip()) <= 19 else None
+        stmt = stmt.where(User.id == (number if is_id(number) else -1))  # -1: no one
     elif isinstance(value, str):
         stmt = stmt.where(func.lower(User.email) == value.strip().lower())
     else:

@@ -30,6 +30,7 @@ from ..models import User
 from ..models import Valuation
 from ..models import utcnow
 from ..money import money_text
+from ..routing import id_value
 from .cases import org_today
 from .cases import review_date
 from .validation import clean_date
@@ -684,7 +685,7 @@ def _check_asset_ids(session, case, raw, errors) -> list[int]:
     ids = []
     for item in raw:
         try:
-            ids.append(int(item))
+            ids.append(id_value(item))
         except (TypeError, ValueError):
             errors["asset_ids"] = Msg("must be a list of asset ids")
             return []
@@ -812,7 +813,7 @@ def _per_asset_amounts(payload, clean, asset_ids) -> dict[int, Decimal]:
     amounts = {}
     for key, value in given.items():
         try:
-            asset_id = int(key)
+            asset_id = id_value(key)
             amount = Decimal(str(value))
         except (TypeError, ValueError, ArithmeticError):
             raise Invalid({"asset_values": Msg("must map asset ids to decimal amounts")}) from None

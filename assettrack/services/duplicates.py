@@ -53,6 +53,7 @@ from ..models import User
 from ..models import Valuation
 from ..models import utcnow
 from ..models.matching import VERDICTS
+from ..routing import id_value
 
 __all__ = [
     "SYNC_SCAN_LIMIT",
@@ -564,7 +565,7 @@ def _pair(session, user, errors, a, b, names=("a", "b")):
     entities = []
     for name, raw in zip(names, (a, b), strict=True):
         try:
-            entity_id = int(raw)
+            entity_id = id_value(raw)
         except (TypeError, ValueError):
             errors[name] = Msg("must be the id of an entity")
             entities.append(None)
@@ -616,7 +617,7 @@ def _remember_same(session, user, survivor, merged) -> None:
 
 def _merge_record(session, user, record_id) -> MergeRecord:
     try:
-        record = session.get(MergeRecord, int(record_id))
+        record = session.get(MergeRecord, id_value(record_id))
     except (TypeError, ValueError):
         record = None
     if record is None or record.organisation_id not in access.readable_organisation_ids(

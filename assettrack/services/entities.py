@@ -32,6 +32,7 @@ from ..models.entities import INFO_GRADES
 from ..models.entities import RELATION_SCHEMATA
 from ..models.entities import SOURCE_GRADES
 from ..money import money_text
+from ..routing import id_value
 from .cases import org_today
 from .validation import clean_date
 from .validation import clean_money
@@ -397,7 +398,7 @@ def _new_entity(session, user, case, data, errors) -> Entity | None:
 
 def _existing(session, user, case, raw_id, errors) -> Entity | None:
     try:
-        entity_id = int(raw_id)
+        entity_id = id_value(raw_id)
     except (TypeError, ValueError):
         errors["entity_id"] = Msg("must be the id of an entity")
         return None
@@ -448,7 +449,7 @@ def _endpoint(session, user, errors, field, raw) -> Entity | None:
         errors[field] = Msg("is required")
         return None
     try:
-        entity_id = int(raw)
+        entity_id = id_value(raw)
     except (TypeError, ValueError):
         errors[field] = Msg("must be the id of an entity")
         return None

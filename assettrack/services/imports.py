@@ -146,7 +146,10 @@ def import_ftm(
     with tempfile.TemporaryDirectory(prefix="assettrack-ftm-") as workdir:
         scan = ftm.Scan(workdir, prepare=_prepare)
         try:
-            for item in ftm.iter_items(path, on_progress=_scaled(progress, 0, 45, "reading")):
+            items = ftm.iter_items(
+                path, on_progress=_scaled(progress, 0, 45, "reading"), limits=_read_limits()
+            )
+            for item in items:
                 scan.feed(item)
         finally:
             scan.close()
@@ -177,7 +180,9 @@ def import_bods(
     with tempfile.TemporaryDirectory(prefix="assettrack-bods-") as workdir:
         scan = ftm.Scan(workdir, prepare=_prepare)
         try:
-            reader = bods.BodsReader(path, on_progress=_scaled(progress, 0, 45, "reading"))
+            reader = bods.BodsReader(
+                path, on_progress=_scaled(progress, 0, 45, "reading"), limits=_read_limits()
+            )
             for item in reader.items():
                 scan.feed(item)
             for line, message in reader.warnings:
@@ -327,6 +332,13 @@ def export_id(organisation_code: str, entity: Entity) -> str:
     export read back into the same organisation creates no duplicate.
     """
     return entity.external_id or f"assettrack-{organisation_code.lower()}-{entity.id}"
+
+
+def _read_limits() -> ftm.ReadLimits:
+    """The limits on reading an import file: the app's settings (defaults outside an app)."""
+    from flask import has_app_context
+
+    return ftm.ReadLimits.from_config(current_app.config if has_app_context() else None)
 
 
 # --- the shared second pass ------------------------------------------------------------------

@@ -50,6 +50,7 @@ from ..models import utcnow
 from ..network import analysis
 from ..network import render
 from ..network import store
+from ..routing import is_id
 from .cases import org_today
 from .entities import get_entity
 
@@ -133,11 +134,11 @@ class QueryParams:
         if raw in (None, ""):
             self.errors[f"?{name}"] = Msg("is required")
             return None
-        try:
-            return int(str(raw).strip())
-        except ValueError:
+        text = str(raw).strip()
+        if not (text.isascii() and text.isdigit() and len(text) <= 19 and is_id(int(text))):
             self.errors[f"?{name}"] = Msg("must be the id of an entity")
             return None
+        return int(text)
 
     def percentage(self, name, default):
         """Return a percentage 0-100 as a Decimal."""

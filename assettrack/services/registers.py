@@ -34,7 +34,9 @@ import re
 import time
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
@@ -43,6 +45,8 @@ from decimal import Decimal
 from decimal import InvalidOperation
 from pathlib import Path
 
+from defusedxml import DefusedXmlException
+from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import insert
@@ -84,11 +88,14 @@ __all__ = [
     "DEFAULT_TYPES",
     "ColumnMapping",
     "RegisterReport",
+    "RegisterLimits",
     "Table",
     "read_table",
     "suggest_columns",
     "parse_pairs",
     "preview_register",
+    "status_labels",
+    "check_xlsx",
     "import_register",
     "register_counts",
     "save_mapping",
@@ -174,6 +181,71 @@ _DELIMITERS = (",", ";", "\t")
 _BATCH = 1000
 _ID_KEEP = re.compile(r"[^0-9a-zA-Z.\-]+")
 _ZIP_MAGIC = b"PK\x03\x04"
+# Files that are neither CSV nor XLSX, told by their first bytes (PNG, JPEG, GIF, PDF, the old
+# binary Excel, gzip, 7z, RAR); a NUL byte in the first kilobytes also marks a binary file.
+_BINARY_MAGIC = (
+    b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"\xd0\xcf\x11\xe0", b"\x1f\x8b",
+    b"7z\xbc\xaf", b"Rar!",
+)
+# A column header names a column: longer ones are refused rather than shown on every page.
+_MAX_HEADER_CHARS = 200
+# Compression ratio is judged only on members that unzip past this: small parts of a workbook
+# (styles, a short sheet) compress far better than data does.
+_RATIO_FLOOR = 1024 * 1024
+# In the XML of a workbook a cell's text is never longer, in bytes, than this many times its
+# characters (a character reference such as &#x10FFFF; takes ten bytes).
+_BYTES_PER_CHAR = 10
+# Where each cell (worksheets) or each shared string begins: the byte scan measures the gaps.
+_CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c[\s>/]")
+_STRING_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?si[\s>/]")
+_TAG_START = re.compile(rb"<")
+_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(worksheet|sst|[A-Za-z_][\w.\-]*)[\s>/]")
+_DECLARATIONS = (b"<!DOCTYPE", b"<!ENTITY")
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, OSError, EOFError)
+# What openpyxl raises on a workbook it cannot read (broken XML, missing parts, odd values).
+_XLSX_ERRORS = (
+    *_ZIP_ERRORS, KeyError, ValueError, TypeError, IndexError, AttributeError, SyntaxError,
+    DefusedXmlException, InvalidFileException,
+)
+
+
+@dataclass(frozen=True)
+class RegisterLimits:
+    """How much of a register file is read (the ``REGISTER_*`` and ``XLSX_*`` settings)."""
+
+    max_cell_chars: int
+    max_columns: int
+    max_rows: int
+    preview_rows: int
+    preview_bytes: int
+    preview_seconds: float
+    preview_cell_chars: int
+    xlsx_max_members: int
+    xlsx_max_bytes: int
+    xlsx_max_ratio: int
+
+    @classmethod
+    def from_config(cls, config=None) -> "RegisterLimits":
+        """Read the limits from ``config`` (the app's, else the defaults of config.py)."""
+        if config is None:
+            from flask import current_app
+            from flask import has_app_context
+
+            from .. import config as defaults
+
+            config = current_app.config if has_app_context() else vars(defaults)
+        return cls(
+            max_cell_chars=int(config["REGISTER_MAX_CELL_CHARS"]),
+            max_columns=int(config["REGISTER_MAX_COLUMNS"]),
+            max_rows=int(config["REGISTER_MAX_ROWS"]),
+            preview_rows=int(config["REGISTER_PREVIEW_ROWS"]),
+            preview_bytes=int(config["REGISTER_PREVIEW_BYTES"]),
+            preview_seconds=float(config["REGISTER_PREVIEW_SECONDS"]),
+            preview_cell_chars=int(config["REGISTER_PREVIEW_CELL_CHARS"]),
+            xlsx_max_members=int(config["XLSX_MAX_MEMBERS"]),
+            xlsx_max_bytes=int(config["XLSX_MAX_BYTES"]),
+            xlsx_max_ratio=int(config["XLSX_MAX_RATIO"]),
+        )
 
 
 @dataclass
@@ -241,13 +313,29 @@ class Table:
     encoding: str | None
     delimiter: str | None
     headers: list[str]
+    limits: RegisterLimits = field(default_factory=RegisterLimits.from_config)
 
-    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
-        """Yield ``(row number, {header: text})``; the header is row 1."""
+    def rows(self, *, head: bool = False) -> Iterator[tuple[int, dict[str, str]]]:
+        """Yield ``(row number, {header: text})``; the header is row 1.
+
+        ``head`` reads only the first ``preview_bytes`` of a CSV file. Raises
+        :class:`~assettrack.ftm.ImportFailed` naming the row when the file cannot be read on
+        (a line longer than a row may be, a broken CSV) or holds more than ``max_rows`` rows.
+        """
         if self.format == "xlsx":
-            yield from _xlsx_rows(self.path, self.headers)
+            rows = _xlsx_rows(self.path, self.headers)
         else:
-            yield from _csv_rows(self.path, self.encoding, self.delimiter, self.headers)
+            rows = _csv_rows(self.path, self.encoding, self.delimiter, self.headers, self.limits,
+                             head=head)
+        for count, (number, values) in enumerate(rows, 1):
+            if count > self.limits.max_rows:
+                raise ImportFailed(
+                    [{"line": number, "reason": Msg(
+                        "the register has more than {limit} rows; split it into several files",
+                        limit=self.limits.max_rows,
+                    )}]
+                )
+            yield number, values
 
 
 @dataclass
@@ -315,33 +403,168 @@ def parse_amount(text: str, decimal: str | None = None) -> Decimal:
         raise ValueError("not a number") from None
 
 
-def read_table(path: str | Path) -> Table:
+def read_table(path: str | Path, limits: RegisterLimits | None = None) -> Table:
     """Open a register file: detect XLSX or CSV, the encoding and the delimiter; read headers.
 
-    Raises :class:`~assettrack.errors.Invalid` when the file has no header row or two columns
-    with the same header.
+    An XLSX file is checked before it is opened (:func:`check_xlsx`). Raises
+    :class:`~assettrack.errors.Invalid` when the file is neither CSV nor XLSX, breaks a limit,
+    has no header row or two columns with the same header.
     """
     path = Path(path)
+    limits = limits or RegisterLimits.from_config()
     with path.open("rb") as fh:
-        magic = fh.read(4)
-    if magic == _ZIP_MAGIC:
-        table = Table(path, "xlsx", None, None, [])
+        head = fh.read(4096)
+    if head.startswith(_ZIP_MAGIC):
+        check_xlsx(path, limits)
+        table = Table(path, "xlsx", None, None, [], limits)
         table.headers = _xlsx_headers(path)
     else:
+        if head.startswith(_BINARY_MAGIC) or b"\x00" in head:
+            raise Invalid(
+                {"file": Msg("not a register: send a CSV text file or an XLSX workbook")}
+            )
         encoding = _detect_encoding(path)
         delimiter = _detect_delimiter(path, encoding)
-        table = Table(path, "csv", encoding, delimiter, [])
-        with path.open(encoding=encoding, newline="") as fh:
-            header = next(csv.reader(fh, delimiter=delimiter), [])
+        table = Table(path, "csv", encoding, delimiter, [], limits)
+        records = _csv_records(path, encoding, delimiter, limits)
+        try:
+            _number, header = next(records, (1, []))
+        except ImportFailed as failed:
+            raise Invalid({"file": Msg("the header row: {reason}", reason=failed.reason)}) from None
+        finally:
+            records.close()
         table.headers = [h.strip() for h in header]
     if not any(table.headers):
         raise Invalid({"file": Msg("the file has no header row")})
+    if len(table.headers) > limits.max_columns:
+        raise Invalid(
+            {"file": Msg(
+                "the file has {count} columns; the limit is {limit}",
+                count=len(table.headers),
+                limit=limits.max_columns,
+            )}
+        )
     seen = set()
     for header in table.headers:
+        if len(header) > _MAX_HEADER_CHARS:
+            raise Invalid(
+                {"file": Msg(
+                    "a column header is {length} characters long; the limit is {limit}",
+                    length=len(header),
+                    limit=_MAX_HEADER_CHARS,
+                )}
+            )
         if header in seen:
             raise Invalid({"file": Msg("two columns are called {header}", header=header)})
         seen.add(header)
     return table
+
+
+def check_xlsx(path: str | Path, limits: RegisterLimits) -> None:
+    """Check an XLSX file before any XML of it is parsed; raise :class:`Invalid` saying why.
+
+    The zip must hold at most ``xlsx_max_members`` members, unzip to at most ``xlsx_max_bytes``
+    (the sizes the zip declares are what :mod:`zipfile` reads at most), no member may be
+    compressed more than ``xlsx_max_ratio`` times (Apache POI's default too), and
+    ``[Content_Types].xml`` must be there and well-formed. Every XML part is then read once as
+    bytes: it must be UTF-8, declare no DTD or entity, and no cell or shared string may be
+    longer than ``max_cell_chars`` would allow — so the parser never meets a bomb.
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except _ZIP_ERRORS:
+        raise Invalid({"file": Msg("not a readable XLSX workbook: the zip is broken")}) from None
+    with archive:
+        members = archive.infolist()
+        if len(members) > limits.xlsx_max_members:
+            raise Invalid({"file": Msg(
+                "the workbook holds {count} files; the limit is {limit}",
+                count=len(members), limit=limits.xlsx_max_members,
+            )})
+        total = sum(member.file_size for member in members)
+        if total > limits.xlsx_max_bytes:
+            raise Invalid({"file": Msg(
+                "the workbook unzips to {size} MB; the limit is {limit} MB",
+                size=-(-total // 2**20), limit=limits.xlsx_max_bytes // 2**20,
+            )})
+        for member in members:
+            if (
+                member.file_size > _RATIO_FLOOR
+                and member.file_size > limits.xlsx_max_ratio * max(member.compress_size, 1)
+            ):
+                raise Invalid({"file": Msg(
+                    "{member} is compressed {ratio} times; the limit is {limit}",
+                    member=member.filename[:100],
+                    ratio=member.file_size // max(member.compress_size, 1),
+                    limit=limits.xlsx_max_ratio,
+                )})
+        sizes = {member.filename: member.file_size for member in members}
+        if "[Content_Types].xml" not in sizes:
+            raise Invalid({"file": Msg(
+                "not an XLSX workbook: [Content_Types].xml is missing"
+            )})
+        bound = limits.max_cell_chars * _BYTES_PER_CHAR + 4096
+        for member in members:
+            if member.filename.endswith((".xml", ".rels", ".vml")):
+                _scan_xml(archive, member, bound, limits.max_cell_chars)
+        _parse_content_types(archive)
+
+
+def _scan_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, bound: int, chars: int) -> None:
+    """Read one XML part as bytes: UTF-8, no DTD or entity, no cell or string over ``bound``."""
+    name = member.filename
+    start = _TAG_START
+    run, carry, first = 0, b"", True
+    try:
+        with archive.open(member) as fh:
+            while data := fh.read(1 << 20):
+                if first and (data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]):
+                    raise Invalid({"file": Msg(
+                        "{member} is not UTF-8 XML", member=name[:100]
+                    )})
+                if first:  # told by the root element, whatever the part is called
+                    root = _ROOT.search(data, 0, 4096)
+                    kind = root.group(1) if root else b""
+                    start = {b"worksheet": _CELL_START, b"sst": _STRING_START}.get(kind, start)
+                first = False
+                window = carry + data
+                if any(marker in window for marker in _DECLARATIONS):
+                    raise Invalid({"file": Msg(
+                        "{member} declares a DTD or entities, which a workbook never needs",
+                        member=name[:100],
+                    )})
+                carry = data[-16:]
+                pieces = start.split(data)
+                if len(pieces) == 1:
+                    run += len(data)
+                else:
+                    longest = max(map(len, pieces[1:-1]), default=0)
+                    run = max(run + len(pieces[0]), longest)
+                    if run <= bound:
+                        run = len(pieces[-1])
+                if run > bound:
+                    raise Invalid({"file": Msg(
+                        "{member} holds a cell longer than {limit} characters",
+                        member=name[:100], limit=chars,
+                    )})
+    except _ZIP_ERRORS:
+        raise Invalid({"file": Msg(
+            "not a readable XLSX workbook: {member} is broken", member=name[:100]
+        )}) from None
+
+
+def _parse_content_types(archive: zipfile.ZipFile) -> None:
+    from defusedxml.ElementTree import ParseError
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        if archive.getinfo("[Content_Types].xml").file_size > _RATIO_FLOOR:
+            raise ParseError("too large for a list of content types")
+        root = fromstring(archive.read("[Content_Types].xml"))
+    except (ParseError, DefusedXmlException, *_ZIP_ERRORS):
+        root = None
+    if root is None or not root.tag.endswith("Types"):
+        raise Invalid({"file": Msg("not an XLSX workbook: [Content_Types].xml is broken")})
 
 
 def suggest_columns(headers: list[str]) -> dict[str, str]:
@@ -383,42 +606,62 @@ def parse_pairs(text: str | dict | None) -> dict[str, str]:
     return pairs
 
 
-def preview_register(path: str | Path, mapping: ColumnMapping | None = None, *, limit=20) -> dict:
+def preview_register(
+    path: str | Path,
+    mapping: ColumnMapping | None = None,
+    *,
+    limit=20,
+    limits: RegisterLimits | None = None,
+) -> dict:
     """Show how the first rows of a register would be read, with their errors; write nothing.
 
+    Reads a bounded head of the file: at most ``preview_rows`` rows, ``preview_bytes`` of a
+    CSV, for ``preview_seconds``; cells are shown cut to ``preview_cell_chars`` (marked).
     Returns the detected ``format``, ``encoding``, ``delimiter``, the ``headers``, the
     ``mapping`` used (suggested columns when none is given), ``rows`` (the first ``limit``:
     ``line``, ``values``, ``schema``, ``name``, ``status``, ``target``, ``errors``, ``notes``),
-    ``statuses`` (each status label of the whole file with its count and target) and
-    ``row_count``.
+    ``statuses`` (each status label of the rows read with its count and target),
+    ``row_count`` (the rows read) and ``complete`` (whether they are the whole file).
     """
-    table = read_table(path)
+    limits = limits or RegisterLimits.from_config()
+    table = read_table(path, limits)
     if mapping is None:
         mapping = ColumnMapping(columns=suggest_columns(table.headers))
     _check_mapping(mapping, table.headers)
-    rows, statuses, count = [], {}, 0
+    rows, statuses = [], {}
+    count, complete = 0, True
     status_column = mapping.columns.get("status")
-    for line, values in table.rows():
+    deadline = time.monotonic() + limits.preview_seconds
+    register = _register_name(mapping, table.path)
+    for line, values in _previewed(table.rows(head=True)):
+        if count >= limits.preview_rows or time.monotonic() > deadline:
+            complete = False
+            break
         count += 1
         if status_column:
             label = None if is_unknown(values.get(status_column)) else values[status_column].strip()
+            label = None if label is None else _shown(label, limits.preview_cell_chars)
             statuses[label] = statuses.get(label, 0) + 1
         if len(rows) < limit:
-            row = _read_row(line, values, mapping, _register_name(mapping, table.path))
+            row = _read_row(line, values, mapping, register, limits.max_cell_chars)
             rows.append(
                 {
                     "line": line,
-                    "values": values,
+                    "values": {k: _shown(v, limits.preview_cell_chars) for k, v in values.items()},
                     "schema": row.schema,
-                    "name": ftm_schema.caption(row.schema, row.properties)
+                    "name": _shown(ftm_schema.caption(row.schema, row.properties),
+                                   limits.preview_cell_chars)
                     if ftm_schema.is_native_schema(row.schema)
                     else None,
-                    "status": row.label,
+                    "status": _shown(row.label, limits.preview_cell_chars),
                     "target": row.target,
-                    "errors": {k: str(v) for k, v in row.errors.items()},
-                    "notes": [str(n) for n in row.notes],
+                    "errors": {k: _shown(str(v), limits.preview_cell_chars)
+                               for k, v in row.errors.items()},
+                    "notes": [_shown(str(n), limits.preview_cell_chars) for n in row.notes],
                 }
             )
+    if table.format == "csv" and complete and table.path.stat().st_size > limits.preview_bytes:
+        complete = False
     return {
         "format": table.format,
         "encoding": table.encoding,
@@ -431,7 +674,35 @@ def preview_register(path: str | Path, mapping: ColumnMapping | None = None, *, 
             for label, n in sorted(statuses.items(), key=lambda i: (-i[1], str(i[0])))
         ],
         "row_count": count,
+        "complete": complete,
     }
+
+
+def status_labels(table: Table, column: str | None, *, most: int = 100) -> list[str]:
+    """The status labels in the head of a register's status column, most frequent first."""
+    if not column:
+        return []
+    counts: dict[str, int] = {}
+    deadline = time.monotonic() + table.limits.preview_seconds
+    for read, (_line, values) in enumerate(_previewed(table.rows(head=True))):
+        if read >= table.limits.preview_rows or time.monotonic() > deadline:
+            break
+        text = values.get(column)
+        if is_unknown(text) or len(text) > _MAX_HEADER_CHARS:
+            continue
+        label = text.strip()
+        counts[label] = counts.get(label, 0) + 1
+    return [label for label, _n in sorted(counts.items(), key=lambda i: (-i[1], i[0]))][:most]
+
+
+def _previewed(rows):
+    """The rows of a preview; a row that stops the reading is an Invalid on the file."""
+    try:
+        yield from rows
+    except ImportFailed as failed:
+        raise Invalid(
+            {"file": Msg("row {line}: {reason}", line=failed.line, reason=failed.reason)}
+        ) from None
 
 
 def import_register(
@@ -478,7 +749,7 @@ def import_register(
     problems: list[dict] = []
     ids: dict[str, int] = {}
     for count, (line, values) in enumerate(table.rows(), 1):
-        row = _read_row(line, values, mapping, register)
+        row = _read_row(line, values, mapping, register, table.limits.max_cell_chars)
         if row.external_id in ids:
             row.errors.setdefault(
                 "external_id",
@@ -1115,7 +1386,19 @@ class _RegisterWriter:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _read_row(line: int, values: dict, mapping: ColumnMapping, register: str) -> _Row:
+def _read_row(
+    line: int, values: dict, mapping: ColumnMapping, register: str, max_cell: int
+) -> _Row:
+    for column, text in values.items():
+        if len(text) > max_cell:
+            # Nothing else of the row is read: a cell this long is not an asset's data.
+            return _Row(
+                line=line, external_id="", schema="Asset", properties={}, label=None,
+                target=None, region=None, city=None, value=None, currency="", raw={},
+                errors={column: Msg(
+                    "{length} characters; the limit is {limit}", length=len(text), limit=max_cell
+                )},
+            )
     errors: dict = {}
     notes: list = []
 
@@ -1324,6 +1607,13 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if c.isalnum()).casefold()
 
 
+def _shown(text: str | None, limit: int) -> str | None:
+    """``text`` cut to ``limit`` characters, the cut marked with how much was left out."""
+    if text is None or len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [+{len(text) - limit} characters]"
+
+
 def _cut(text: str | None, limit: int) -> str | None:
     return None if text is None else text[:limit]
 
@@ -1377,7 +1667,14 @@ def _detect_delimiter(path: Path, encoding: str) -> str:
     text = "".join(lines[:50])
     best, best_fields = ",", 0
     for delimiter in _DELIMITERS:
-        widths = [len(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter) if r]
+        try:
+            widths = [
+                len(r)
+                for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+                if r
+            ]
+        except csv.Error:  # the reader proper names the row
+            continue
         if not widths or widths[0] < 2:
             continue
         consistent = sum(1 for w in widths if w == widths[0]) / len(widths)
@@ -1386,49 +1683,123 @@ def _detect_delimiter(path: Path, encoding: str) -> str:
     return best
 
 
-def _csv_rows(path, encoding, delimiter, headers) -> Iterator[tuple[int, dict[str, str]]]:
-    with path.open(encoding=encoding, newline="") as fh:
-        reader = csv.reader(fh, delimiter=delimiter)
-        next(reader, None)
-        for number, values in enumerate(reader, 2):
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) > len(headers) and any(v.strip() for v in values[len(headers) :]):
-                values = values[: len(headers)] + [" ".join(values[len(headers) :])]
-            yield number, {h: (values[i] if i < len(values) else "") for i, h in enumerate(headers)}
+def _csv_records(path, encoding, delimiter, limits: RegisterLimits, *, head: bool = False):
+    """Yield ``(row number, values)`` of every CSV record, header included (row 1).
+
+    Lines are read at most a row's worth of characters at a time, ``head`` stops after
+    ``preview_bytes``; a line too long or a CSV the reader refuses is an ImportFailed naming
+    the row.
+    """
+    # A row holds at most max_columns cells of max_cell_chars, with their quotes and delimiters.
+    longest = (limits.max_cell_chars + 3) * limits.max_columns
+    number = 1
+    with path.open("rb") as raw:
+        if head:
+            data = raw.read(limits.preview_bytes)
+            text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(data)
+            if len(data) == limits.preview_bytes:
+                text = text[: max(text.rfind("\n"), text.rfind("\r")) + 1]  # the last line is cut
+            lines = io.StringIO(text, newline="")
+        else:
+            lines = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        reader = csv.reader(_bounded_lines(lines, longest), delimiter=delimiter)
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except (csv.Error, _LineTooLong) as error:
+                problem = {"line": number, "reason": _csv_problem(error, longest)}
+                raise ImportFailed([problem]) from None
+            yield number, values
+            number += 1
+
+
+class _LineTooLong(Exception):
+    pass
+
+
+def _bounded_lines(lines, longest: int):
+    while line := lines.readline(longest + 1):
+        if len(line) > longest:
+            raise _LineTooLong()
+        yield line
+
+
+def _csv_problem(error: Exception, longest: int) -> Msg:
+    if isinstance(error, _LineTooLong):
+        return Msg("a line is longer than {limit} characters", limit=longest)
+    text = str(error)
+    if "field larger than field limit" in text:
+        return Msg(
+            "a cell is longer than {limit} characters", limit=csv.field_size_limit()
+        )
+    return Msg("not readable as CSV: {error}", error=text[:200])
+
+
+def _csv_rows(path, encoding, delimiter, headers, limits, *, head=False):
+    records = _csv_records(path, encoding, delimiter, limits, head=head)
+    next(records, None)
+    for number, values in records:
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > len(headers) and any(v.strip() for v in values[len(headers) :]):
+            values = values[: len(headers)] + [" ".join(values[len(headers) :])]
+        yield number, {h: (values[i] if i < len(values) else "") for i, h in enumerate(headers)}
 
 
 def _xlsx_headers(path: Path) -> list[str]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise Invalid(
-            {"file": Msg("not a readable XLSX workbook: {error}", error=str(error))}
-        ) from None
-    try:
-        sheet = book.worksheets[0]
-        for values in sheet.iter_rows(values_only=True, max_row=1):
-            return [_cell_text(v).strip() for v in values]
+    with _workbook(path) as sheet:
+        try:
+            for values in sheet.iter_rows(values_only=True, max_row=1):
+                headers = [_cell_text(v).strip() for v in values]
+                while headers and not headers[-1]:
+                    headers.pop()  # a sheet's declared width often runs past its columns
+                return headers
+        except _XLSX_ERRORS as error:
+            raise Invalid({"file": _xlsx_problem(error)}) from None
         return []
-    finally:
-        book.close()
 
 
 def _xlsx_rows(path, headers) -> Iterator[tuple[int, dict[str, str]]]:
-    from openpyxl import load_workbook
-
-    book = load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = book.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True, min_row=2), 2):
+    with _workbook(path) as sheet:
+        number = 1
+        rows = sheet.iter_rows(values_only=True, min_row=2, max_col=len(headers))
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except _XLSX_ERRORS as error:
+                raise ImportFailed([{"line": number + 1, "reason": _xlsx_problem(error)}]) from None
+            number += 1
             texts = [_cell_text(v) for v in values]
             if not any(t.strip() for t in texts):
                 continue
             yield number, {h: (texts[i] if i < len(texts) else "") for i, h in enumerate(headers)}
-    finally:
-        book.close()
+
+
+@contextmanager
+def _workbook(path):
+    """The first worksheet of an XLSX file already checked by :func:`check_xlsx`."""
+    from openpyxl import load_workbook
+
+    # Opened as a file: given a name, openpyxl refuses any not ending .xlsx (uploads do not).
+    with Path(path).open("rb") as fh:
+        try:
+            book = load_workbook(fh, read_only=True, data_only=True)
+            sheet = book.worksheets[0]
+        except _XLSX_ERRORS as error:
+            raise Invalid({"file": _xlsx_problem(error)}) from None
+        try:
+            yield sheet
+        finally:
+            book.close()
+
+
+def _xlsx_problem(error: Exception) -> Msg:
+    text = str(error)[:200] or type(error).__name__
+    return Msg("not a readable XLSX workbook: {error}", error=text)
 
 
 def _cell_text(value) -> str:

@@ -19,6 +19,7 @@ from .. import access
 from .. import jobs
 from ..db import get_session
 from ..models import User
+from ..routing import page_number
 from ..services import audit_log
 from .forms import EmptyForm
 
@@ -37,7 +38,7 @@ def index():
     """List audit entries, newest first, filtered by user, object, action and period."""
     db = get_session()
     filters, errors = _filters(request.args)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args)
     size = current_app.config["PAGE_SIZE"] * 2
     entries, total = audit_log.search(
         db, current_user, **filters, limit=size, offset=(page - 1) * size

@@ -33,6 +33,7 @@ from ..models import CaseStatus
 from ..models import Organisation
 from ..models import Role
 from ..models import User
+from ..routing import page_number
 from ..services import case_view
 from ..services import cases as case_service
 from ..services import decisions as decision_service
@@ -77,7 +78,7 @@ def index():
     tlp = args.get("tlp") if args.get("tlp") in {t.value for t in TLP} else None
     sort = args.get("sort") if args.get("sort") in case_service.SORTABLE else "updated_at"
     descending = args.get("dir", "desc") != "asc"
-    page = max(1, args.get("page", 1, type=int) or 1)
+    page = page_number(args)
     size = current_app.config["PAGE_SIZE"]
     q = (args.get("q") or "").strip()[:200]
     items, total = case_service.search_cases(

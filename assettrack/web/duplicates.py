@@ -18,6 +18,8 @@ from ..errors import DomainError
 from ..errors import Msg
 from ..models import DuplicateScan
 from ..models import Organisation
+from ..routing import is_id
+from ..routing import page_number
 from ..services import duplicates as duplicate_service
 from . import translate
 
@@ -38,7 +40,7 @@ def index():
     """Show the candidate pairs, the pairs confirmed but not merged, and the merge history."""
     db = get_session()
     org = _org_arg(db)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args)
     # The page reads the stored search; "Search again" (a POST) refreshes it.
     items, total = duplicate_service.list_candidates(
         db,
@@ -102,7 +104,7 @@ def merge():
     db = get_session()
     source = request.form if request.method == "POST" else request.args
     a, b = source.get("a", type=int), source.get("b", type=int)
-    if a is None or b is None:
+    if not is_id(a) or not is_id(b):
         abort(404)
     if request.method == "POST":
         keep = source.get("keep", type=int)

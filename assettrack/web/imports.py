@@ -28,8 +28,8 @@ from flask_login import login_required
 from .. import access
 from .. import jobs
 from ..db import get_session
+from ..errors import DomainError
 from ..errors import Invalid
-from ..errors import NotFound
 from ..models import Job
 from ..models.imports import REGISTER_TARGETS
 from ..services import imports as import_service
@@ -137,7 +137,10 @@ def register_mapping(case_id: int, token: str):
     else:  # a saved mapping's columns this file lacks are left unchosen
         given = dict(base.columns) if base else registers.suggest_columns(table.headers)
         columns = {k: v for k, v in given.items() if v in table.headers}
-    labels = _status_labels(table, columns.get("status"))
+    try:
+        labels = registers.status_labels(table, columns.get("status"))
+    except DomainError:  # the preview below reports it beside the form
+        labels = []
     form = register_form(
         registers.FIELDS,
         [(_key(label), label) for label in labels],
@@ -193,9 +196,12 @@ def register_mapping(case_id: int, token: str):
             _forget(token)
             jobs.start_job(job)
             return _after_register_job(job.id, case.id)
-    except (Invalid, NotFound) as exc:
+    except DomainError as exc:
         db.rollback()
-        apply_errors(form, _field_errors(getattr(exc, "errors", None) or {"": exc.detail}))
+        errors = getattr(exc, "errors", None) or {"": exc.detail}
+        if "file" in errors:  # the file itself cannot be read on: drop it, ask for another
+            return _refused_upload(case, token, path, errors)
+        apply_errors(form, _field_errors(errors))
     status = 422 if form.errors or form.form_errors else 200
     return render_template(
         "imports/register_mapping.html",
@@ -254,18 +260,13 @@ def _upload_of(token: str, case_id: int) -> tuple[dict, Path]:
     return entry, path
 
 
-def _status_labels(table, column: str | None) -> list[str]:
-    """The status labels found in the register's status column, most frequent first."""
-    if not column:
-        return []
-    counts: dict[str, int] = {}
-    for _line, values in table.rows():
-        text = values.get(column)
-        if registers.is_unknown(text):
-            continue
-        label = text.strip()
-        counts[label] = counts.get(label, 0) + 1
-    return [label for label, _n in sorted(counts.items(), key=lambda i: (-i[1], i[0]))][:100]
+def _refused_upload(case, token: str, path: Path, errors: dict):
+    """Forget an uploaded register the preview could not read; show the upload form again."""
+    path.unlink(missing_ok=True)
+    _forget(token)
+    form = RegisterUploadForm(formdata=None)
+    apply_errors(form, errors)
+    return render_template("imports/register_upload.html", form=form, case=case), 422
 
 
 def _field_errors(errors: dict) -> dict:
