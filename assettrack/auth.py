@@ -47,17 +47,21 @@ SAVED_FORM_KEY = "saved_form"
 
 
 class SignedIn:
-    """What ``login_user`` stores: the session token as the id, never the user's id."""
+    """What ``login_user`` receives: the user, whose id in the cookie is the session token.
 
-    is_active = True
-    is_authenticated = True
-    is_anonymous = False
+    For the rest of the signing-in request it stands for the user (attributes pass through);
+    later requests load the ``User`` itself through the session row.
+    """
 
-    def __init__(self, token: str):
-        self.token = token
+    def __init__(self, user: User, token: str):
+        self._user = user
+        self._token = token
 
     def get_id(self) -> str:
-        return self.token
+        return self._token
+
+    def __getattr__(self, name):
+        return getattr(self._user, name)
 
 
 def init_app(app):

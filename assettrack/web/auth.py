@@ -69,7 +69,7 @@ def login():
         sessions.purge(db, keep_days=config["SESSION_KEEP_DAYS"])
         db.commit()
         saved = session.get(SAVED_FORM_KEY)
-        _sign_in(token)
+        _sign_in(user, token)
         if saved:
             session[SAVED_FORM_KEY] = saved
             return redirect(url_for("auth.resume"))
@@ -132,7 +132,7 @@ def change_password():
                 db, row, user, lifetime=current_app.config["SESSION_ABSOLUTE_TIMEOUT"]
             )
             db.commit()
-            _sign_in(token)
+            _sign_in(user, token)
             flash(gettext("Your password is changed; your other sessions have ended."), "success")
             return redirect(url_for("main.index"))
     status = 422 if request.method == "POST" else 200
@@ -178,10 +178,10 @@ def language():
     return redirect(_safe_next(request.form.get("next")) or url_for("main.index"))
 
 
-def _sign_in(token: str) -> None:
+def _sign_in(user, token: str) -> None:
     # A new cookie holding only the new session's token (no user id, nothing else kept).
     session.clear()
-    login_user(SignedIn(token))
+    login_user(SignedIn(user, token))
     session.permanent = True
 
 
