@@ -512,3 +512,10 @@ def test_entity_search_takes_percent_and_underscore_literally(session, make_user
     assert names("%") == ["50% Holding"]
     assert names("a_c") == []
     assert names("_") == []
+
+
+def test_a_bearer_token_opens_the_api_only_not_the_pages(client, make_user, token_for):
+    officer = make_user("officer", "NLRTM")
+    headers = bearer(token_for(officer))
+    assert client.get("/api/v1/cases", headers=headers).status_code == 200
+    assert client.get("/cases/", headers=headers).status_code == 302  # to the login page
