@@ -142,7 +142,10 @@ def _unauthorized():
     from flask_babel import gettext
 
     ended = g.get("ended_session")
-    if ended is not None and request.method == "POST" and request.blueprint != "auth":
+    # Only a session that timed out keeps its form: one ended on purpose (logout, password
+    # reset, deactivation) must not let a copied cookie leave a form for its owner.
+    timed_out = ended is not None and ended.end_reason in (EndReason.IDLE, EndReason.EXPIRED)
+    if timed_out and request.method == "POST" and request.blueprint != "auth":
         db = get_session()
         fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
         key = sessions.save_form(

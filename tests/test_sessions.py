@@ -519,3 +519,14 @@ def test_a_bearer_token_opens_the_api_only_not_the_pages(client, make_user, toke
     headers = bearer(token_for(officer))
     assert client.get("/api/v1/cases", headers=headers).status_code == 200
     assert client.get("/cases/", headers=headers).status_code == 302  # to the login page
+
+
+def test_a_form_posted_with_a_cookie_ended_by_a_reset_is_not_kept(app, session, make_user):
+    officer = make_user("officer", "NLRTM")
+    client = app.test_client()
+    login(client, officer)
+    accounts.reset_password(session, None, officer, "a-brand-new-password")
+    session.commit()
+    posted = client.post("/cases/new", data={"title": "Planted", "tlp": "AMBER"})
+    assert posted.status_code == 302 and "/login" in posted.headers["Location"]
+    assert session.scalar(select(func.count()).select_from(SavedForm)) == 0
