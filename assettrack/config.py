@@ -43,6 +43,8 @@ API_TOKEN_LIFETIME = timedelta(days=90)
 # REDIS_URL is set, else in each process's memory (so per process: N workers allow N times).
 RATELIMIT_ENABLED = True
 RATELIMIT_HEADERS_ENABLED = True
+# With Redis unreachable, count in memory meanwhile rather than refuse every sign-in.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 # Sign-in attempts per client address.
 RATELIMIT_LOGIN = "20 per minute; 200 per hour"
 # Other sensitive posts per client address (password change, staying signed in).

@@ -530,3 +530,17 @@ def test_a_form_posted_with_a_cookie_ended_by_a_reset_is_not_kept(app, session, 
     posted = client.post("/cases/new", data={"title": "Planted", "tlp": "AMBER"})
     assert posted.status_code == 302 and "/login" in posted.headers["Location"]
     assert session.scalar(select(func.count()).select_from(SavedForm)) == 0
+
+
+def test_rate_limits_count_in_redis_and_survive_its_outage(database_url, tmp_path, make_user):
+    officer = make_user("officer", "NLRTM")
+    data = {"email": officer.email, "password": "x" * 12}
+    for name, url in (("redis", "redis://127.0.0.1:6379/15"), ("down", "redis://127.0.0.1:1/0")):
+        app = _make_app(
+            database_url, tmp_path / name, RATELIMIT_ENABLED=True, REDIS_URL=url,
+            RATELIMIT_LOGIN="1 per minute", RATELIMIT_KEY_PREFIX=f"test-{tmp_path.name}",
+        )
+        assert app.config["RATELIMIT_STORAGE_URI"] == url
+        client = app.test_client()
+        assert client.post("/login", data=data).status_code == 401
+        assert client.post("/login", data=data).status_code == 429
