@@ -315,11 +315,15 @@ def token_add(email):
     db = get_session()
     try:
         user = accounts.get_user_by_email(db, email)
-        token = accounts.create_token(db, None, user)
+        lifetime = current_app.config["API_TOKEN_LIFETIME"]
+        token = accounts.create_token(db, None, user, lifetime=lifetime)
     except DomainError as exc:
         _fail(exc)
     db.commit()
-    click.echo(f"API token for {user.email} (shown once; only its hash is kept):")
+    click.echo(
+        f"API token for {user.email}, valid {lifetime.days} days "
+        "(shown once; only its hash is kept):"
+    )
     click.echo(token)
 
 

@@ -41,13 +41,44 @@ FILES_DIR = None
 LANGUAGES = ("en", "fr")
 BABEL_DEFAULT_LOCALE = "en"
 BABEL_DEFAULT_TIMEZONE = "UTC"
-# Failed logins before an account is locked, and for how long.
+# Failed logins on one account before sign-in to it is paused (the counter resets on success).
 LOGIN_MAX_FAILURES = 5
+# The longest pause: each further failure doubles it from LOGIN_DELAY_SECONDS up to this.
 LOGIN_LOCK_MINUTES = 15
 # Hours an admin enrolment link (made by the installation admin) stays usable.
 ENROLMENT_HOURS = 72
 # Address users reach this installation at: links printed by the command line start with it.
 PUBLIC_URL = "http://127.0.0.1:5000"
+# The first pause after LOGIN_MAX_FAILURES failures, in seconds.
+LOGIN_DELAY_SECONDS = 30
+# A signed-in session ends after this long without a request (background polling excluded).
+SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+# A signed-in session ends this long after sign-in, however active.
+SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=8)
+# The page warns this many seconds before the idle end and offers to stay signed in.
+SESSION_WARNING_SECONDS = 120
+# Ended and expired session records are deleted after this many days.
+SESSION_KEEP_DAYS = 30
+# A form posted after its session ended is kept this many hours for the next sign-in.
+SAVED_FORM_HOURS = 24
+# API tokens are refused after this long (from their creation).
+API_TOKEN_LIFETIME = timedelta(days=90)
+# Per-address and per-token rate limits (Flask-Limiter syntax); counted in Redis when
+# REDIS_URL is set, else in each process's memory (so per process: N workers allow N times).
+RATELIMIT_ENABLED = True
+RATELIMIT_HEADERS_ENABLED = True
+# With Redis unreachable, count in memory meanwhile rather than refuse every sign-in.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+# Sign-in attempts per client address.
+RATELIMIT_LOGIN = "20 per minute; 200 per hour"
+# Other sensitive posts per client address (password change, staying signed in).
+RATELIMIT_SENSITIVE = "30 per minute"
+# API requests rejected for a bad bearer token, per client address.
+RATELIMIT_BAD_TOKEN = "20 per minute"  # noqa: S105 (a rate, not a secret)
+# API requests per valid bearer token, counted per token whatever the address.
+RATELIMIT_TOKEN = "600 per minute"  # noqa: S105
+# Strict-Transport-Security max-age in seconds; 0 sends no header (set it once HTTPS works).
+HSTS_MAX_AGE = 0
 # Session cookie: HttpOnly and SameSite=Lax always; Secure when served over HTTPS.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -207,6 +207,8 @@ def _make_app(url, instance: Path, **extra):
         "FILES_DIR": str(instance / "files"),
         "JOBS_IMMEDIATE": True,
         "WTF_CSRF_ENABLED": False,
+        # Rate limits are tested where a test sets them (tests/test_sessions.py).
+        "RATELIMIT_ENABLED": False,
     }
     config.update(extra)
     return create_app(config)

@@ -30,20 +30,31 @@ def test_login_with_wrong_password_is_refused_without_saying_which_part_was_wron
     assert page(wrong, officer.email) == page(unknown, "ghost@example.test")
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(client, session, make_user):
+def test_repeated_failures_pause_sign_in_with_growing_delays_the_owner_can_outwait(
+    client, session, make_user
+):
     officer = make_user("officer", "NLRTM")
     for _ in range(5):
         assert login(client, officer, password="wrong-password-here").status_code == 401
-    locked = login(client, officer)
-    assert locked.status_code == 401 and b"Login refused" in locked.data
+    paused = login(client, officer)  # the right password, but during the pause
+    assert paused.status_code == 401 and b"Login refused" in paused.data
     user = session.get(User, officer.id)
     session.refresh(user)
-    remaining = user.locked_until - utcnow()
-    assert timedelta(minutes=14) < remaining <= timedelta(minutes=15)
+    assert timedelta(seconds=25) < user.locked_until - utcnow() <= timedelta(seconds=30)
+    for expected in (60, 120, 240, 480, 900, 900):  # each failure after a pause doubles it
+        user.locked_until = utcnow() - timedelta(seconds=1)  # the pause is over
+        session.add(user)
+        session.commit()
+        assert login(client, officer, password="wrong-password-here").status_code == 401
+        session.refresh(user)
+        assert timedelta(seconds=expected - 5) < user.locked_until - utcnow()
+        assert user.locked_until - utcnow() <= timedelta(seconds=expected)  # never over 15 min
     user.locked_until = utcnow() - timedelta(seconds=1)  # fifteen minutes later
     session.add(user)
     session.commit()
     assert login(client, officer).status_code == 302
+    session.refresh(user)
+    assert user.failed_logins == 0 and user.locked_until is None
 
 
 def test_deactivated_user_cannot_log_in_and_loses_the_session(client, session, make_user):

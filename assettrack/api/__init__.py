@@ -1,7 +1,10 @@
 """JSON API under /api/v1: bearer tokens or the browser session, problem+json errors."""
 
+import hashlib
+
 from flask import Blueprint
 from flask import current_app
+from flask import g
 from flask import request
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest
@@ -10,7 +13,10 @@ from werkzeug.exceptions import HTTPException
 from ..auth import bearer_token
 from ..errors import DomainError
 from ..routing import LAST_PAGE
+from ..security import client_address
 from ..security import csrf
+from ..security import limit_from
+from ..security import limiter
 from .bodies import BoundedJSONProvider
 from .problems import problem
 from .problems import problem_from
@@ -18,6 +24,31 @@ from .problems import problem_from
 __all__ = ["bp", "init_app", "json_body"]
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _without_token() -> bool:
+    return bearer_token() is None
+
+
+def _token_key() -> str:
+    return "token:" + hashlib.sha256(bearer_token().encode()).hexdigest()
+
+
+# Bad tokens are counted per address (guessing); good ones per token (load tests and peers
+# share addresses). Requests without a token fall under the browser session's own limits.
+limiter.limit(
+    limit_from("RATELIMIT_BAD_TOKEN"),
+    key_func=client_address,
+    exempt_when=_without_token,
+    deduct_when=lambda response: response.status_code == 401,
+    scope="api-bad-token",
+)(bp)
+limiter.limit(
+    limit_from("RATELIMIT_TOKEN"),
+    key_func=_token_key,
+    exempt_when=_without_token,
+    scope="api-token",
+)(bp)
 
 
 def init_app(app):
@@ -36,18 +67,22 @@ def init_app(app):
     app.json = BoundedJSONProvider(app)  # every request.get_json() parses within bounds
 
 
+
 @bp.before_request
 def _authenticate():
     if request.endpoint == "api.openapi":
         return None
-    if bearer_token() is not None:
-        if not current_user.is_authenticated:
-            return problem(401, "The bearer token is invalid, revoked, or its user deactivated.")
-        return None
     if not current_user.is_authenticated:
+        if bearer_token() is not None:
+            return problem(
+                401, "The bearer token is invalid, expired, revoked, or its user deactivated."
+            )
         return problem(401, "Authentication required: send Authorization: Bearer <token>.")
+    if g.get("auth_via") == "token":
+        return None
     if request.method not in ("GET", "HEAD", "OPTIONS") and current_app.config["WTF_CSRF_ENABLED"]:
-        # Cookie-authenticated writes need the CSRF token, like the forms.
+        # Whatever else the request carries (a bogus bearer header, say), the cookie is what
+        # authenticated it: the write needs the CSRF token, like the forms.
         csrf.protect()
     return None
 

@@ -673,7 +673,7 @@ def document() -> dict:
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
-        "paths": PATHS,
+        "paths": _with_rate_limits(PATHS),
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -682,9 +682,42 @@ def document() -> dict:
                     "description": "problem details",
                     "content": {"application/problem+json": {"schema": _ref("Problem")}},
                 },
+                "TooManyRequests": {
+                    "description": "rate limit reached (per token, or per address for bad "
+                    "tokens): wait the seconds in Retry-After",
+                    "headers": {
+                        "Retry-After": {
+                            "description": "seconds to wait before trying again",
+                            "schema": {"type": "integer", "minimum": 1},
+                        }
+                    },
+                    "content": {"application/problem+json": {"schema": _ref("Problem")}},
+                },
             },
         },
     }
+
+
+_HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+def _with_rate_limits(paths: dict) -> dict:
+    # Every route behind a bearer token can answer 429 (security.limiter, api/__init__.py);
+    # only the public OpenAPI document cannot.
+    limited = {}
+    for path, item in paths.items():
+        limited[path] = {
+            method: _add_429(operation) if method in _HTTP_METHODS and path != "/openapi.json"
+            else operation
+            for method, operation in item.items()
+        }
+    return limited
+
+
+def _add_429(operation: dict) -> dict:
+    responses = {**operation.get("responses", {})}
+    responses.setdefault("429", {"$ref": "#/components/responses/TooManyRequests"})
+    return {**operation, "responses": responses}
 
 
 @bp.get("/openapi.json")

@@ -43,6 +43,9 @@ from .network import EntityMetric
 from .network import NetworkAnalysis
 from .reports import Permission
 from .reports import Report
+from .sessions import EndReason
+from .sessions import SavedForm
+from .sessions import UserSession
 
 __all__ = [
     "RegisterEntry",
@@ -88,4 +91,7 @@ __all__ = [
     "User",
     "UserOrganisation",
     "utcnow",
+    "EndReason",
+    "SavedForm",
+    "UserSession",
 ]

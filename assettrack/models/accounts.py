@@ -131,6 +131,8 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(sa_type=String(64), unique=True)
     prefix: str = Field(sa_type=String(12))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Refused after this time (API_TOKEN_LIFETIME from creation).
+    expires_at: datetime = Field(sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -25,15 +25,18 @@ from ..errors import Invalid
 from ..errors import Msg
 from ..errors import NotFound
 from ..models import ApiToken
+from ..models import EndReason
 from ..models import Enrolment
 from ..models import Organisation
 from ..models import OrganisationKind
 from ..models import Role
 from ..models import User
 from ..models import UserOrganisation
+from ..models import UserSession
 from ..models import utcnow
 from ..reference import PORT_CITIES
 from ..reference import contact_address
+from . import sessions
 from .validation import Errors
 from .validation import clean_choice
 from .validation import clean_text
@@ -54,14 +57,21 @@ __all__ = [
     "create_enrolment",
     "find_enrolment",
     "enrol",
+    "change_password",
     "authenticate",
+    "login_delay",
     "create_token",
     "revoke_tokens",
     "user_for_token",
     "PASSWORD_MIN",
+    "TOKEN_LIFETIME",
 ]
 
 PASSWORD_MIN = 12
+# Default lifetime of an API token (the API_TOKEN_LIFETIME setting overrides it).
+TOKEN_LIFETIME = timedelta(days=90)
+# last_used_at of a token is written at most this often.
+_TOKEN_USE_INTERVAL = timedelta(minutes=1)
 _hasher = PasswordHasher()
 # A hash to verify against when the e-mail is unknown, so both paths take the same time.
 _DUMMY_HASH = _hasher.hash("assettrack-timing-equaliser")
@@ -272,6 +282,7 @@ def deactivate_user(session: Session, actor, user: User) -> User:
     user.deactivated_at = utcnow()
     session.add(user)
     _record_user_change(session, actor, user, {"active": [True, False]})
+    sessions.end_all(session, user, EndReason.DEACTIVATED, actor=actor)
     session.flush()
     return user
 
@@ -305,6 +316,7 @@ def reset_password(session: Session, actor, user: User, password: str) -> User:
     user.locked_until = None
     session.add(user)
     _record_user_change(session, actor, user, {"password": "reset"})
+    sessions.end_all(session, user, EndReason.PASSWORD_RESET, actor=actor)
     session.flush()
     return user
 
@@ -332,6 +344,7 @@ def change_role(session: Session, actor, user: User, role: str) -> User:
     session.add(user)
     session.flush()
     _record_user_change(session, actor, user, {"role": [before, user.role]})
+    sessions.end_all(session, user, EndReason.ROLE_CHANGED, actor=actor)
     if role_value is not Role.LIAISON:
         granted = session.scalars(
             select(Organisation)
@@ -399,6 +412,38 @@ def _record_grant(session: Session, actor, action: str, user: User, organisation
         organisation_id=organisation.id,
         actor=None if actor else "cli",
     )
+    sessions.end_all(session, user, EndReason.GRANT_CHANGED, actor=actor)
+
+
+def change_password(
+    session: Session, user: User, current: str, new: str, *, keep: UserSession | None = None
+) -> User:
+    """Let ``user`` change their own password; their other sessions end (``keep`` stays)."""
+    errors = Errors()
+    if not _verify(user.password_hash, current):
+        errors["current_password"] = Msg("is not your current password")
+        audit.record(
+            session,
+            user,
+            audit.Action.LOGIN_FAILED,
+            "user",
+            user.id,
+            details={"reason": "password change: wrong current password"},
+        )
+        session.flush()
+    _check_password(errors, new)
+    if errors:
+        raise Invalid(errors)
+    user.password_hash = hash_password(new)
+    session.add(user)
+    audit.record(
+        session, user, audit.Action.UPDATE, "user", user.id, details={"password": "changed"}
+    )
+    sessions.end_all(
+        session, user, EndReason.PASSWORD_CHANGED, actor=user, keep=keep, revoke_tokens=False
+    )
+    session.flush()
+    return user
 
 
 # --- admin enrolment links -------------------------------------------------------------------
@@ -507,10 +552,10 @@ def enrol(session: Session, token: str, *, name: str, password: str) -> User:
 
 
 # One answer for every refusal, so the login form does not tell which accounts exist, are
-# locked or deactivated (the audit log records the real reason).
+# paused or deactivated (the audit log records the real reason).
 REFUSED = Msg(
-    "Login refused: unknown e-mail or wrong password, or the account is locked after too many "
-    "failures (15 minutes) or deactivated."
+    "Login refused: unknown e-mail or wrong password, or sign-in to this account is paused for "
+    "a few minutes after repeated failures, or the account is deactivated."
 )
 
 
@@ -522,27 +567,65 @@ class LoginRefused(Exception):
         self.reason = reason
 
 
+def login_delay(
+    failures: int, *, max_failures: int, first: timedelta, longest: timedelta
+) -> timedelta:
+    """Return how long sign-in pauses after ``failures`` consecutive failures.
+
+    No pause below ``max_failures``; then ``first``, doubling with each failure up to
+    ``longest``: guessing slows to a few tries an hour, and the owner never waits longer.
+
+    >>> kw = dict(max_failures=5, first=timedelta(seconds=30), longest=timedelta(minutes=15))
+    >>> [login_delay(n, **kw).total_seconds() for n in (4, 5, 6, 9, 10, 400)]
+    [0.0, 30.0, 60.0, 480.0, 900.0, 900.0]
+    """
+    if failures < max_failures:
+        return timedelta(0)
+    return min(first * 2 ** min(failures - max_failures, 30), longest)
+
+
 def authenticate(
-    session: Session, email: str, password: str, *, max_failures: int, lock_minutes: int
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    max_failures: int,
+    lock_minutes: int,
+    delay_seconds: int = 30,
 ) -> User:
-    """Return the user whose credentials match, counting failures and locking after too many."""
+    """Return the user whose credentials match, pausing sign-in after repeated failures.
+
+    Every path verifies exactly one argon2 hash (a dummy one when the e-mail is unknown or
+    sign-in is paused), so the answer takes as long whether the account exists or not.
+    """
     user = session.scalar(select(User).where(func.lower(User.email) == (email or "").lower()))
     now = utcnow()
     if user is None:
         _verify(_DUMMY_HASH, password)
         raise LoginRefused(REFUSED)
     if user.locked_until is not None and user.locked_until > now:
+        _verify(_DUMMY_HASH, password)
         audit.record(
-            session, user, audit.Action.LOGIN_FAILED, "user", user.id, details={"reason": "locked"}
+            session,
+            user,
+            audit.Action.LOGIN_FAILED,
+            "user",
+            user.id,
+            details={"reason": "paused", "until": user.locked_until.isoformat()},
         )
         raise LoginRefused(REFUSED)
     if not _verify(user.password_hash, password):
         user.failed_logins += 1
         details = {"reason": "password", "failures": user.failed_logins}
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-            details["locked_until"] = user.locked_until.isoformat()
+        delay = login_delay(
+            user.failed_logins,
+            max_failures=max_failures,
+            first=timedelta(seconds=delay_seconds),
+            longest=timedelta(minutes=lock_minutes),
+        )
+        if delay:
+            user.locked_until = now + delay
+            details["paused_until"] = user.locked_until.isoformat()
         session.add(user)
         audit.record(session, user, audit.Action.LOGIN_FAILED, "user", user.id, details=details)
         raise LoginRefused(REFUSED)
@@ -569,12 +652,19 @@ def authenticate(
 # --- API tokens ------------------------------------------------------------------------------
 
 
-def create_token(session: Session, actor, user: User) -> str:
-    """Create an API token for ``user`` and return it; only its SHA-256 is stored."""
+def create_token(
+    session: Session, actor, user: User, *, lifetime: timedelta = TOKEN_LIFETIME
+) -> str:
+    """Create an API token for ``user`` valid for ``lifetime``; only its SHA-256 is stored."""
     if not user.active:
         raise Conflict(f"{user.email} is deactivated")
     token = "at_" + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, token_hash=_token_hash(token), prefix=token[:10])
+    row = ApiToken(
+        user_id=user.id,
+        token_hash=_token_hash(token),
+        prefix=token[:10],
+        expires_at=utcnow() + lifetime,
+    )
     session.add(row)
     session.flush()
     audit.record(
@@ -583,7 +673,7 @@ def create_token(session: Session, actor, user: User) -> str:
         audit.Action.CREATE,
         "api_token",
         row.id,
-        details={"user": user.email, "prefix": row.prefix},
+        details={"user": user.email, "prefix": row.prefix, "expires": row.expires_at.isoformat()},
         actor=None if actor else "cli",
     )
     return token
@@ -613,16 +703,39 @@ def revoke_tokens(session: Session, actor, user: User, prefix: str | None = None
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    """Return the active user owning ``token`` if it is valid and not revoked."""
+    """Return the active user owning ``token`` if it is valid, unexpired and not revoked.
+
+    A use is noted on the token (at most once a minute); a refused token is audited.
+    """
     if not token:
         return None
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    if row is None or row.revoked_at is not None:
-        return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
-        return None
-    return user
+    now = utcnow()
+    user = session.get(User, row.user_id) if row is not None else None
+    if row is None:
+        reason = "unknown"
+    elif row.revoked_at is not None:
+        reason = "revoked"
+    elif row.expires_at <= now:
+        reason = "expired"
+    elif user is None or not user.active:
+        reason = "deactivated"
+    else:
+        if row.last_used_at is None or now - row.last_used_at >= _TOKEN_USE_INTERVAL:
+            row.last_used_at = now
+            session.add(row)
+            session.flush()
+        return user
+    audit.record(
+        session,
+        user,
+        audit.Action.LOGIN_FAILED,
+        "api_token",
+        None if row is None else row.id,
+        details={"reason": reason, "prefix": row.prefix if row is not None else token[:10]},
+        actor=None if user is not None else "api",
+    )
+    return None
 
 
 # --- helpers ---------------------------------------------------------------------------------

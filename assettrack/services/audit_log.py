@@ -18,6 +18,7 @@ from ..jobs import handler
 from ..models import AuditEntry
 from ..models import Organisation
 from ..models import User
+from .cases import contains_pattern
 
 __all__ = ["search", "ACTIONS", "export_csv", "CSV_COLUMNS"]
 
@@ -137,8 +138,8 @@ def _export_job(session: Session, job, user: User, params: dict, progress):
 def _filtered(session, auditor, user_filter, object_type, object_id, action, since, until):
     stmt = access.visible_audit_entries(session, auditor)
     if user_filter:
-        like = f"%{user_filter.lower()}%"
-        stmt = stmt.where(func.lower(AuditEntry.actor).like(like))
+        like = contains_pattern(user_filter.lower())
+        stmt = stmt.where(func.lower(AuditEntry.actor).like(like, escape="\\"))
     if object_type:
         stmt = stmt.where(AuditEntry.object_type == object_type)
     if object_id:

@@ -46,6 +46,7 @@ __all__ = [
     "case_as_dict",
     "org_today",
     "contains_pattern",
+    "escape_like",
     "review_date",
     "SORTABLE",
     "REVIEW_YEARS",
@@ -88,8 +89,16 @@ def contains_pattern(text: str) -> str:
     >>> contains_pattern("50%_off")
     '%50\\%\\_off%'
     """
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{escape_like(text)}%"
+
+
+def escape_like(text: str) -> str:
+    r"""Return ``text`` with LIKE's wildcards escaped (use with ``escape="\"``).
+
+    >>> escape_like("a_b%c")
+    'a\\_b\\%c'
+    """
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def review_date(start: date) -> date:

@@ -33,6 +33,8 @@ from ..models.entities import RELATION_SCHEMATA
 from ..models.entities import SOURCE_GRADES
 from ..money import money_text
 from ..routing import id_value
+from .cases import contains_pattern
+from .cases import escape_like
 from .cases import org_today
 from .validation import clean_date
 from .validation import clean_money
@@ -179,9 +181,17 @@ def search_entities(
         norm = normalise_name(q)
         ident = q.upper().replace(" ", "")
         by_identifier = select(EntityIdentifier.entity_id).where(
-            or_(EntityIdentifier.value == ident, EntityIdentifier.value.like(f"%:{ident}"))
+            or_(
+                EntityIdentifier.value == ident,
+                EntityIdentifier.value.like(f"%:{escape_like(ident)}", escape="\\"),
+            )
         )
-        stmt = stmt.where(or_(Entity.caption_norm.like(f"%{norm}%"), Entity.id.in_(by_identifier)))
+        stmt = stmt.where(
+            or_(
+                Entity.caption_norm.like(contains_pattern(norm), escape="\\"),
+                Entity.id.in_(by_identifier),
+            )
+        )
     if external_id:
         stmt = stmt.where(Entity.external_id == external_id)
     if schema:

@@ -721,3 +721,10 @@ def register_form(fields, statuses, formdata=None):
             SelectField(status, choices=[], validate_choice=False),
         )
     return Form(formdata=formdata)
+
+
+class ChangePasswordForm(FlaskForm):
+    """A signed-in user's own password change."""
+
+    current_password = PasswordField(_l("Current password"), validators=[InputRequired()])
+    password = PasswordField(_l("New password"))

@@ -429,7 +429,8 @@
     function poll() {
       fetch(url, {
         credentials: "same-origin",
-        headers: { Accept: "application/json" },
+        // Background polling: does not keep the session alive (auth.BACKGROUND_HEADER).
+        headers: { Accept: "application/json", "X-Background-Poll": "1" },
         cache: "no-store",
       }).then(function (response) {
         if (response.status === 401 || response.status === 403 || response.status === 404) {
