@@ -25,6 +25,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
@@ -37,6 +38,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from .. import access
+from .. import mentions
 from ..errors import Msg
 from ..errors import NotFound
 from ..models import TLP
@@ -60,6 +62,7 @@ __all__ = [
     "Recipient",
     "EntityData",
     "Redaction",
+    "protected_names",
     "withheld_because",
     "relevance",
     "highest_tlp",
@@ -129,18 +132,9 @@ _PERSON_PRIVATE = (
     "phone",
     "website",
 )
-# The names of a protected entity, and what else identifies it, scrubbed from every text.
-_NAME_PROPERTIES = (
-    "name",
-    "alias",
-    "weakAlias",
-    "previousName",
-    "firstName",
-    "middleName",
-    "lastName",
-    "fatherName",
-    "motherName",
-)
+# The names of a protected entity (found by assettrack.mentions), and what else identifies it.
+_FULL_NAME_PROPERTIES = ("name", "alias", "weakAlias", "previousName")
+_NAME_PART_PROPERTIES = ("firstName", "middleName", "fatherName", "lastName")
 _IDENTIFYING = (
     "registrationNumber",
     "leiCode",
@@ -224,22 +218,6 @@ _CITY_ALIASES = {
     "SIKOP": ("Capodistria",),
     "NLAMS": (),
     "NLRTM": (),
-}
-# Name parts too common to scrub on their own (particles of Dutch, French, Italian... names).
-_PARTICLES = {
-    "van",
-    "von",
-    "der",
-    "den",
-    "del",
-    "della",
-    "des",
-    "les",
-    "het",
-    "ter",
-    "ten",
-    "mr.",
-    "dr.",
 }
 
 
@@ -427,32 +405,46 @@ class Redaction:
     """The one place that decides what a document shows of each entity, and scrubs its text.
 
     Register every entity of the document first (:meth:`register`), so labels are numbered
-    once for the whole document and every text is scrubbed of every removed value; then ask
-    :meth:`name`, :meth:`details` and :meth:`text` while building the document's data.
+    once for the whole document and every text is checked against every protected entity;
+    then ask :meth:`name`, :meth:`details` and :meth:`text` while building the document's data.
 
-    At ``INTERNAL`` level (the owning organisation) nothing changes. At ``PARTNER`` level:
-    victims, witnesses and ``other`` persons become "Victim 1", "Witness 2", "Other 1" (their
-    names, birth dates, identifiers and addresses vanish from every text, and their details are
-    not shown); other natural persons keep their name and birth year, their identifiers and
-    addresses are removed.
+    At ``INTERNAL`` level (the owning organisation) nothing changes. At ``PARTNER`` level,
+    redaction is by identity: victims, witnesses and ``other`` persons become "Victim 1",
+    "Witness 2", "Other 1" wherever *they* appear (their details are not shown, their
+    identifiers, birth dates and addresses are masked in every text). Their names found in
+    another entity's name or in a free text are mentions (:mod:`assettrack.mentions`): masked
+    with ``█████`` or kept as the issuing officer chose (``choices``, by mention key; the
+    defaults without). Another entity's name is never rewritten into a label. Other natural
+    persons keep their name and birth year; their identifiers and addresses are removed.
 
     >>> r = Redaction(PARTNER)
     >>> r.register(EntityData(7, "Person", "Kees Jansen", {"name": ["Kees Jansen"]}, {"victim"}))
-    >>> r.name(7, "Kees Jansen"), r.text("Statement of Kees Jansen; Jansen was paid.")
-    ('Victim 1', 'Statement of Victim 1; Victim 1 was paid.')
+    >>> r.register(EntityData(8, "Company", "Jansen Bouw BV", {}, {"suspect"}))
+    >>> r.name(7, "Kees Jansen"), r.name(8, "Jansen Bouw BV")
+    ('Victim 1', 'Jansen Bouw BV')
+    >>> r.text("Statement of Kees Jansen; Jansen was paid.")
+    'Statement of █████; █████ was paid.'
     """
 
-    def __init__(self, level: str, *, translate: Callable[[str], str] | None = None):
+    def __init__(
+        self,
+        level: str,
+        *,
+        translate: Callable[[str], str] | None = None,
+        choices: Mapping[str, str] | None = None,
+    ):
         if level not in (INTERNAL, PARTNER):
             raise ValueError(f"unknown redaction level {level!r}")
         self.level = level
         # Labels are written in the document's language: they also go into diagrams.
         self._translate = translate or (lambda msgid: msgid)
+        self.choices: dict[str, str] = dict(choices or {})
         self.labels: dict[int, str] = {}
         self._entities: dict[int, EntityData] = {}
         self._counters: dict[str, int] = defaultdict(int)
         self._terms: dict[str, str] = {}
         self._pattern: re.Pattern | None = None
+        self._protected: dict[int, mentions.Protected] = {}
 
     @property
     def is_partner(self) -> bool:
@@ -475,31 +467,41 @@ class Redaction:
             text = self._translate(_LABELS[role])
             self.labels[entity.id] = text.format(number=self._counters[role])
         if entity.id in self.labels:
-            label = self.labels[entity.id]
-            for term in _personal_terms(entity, names=True):
-                self._add_term(term, label)
+            self._protected[entity.id] = protected_names(entity, self.labels[entity.id])
+            for term in _personal_terms(entity, identifying=True):
+                self._add_term(term, mentions.MASK_MARK)
         elif entity.schema == _PERSON:
-            for term in _personal_terms(entity, names=False):
+            for term in _personal_terms(entity, identifying=False):
                 self._add_term(term, _REMOVED)
 
     def is_redacted(self, entity_id: int) -> bool:
         """Whether the entity is shown by a neutral label."""
         return entity_id in self.labels
 
+    def is_withheld(self, entity_id: int) -> bool:
+        """Whether the issuing officer withheld the entity (its name holds a protected name)."""
+        entity = self._entities.get(entity_id)
+        if not self.is_partner or entity is None or entity_id in self.labels:
+            return False
+        return self._name(entity_id, entity.caption)[1]
+
+    def protected(self) -> list[mentions.Protected]:
+        """The protected entities of the document, as :func:`assettrack.mentions.protected_mentions`
+        takes them."""
+        return list(self._protected.values())
+
     def name(self, entity_id: int, caption: str) -> str:
-        """Return the name the document shows for an entity."""
+        """Return the name the document shows for an entity (its label when protected)."""
         if entity_id in self.labels:
             return self.labels[entity_id]
-        entity = self._entities.get(entity_id)
-        if self.is_partner and (entity is None or entity.schema != _PERSON):
-            # Assets and companies may be named after a protected person ("Villa Jansen").
-            return self.text(caption)
-        return caption
+        if not self.is_partner:
+            return caption
+        return self._name(entity_id, caption)[0]
 
     def details(self, entity_id: int) -> list[tuple[Msg, str]]:
         """Return the (label, value) pairs the document shows about an entity."""
         entity = self._entities.get(entity_id)
-        if entity is None or entity_id in self.labels:
+        if entity is None or entity_id in self.labels or self.is_withheld(entity_id):
             return []
         shown = []
         for prop in _SHOWN.get(entity.schema, ()):
@@ -517,8 +519,16 @@ class Redaction:
         return shown
 
     def text(self, value: str | None) -> str | None:
-        """Return ``value`` with every removed name, date, identifier and address replaced."""
-        if not value or not self._terms:
+        """Return a free text as it leaves: protected names masked (or as chosen), removed
+        identifiers, dates and addresses replaced."""
+        if not value or not self.is_partner:
+            return value
+        value = unicodedata.normalize("NFC", value)
+        if self._protected:
+            value, _withheld = mentions.redact_text(
+                value, self._protected.values(), choices=self.choices
+            )
+        if not self._terms:
             return value
         if self._pattern is None:
             ordered = sorted(self._terms, key=len, reverse=True)
@@ -526,12 +536,23 @@ class Redaction:
                 r"(?<!\w)(" + "|".join(re.escape(t) for t in ordered) + r")(?!\w)",
                 re.IGNORECASE,
             )
-        folded = unicodedata.normalize("NFC", value)
-        return self._pattern.sub(lambda m: self._terms[m.group(0).casefold()], folded)
+        return self._pattern.sub(lambda m: self._terms[m.group(0).casefold()], value)
 
     def removed_values(self) -> list[str]:
         """Every value this redaction keeps out of the document (for tests and checks)."""
-        return sorted(self._terms)
+        names = {n for p in self._protected.values() for n in p.names}
+        return sorted(set(self._terms) | names)
+
+    def _name(self, entity_id: int, caption: str) -> tuple[str, bool]:
+        if not self._protected:
+            return caption, False
+        return mentions.redact_text(
+            caption,
+            self._protected.values(),
+            kind=mentions.NAME,
+            entity_id=entity_id,
+            choices=self.choices,
+        )
 
     def _add_term(self, term: str, replacement: str) -> None:
         term = unicodedata.normalize("NFC", term.strip())
@@ -539,10 +560,42 @@ class Redaction:
             return
         for variant in {term, _strip_accents(term)}:
             key = variant.casefold()
-            # A label wins over "[…]" when a value belongs to both kinds of entity.
+            # The mask wins over "[…]" when a value belongs to both kinds of entity.
             if key not in self._terms or replacement != _REMOVED:
                 self._terms[key] = replacement
         self._pattern = None
+
+
+def protected_names(entity: EntityData, label: str) -> mentions.Protected:
+    """Return what detection needs of a protected entity: its label, names and given names.
+
+    >>> smit = EntityData(
+    ...     4, "Person", "M. Smit", {"firstName": ["Marieke"], "lastName": ["Smit"]}, {"other"}
+    ... )
+    >>> found = protected_names(smit, "Other 1")
+    >>> found.label, found.names, found.given
+    ('Other 1', ('M. Smit', 'Marieke Smit'), ('Marieke',))
+    """
+    props = entity.properties
+    names = [entity.caption]
+    for prop in _FULL_NAME_PROPERTIES:
+        names.extend(_values(props, prop))
+    # The parts of a name written apart (FtM firstName, lastName...) make one full name.
+    parts = [" ".join(_values(props, prop)) for prop in _NAME_PART_PROPERTIES]
+    if sum(1 for p in parts if p) >= 2:
+        names.append(" ".join(p for p in parts if p))
+    is_person = entity.schema == _PERSON
+    given = list(_values(props, "firstName"))
+    if is_person and not given:  # "Marieke Smit": every word but the last is a given name
+        for name in (entity.caption, *_values(entity.properties, "name")):
+            given.extend(name.replace(",", " ").split()[:-1])
+    return mentions.Protected(
+        entity.id,
+        label,
+        tuple(dict.fromkeys(n.strip() for n in names if n and n.strip())),
+        is_person=is_person,
+        given=tuple(dict.fromkeys(given)),
+    )
 
 
 # --- scoped queries ----------------------------------------------------------------------------
@@ -722,28 +775,23 @@ def _mentions(text: str, names: list[str]) -> bool:
     return any(re.search(r"(?<!\w)" + re.escape(n) + r"(?!\w)", text) for n in names if n)
 
 
-def _personal_terms(entity: EntityData, *, names: bool) -> set[str]:
+def _personal_terms(entity: EntityData, *, identifying: bool) -> set[str]:
     """The values of a person (or protected entity) that must not appear in a document.
 
-    ``names``: also its names (and, for a natural person, each part of them); else only the
-    private values of a named natural person (identifiers, addresses, contact, birth date).
-    Only identifying properties count: a birthplace or a nationality alone names nobody, and
-    scrubbing "Rotterdam" from every text would blind the document.
+    Names are not among them: they are found by :mod:`assettrack.mentions`. ``identifying``:
+    also what identifies a protected entity (registration numbers, IBAN, IMO, addresses...);
+    else only the private values of a named natural person (identifiers, addresses, contact,
+    birth date). A birthplace or a nationality alone names nobody, and scrubbing "Rotterdam"
+    from every text would blind the document.
     """
     props = entity.properties
     terms: set[str] = set()
     for prop in _PERSON_PRIVATE:
         terms.update(_values(props, prop))
     terms.update(value for _kind, value in entity.identifiers)
-    if names:
-        for prop in _NAME_PROPERTIES + _IDENTIFYING:
+    if identifying:
+        for prop in _IDENTIFYING:
             terms.update(_values(props, prop))
-        terms.add(entity.caption)
-        if entity.schema == _PERSON:
-            for value in [entity.caption, *_values(props, "name"), *_values(props, "alias")]:
-                for part in value.replace(",", " ").split():
-                    if len(part) >= 4 and part.casefold() not in _PARTICLES:
-                        terms.add(part)
     for value in list(terms):
         if ":" in value:  # scoped identifiers: "nl:24123456"
             terms.add(value.split(":", 1)[1])
