@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
+from functools import lru_cache
 
 from normality import ascii_text
 from rigour.names import remove_org_types
@@ -217,11 +218,11 @@ def find_spans(text: str, protected: Protected) -> list[tuple[int, int, str]]:
                 continue
             used[i] = True
             # An initial of a given name next to the surname belongs to the mention: "M. Smit".
-            if i > 0 and not used[i - 1] and _is_initial(text, tokens[i - 1], initials):
+            if i > 0 and not used[i - 1] and _is_initial(tokens[i - 1], initials):
                 start = tokens[i - 1][0]
                 used[i - 1] = True
             after = tokens[i + 1] if i + 1 < len(tokens) else None
-            if after and not used[i + 1] and _is_initial(text, after, initials):
+            if after and not used[i + 1] and _is_initial(after, initials):
                 end = after[1] + (1 if text[after[1] : after[1] + 1] == "." else 0)
                 used[i + 1] = True
             spans.append((start, end, PARTIAL))
@@ -412,6 +413,7 @@ def _tokens(name: str) -> list[str]:
     return [t for t in (_canon(m.group(0)) for m in _TOKEN.finditer(name)) if t]
 
 
+@lru_cache(maxsize=4096)
 def _full_forms(protected: Protected) -> list[list[str]]:
     """Every full name as a sorted token list, longest first (so a longer name wins)."""
     forms = set()
@@ -426,14 +428,15 @@ def _full_forms(protected: Protected) -> list[list[str]]:
     return [list(f) for f in sorted(forms, key=len, reverse=True)]
 
 
-def _parts(protected: Protected) -> set[str]:
+@lru_cache(maxsize=4096)
+def _parts(protected: Protected) -> frozenset[str]:
     """The parts of a person's names that are a mention on their own."""
     return {
         t for name in protected.names for t in _tokens(name) if len(t) >= 3 and t not in _PARTICLES
     }
 
 
-def _is_initial(text: str, token: tuple[int, int, str], initials: set[str]) -> bool:
+def _is_initial(token: tuple[int, int, str], initials: set[str]) -> bool:
     start, end, canon = token
     return end - start == 1 and canon in initials
 

@@ -21,6 +21,7 @@ from .base import utcnow
 from .cases import Case
 from .cases import CaseShare
 from .cases import CaseTag
+from .disclosure import RedactionChoice
 from .entities import CaseEntity
 from .entities import Entity
 from .entities import EntityIdentifier
@@ -60,6 +61,7 @@ __all__ = [
     "MergeRecord",
     "NetworkAnalysis",
     "Permission",
+    "RedactionChoice",
     "Report",
     "Relation",
     "ScreeningEntry",

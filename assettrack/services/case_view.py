@@ -259,7 +259,8 @@ def case_entities(session: Session, user: User, case: Case) -> list[dict]:
     Outside the owning organisation, victims, witnesses and persons of role ``other`` are named
     by a neutral label (``Victim 1``, a :class:`~assettrack.errors.Msg`) and ``redacted`` is set.
     """
-    outside = case.organisation_id not in access.organisation_ids(session, user)
+    # Named only at home and to liaisons whose grant carries the names flag (DECISIONS #10).
+    outside = case.organisation_id not in access.named_organisation_ids(session, user)
     rows = session.execute(
         select(
             CaseEntity.id,

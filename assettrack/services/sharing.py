@@ -20,11 +20,14 @@ need: :func:`candidate_cases` (an organisation's cases active in a period),
 redacted — kept here rather than in ``access.py`` until the lead wires it there).
 """
 
+import json
 import re
+import secrets
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
@@ -38,7 +41,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from .. import access
+from .. import audit
 from .. import mentions
+from ..errors import AccessDenied
+from ..errors import Invalid
 from ..errors import Msg
 from ..errors import NotFound
 from ..models import TLP
@@ -51,7 +57,10 @@ from ..models import EntityIdentifier
 from ..models import HandlingCode
 from ..models import Organisation
 from ..models import Permission
+from ..models import RedactionChoice
 from ..models import User
+from ..models import UserOrganisation
+from ..schema import EXTENSION_KEY as _EXTENSION
 
 __all__ = [
     "INTERNAL",
@@ -74,6 +83,20 @@ __all__ = [
     "share_codes",
     "shared_cases",
     "get_shared_case",
+    "NAMED",
+    "LABELLED",
+    "WITHHELD",
+    "VIEWERS",
+    "OUTBOUND_PATHS",
+    "outbound",
+    "screen_level",
+    "export_level",
+    "grants_with_names",
+    "earlier_choices",
+    "preview_choices",
+    "record_choices",
+    "load_entities",
+    "redacted_ftm",
 ]
 
 #: Redaction levels: the owning organisation sees everything; partners see what may go.
@@ -445,6 +468,10 @@ class Redaction:
         self._terms: dict[str, str] = {}
         self._pattern: re.Pattern | None = None
         self._protected: dict[int, mentions.Protected] = {}
+        # Every mention met while building the document (the preview lists them), and the
+        # result for each text already redacted (names recur in rows, tables and diagrams).
+        self._seen: dict[str, mentions.Mention] = {}
+        self._done: dict[tuple, tuple[str, bool]] = {}
 
     @property
     def is_partner(self) -> bool:
@@ -468,6 +495,7 @@ class Redaction:
             self.labels[entity.id] = text.format(number=self._counters[role])
         if entity.id in self.labels:
             self._protected[entity.id] = protected_names(entity, self.labels[entity.id])
+            self._done.clear()
             for term in _personal_terms(entity, identifying=True):
                 self._add_term(term, mentions.MASK_MARK)
         elif entity.schema == _PERSON:
@@ -525,9 +553,7 @@ class Redaction:
             return value
         value = unicodedata.normalize("NFC", value)
         if self._protected:
-            value, _withheld = mentions.redact_text(
-                value, self._protected.values(), choices=self.choices
-            )
+            value = self._redact(value, mentions.TEXT, None)[0]
         if not self._terms:
             return value
         if self._pattern is None:
@@ -543,16 +569,31 @@ class Redaction:
         names = {n for p in self._protected.values() for n in p.names}
         return sorted(set(self._terms) | names)
 
+    def mentions(self) -> list[mentions.Mention]:
+        """The protected names met in the document's texts so far, for the issuing officer
+        to confirm (build the document first, then ask): see :mod:`assettrack.mentions`."""
+        return sorted(self._seen.values(), key=lambda m: (m.kind, m.label, m.text, m.key))
+
     def _name(self, entity_id: int, caption: str) -> tuple[str, bool]:
         if not self._protected:
             return caption, False
-        return mentions.redact_text(
-            caption,
-            self._protected.values(),
-            kind=mentions.NAME,
-            entity_id=entity_id,
-            choices=self.choices,
+        return self._redact(caption, mentions.NAME, entity_id)
+
+    def _redact(self, value: str, kind: str, entity_id: int | None) -> tuple[str, bool]:
+        done = self._done.get((kind, entity_id, value))
+        if done is not None:
+            return done
+        place = f"entity:{entity_id}:name" if kind == mentions.NAME else "text"
+        one = mentions.TextField(place, value, kind, entity_id)
+        found = mentions.protected_mentions([one], self._protected.values())
+        for mention in found:
+            self._seen.setdefault(mention.key, mention)
+        applied = mentions.apply_choices([one], found, self.choices)
+        done = self._done[(kind, entity_id, value)] = (
+            applied.texts[place],
+            bool(applied.withheld_places),
         )
+        return done
 
     def _add_term(self, term: str, replacement: str) -> None:
         term = unicodedata.normalize("NFC", term.strip())
@@ -811,3 +852,331 @@ def _date_forms(value: str) -> set[str]:
         forms.add(f"{day.day:02d}{sep}{day.month:02d}{sep}{day.year}")
         forms.add(f"{day.day}{sep}{day.month}{sep}{day.year}")
     return forms
+
+
+# --- the outbound paths: who gets protected persons named, labelled or not at all -------------
+
+#: What a path gives of a victim, witness or ``other`` person (docs/sharing.md holds the matrix).
+NAMED = "named"
+LABELLED = "labelled"
+WITHHELD = "withheld"
+
+#: Who takes the data out, relative to the case's owning organisation.
+VIEWERS = {
+    "owner": Msg("an officer of the owning organisation"),
+    "liaison_named": Msg("a liaison granted the organisation with the names flag"),
+    "liaison": Msg("a liaison granted the organisation without the names flag"),
+    "shared_reader": Msg("an officer of an organisation the case is shared with"),
+    "partner": Msg("a partner of the recipient organisation"),
+    "auditor": Msg("an auditor of the owning organisation"),
+}
+
+#: Every way data leaves the installation. A ``*`` cell of the matrix also passes the case
+#: through :func:`withheld_because` for the receiving organisation (TLP, H2 permission).
+OUTBOUND_PATHS = {
+    "partner_report": Msg("partner report (PDF)"),
+    "case_brief": Msg("case brief (PDF)"),
+    "case_page": Msg("case page, on screen"),
+    "shared_view": Msg("shared read-only case view"),
+    "ftm_export": Msg("FollowTheMoney export"),
+    "graph_export": Msg("GEXF / GraphML export"),
+    "diagram": Msg("network diagram (SVG / PNG)"),
+    "open_data_csv": Msg("open-data CSV"),
+    "audit_csv": Msg("audit log CSV"),
+    "api_partner_read": Msg("API reads of issued reports (partners)"),
+    "hit_no_hit": Msg("hit/no-hit answer"),
+}
+
+# path -> viewer -> outcome; "*" after an outcome: gated by the sharing rules for the receiver.
+# Exports made by anyone but the owning organisation label; only the owner's own files name.
+_POLICY = {
+    "partner_report": ("labelled*", "labelled*", "labelled*", WITHHELD, "labelled*", WITHHELD),
+    "case_brief": (NAMED, LABELLED, LABELLED, "labelled*", WITHHELD, WITHHELD),
+    "case_page": (NAMED, NAMED, LABELLED, WITHHELD, WITHHELD, WITHHELD),
+    "shared_view": (WITHHELD, WITHHELD, WITHHELD, "labelled*", WITHHELD, WITHHELD),
+    "ftm_export": (NAMED, LABELLED, LABELLED, WITHHELD, WITHHELD, WITHHELD),
+    "graph_export": (NAMED, LABELLED, LABELLED, WITHHELD, WITHHELD, WITHHELD),
+    "diagram": (NAMED, LABELLED, LABELLED, "labelled*", "labelled*", WITHHELD),
+    # No person, no name, no identifier: one row per asset.
+    "open_data_csv": (WITHHELD,) * 6,
+    # The log names objects by id; its details are read by the auditor of the organisation.
+    "audit_csv": (WITHHELD, WITHHELD, WITHHELD, WITHHELD, WITHHELD, NAMED),
+    "api_partner_read": (LABELLED, LABELLED, LABELLED, "labelled*", "labelled*", WITHHELD),
+    # A protected entity is never revealed across organisations, not even as a hit.
+    "hit_no_hit": (WITHHELD,) * 6,
+}
+
+
+def outbound(
+    path: str,
+    viewer: str,
+    *,
+    tlp: str = TLP.GREEN.value,
+    handling_code: str = HandlingCode.H0.value,
+    shared: bool = True,
+    permitted: bool = False,
+) -> str:
+    """Return what ``path`` gives ``viewer`` of a case's victims, witnesses and ``other``
+    persons: :data:`NAMED`, :data:`LABELLED` or :data:`WITHHELD` (the case does not go, or
+    no person does).
+
+    ``shared``: the receiving organisation is named on the case; ``permitted``: the provider's
+    permission to pass an H2 case on to it is recorded.
+
+    >>> outbound("case_page", "liaison"), outbound("case_page", "liaison_named")
+    ('labelled', 'named')
+    >>> outbound("shared_view", "shared_reader", tlp="RED", shared=False)
+    'withheld'
+    >>> outbound("partner_report", "partner", handling_code="H2", permitted=True)
+    'labelled'
+    """
+    cell = _POLICY[path][list(VIEWERS).index(viewer)]
+    if not cell.endswith("*"):
+        return cell
+    why = withheld_because(tlp, handling_code, shared=shared, relevant=True, permitted=permitted)
+    return WITHHELD if why else cell.rstrip("*")
+
+
+def screen_level(session: Session, user: User, case: Case) -> str:
+    """Return how ``user`` sees ``case``'s protected persons on screen: named (``INTERNAL``)
+    at home and for a liaison whose grant carries the names flag, else labelled (``PARTNER``)."""
+    named = case.organisation_id in access.named_organisation_ids(session, user)
+    return INTERNAL if named else PARTNER
+
+
+def export_level(user: User, case: Case) -> str:
+    """Return the redaction of a file ``user`` exports from ``case``: only the owning
+    organisation's own users get names; every export by a liaison (or anyone else) labels."""
+    return INTERNAL if user.organisation_id == case.organisation_id else PARTNER
+
+
+def grants_with_names(session: Session, admin: User, organisation_id: int) -> list[dict]:
+    """Return the liaison grants to an organisation that show its protected persons' names,
+    for its organisation admin to review (the migration kept every existing grant named).
+
+    AccessDenied for anyone but an admin of that organisation.
+    """
+    if not (access.can_administer(admin) and admin.organisation_id == organisation_id):
+        raise AccessDenied("only the organisation's admin reviews its grants")
+    rows = session.execute(
+        select(User.id, User.name, User.email, Organisation.code)
+        .join(UserOrganisation, UserOrganisation.user_id == User.id)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .where(
+            UserOrganisation.organisation_id == organisation_id,
+            UserOrganisation.names.is_(True),
+        )
+        .order_by(User.name, User.id)
+    )
+    return [
+        {"user_id": uid, "name": name, "email": email, "home": home}
+        for uid, name, email, home in rows
+    ]
+
+
+# --- choices recorded with a disclosure ---------------------------------------------------------
+
+
+def earlier_choices(session: Session, organisation_id: int, keys: Iterable[str]) -> dict[str, str]:
+    """Return the organisation's latest choice for each mention key (for :func:`prefill`)."""
+    keys = sorted(set(keys))
+    found: dict[str, str] = {}
+    for start in range(0, len(keys), 500):
+        for key, choice in session.execute(
+            select(RedactionChoice.mention_key, RedactionChoice.choice)
+            .where(
+                RedactionChoice.organisation_id == organisation_id,
+                RedactionChoice.mention_key.in_(keys[start : start + 500]),
+            )
+            .order_by(RedactionChoice.chosen_at, RedactionChoice.id)
+        ):
+            found[key] = choice  # the latest wins
+    return found
+
+
+def preview_choices(
+    session: Session, organisation_id: int, found: Iterable[mentions.Mention]
+) -> list[dict]:
+    """Return the mentions of a document to confirm, each with its pre-filled choice."""
+    found = list(found)
+    chosen = mentions.prefill(
+        found, earlier_choices(session, organisation_id, [m.key for m in found])
+    )
+    return [{**m.as_dict(), "choice": chosen[m.key]} for m in found]
+
+
+def record_choices(
+    session: Session,
+    user: User,
+    report_id: int,
+    case_ids: Iterable[int],
+    found: Iterable[mentions.Mention],
+    choices: Mapping[str, str] | None,
+) -> list[RedactionChoice]:
+    """Record, with the disclosure ``report_id``, the choice confirmed for every mention
+    (its default where none was given); audited. Invalid when a choice does not fit."""
+    found = list(found)
+    choices = dict(choices or {})
+    errors = mentions.invalid_choices(found, choices)
+    if errors:
+        raise Invalid(
+            {
+                f"choices/{key}": Msg("unknown mention")
+                if reason == "unknown mention"
+                else Msg("this choice is not allowed for this mention")
+                for key, reason in errors.items()
+            }
+        )
+    confirmed = mentions.prefill(found, choices)
+    protected_ids = {m.protected_id for m in found}
+    case_of: dict[int, int] = {}
+    if protected_ids:
+        for case_id, entity_id in session.execute(
+            select(CaseEntity.case_id, CaseEntity.entity_id)
+            .where(
+                CaseEntity.case_id.in_(list(case_ids) or [-1]),
+                CaseEntity.entity_id.in_(protected_ids),
+            )
+            .order_by(CaseEntity.case_id)
+        ):
+            case_of.setdefault(entity_id, case_id)
+    rows = [
+        RedactionChoice(
+            report_id=report_id,
+            organisation_id=user.organisation_id,
+            case_id=case_of.get(m.protected_id),
+            mention_key=m.key,
+            kind=m.kind,
+            match=m.match,
+            protected_entity_id=m.protected_id,
+            entity_id=m.entity_id,
+            choice=confirmed[m.key],
+            chosen_by_id=user.id,
+        )
+        for m in found
+    ]
+    session.add_all(rows)
+    session.flush()
+    audit.record(
+        session,
+        user,
+        audit.Action.CREATE,
+        "report",
+        report_id,
+        details={"redaction_choices": {r.mention_key: r.choice for r in rows}},
+        organisation_id=user.organisation_id,
+    )
+    return rows
+
+
+# --- a redacted FollowTheMoney export -----------------------------------------------------------
+
+
+def load_entities(session: Session, case_ids: list[int]) -> dict[int, EntityData]:
+    """Return the entities of the cases as :class:`EntityData` (roles and identifiers)."""
+    entities: dict[int, EntityData] = {}
+    if not case_ids:
+        return entities
+    for role, entity in session.execute(
+        select(CaseEntity.role, Entity)
+        .join(Entity, Entity.id == CaseEntity.entity_id)
+        .where(CaseEntity.case_id.in_(case_ids))
+        .order_by(Entity.id)
+    ):
+        data = entities.get(entity.id)
+        if data is None:
+            data = entities[entity.id] = EntityData(
+                entity.id, entity.schema_name, entity.caption, json.loads(entity.properties)
+            )
+        data.roles.add(role)
+    for entity_id, kind, value in session.execute(
+        select(EntityIdentifier.entity_id, EntityIdentifier.kind, EntityIdentifier.value)
+        .where(EntityIdentifier.entity_id.in_(list(entities)))
+        .order_by(EntityIdentifier.entity_id, EntityIdentifier.kind)
+    ):
+        entities[entity_id].identifiers.append((kind, value))
+    return entities
+
+
+def redacted_ftm(
+    lines: Iterable[dict],
+    redaction: Redaction,
+    ftm_ids: Mapping[str, int],
+    *,
+    new_id: Callable[[], str] | None = None,
+) -> Iterator[dict]:
+    """Return FtM lines as they may leave under ``redaction`` (a partner-level one).
+
+    ``ftm_ids`` maps the FtM id of each exported entity to its entity id. A protected entity
+    leaves under a new id, random for each call (not derivable from anything it holds), named
+    by its label and marked ``redacted``: none of its ids, identifiers or properties leave.
+    References to it (a relation's owner, director...) point to the new id. An entity the
+    issuing officer withheld leaves not at all, nor does any line that refers to it. The names
+    and texts of the others are redacted as in a report; a partner does not get the case note.
+    """
+    new_id = new_id or (lambda: f"redacted-{secrets.token_hex(16)}")
+    pseudonyms = {ftm_id: new_id() for ftm_id, eid in ftm_ids.items() if redaction.is_redacted(eid)}
+    withheld = {ftm_id for ftm_id, eid in ftm_ids.items() if redaction.is_withheld(eid)}
+    for line in lines:
+        entity_id = ftm_ids.get(line["id"])
+        if line["id"] in withheld:
+            continue
+        if line["id"] in pseudonyms:
+            yield _pseudonymous_line(line, pseudonyms[line["id"]], redaction.name(entity_id, ""))
+            continue
+        references = {
+            v for values in line.get("properties", {}).values() for v in values if v in ftm_ids
+        }
+        if references & withheld:
+            continue
+        yield _redacted_line(line, entity_id, redaction, pseudonyms, set(ftm_ids))
+
+
+def _pseudonymous_line(line: dict, pseudonym: str, label: str) -> dict:
+    extension = line.get(_EXTENSION) or {}
+    role = (extension.get("case") or {}).get("role")
+    return {
+        "id": pseudonym,
+        "schema": line["schema"],
+        "properties": {"name": [label]},
+        _EXTENSION: {"redacted": True, **({"case": {"role": role}} if role else {})},
+    }
+
+
+def _redacted_line(line, entity_id, redaction, pseudonyms, references) -> dict:
+    out = {"id": line["id"], "schema": line["schema"], "properties": {}}
+    is_person = line["schema"] == _PERSON
+    for prop, values in line.get("properties", {}).items():
+        if is_person and prop in _PERSON_PRIVATE:
+            continue
+        if prop == "birthDate":
+            out["properties"][prop] = [v[:4] for v in values]
+            continue
+        kept = []
+        for value in values:
+            if value in pseudonyms:
+                kept.append(pseudonyms[value])
+            elif value in references:
+                kept.append(value)
+            elif prop in _FULL_NAME_PROPERTIES and entity_id is not None:
+                kept.append(redaction.name(entity_id, value))
+            else:
+                kept.append(redaction.text(value))
+        out["properties"][prop] = kept
+    extension = line.get(_EXTENSION)
+    if extension:
+        extension = dict(extension)
+        if "case" in extension:
+            extension["case"] = {k: v for k, v in extension["case"].items() if k != "note"}
+        out[_EXTENSION] = _scrub(extension, redaction)
+    return out
+
+
+def _scrub(value, redaction):
+    if isinstance(value, str):
+        return redaction.text(value)
+    if isinstance(value, list):
+        return [_scrub(v, redaction) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v, redaction) for k, v in value.items()}
+    return value
