@@ -179,3 +179,42 @@ def _forget_access(session):
     """Forget what access.py cached for the request (memberships change between readings)."""
     for key in [k for k in session.info if str(k).startswith("access.")]:
         del session.info[key]
+
+
+# --- every way out declares its policy -----------------------------------------------------------
+
+# A route or command that writes a file or answers about cases across organisations.
+OUTBOUND_LOOKING = re.compile(
+    r"\.(pdf|csv|ftm|gexf|graphml|svg|png|json)$|export|download|shared|report|stats|links|hits"
+)
+
+
+def test_every_outbound_route_declares_its_path_in_the_matrix(app):
+    rules = {rule.endpoint: rule.rule for rule in app.url_map.iter_rules()}
+    looking = {e for e, rule in rules.items() if OUTBOUND_LOOKING.search(rule)}
+
+    undeclared = looking - set(sharing.OUTBOUND_ENDPOINTS) - set(sharing.INSIDE_ENDPOINTS)
+    stale = set(sharing.OUTBOUND_ENDPOINTS) - set(rules)
+
+    assert not undeclared, f"declare these routes in sharing.OUTBOUND_ENDPOINTS: {undeclared}"
+    assert not stale, f"no such routes any more: {stale}"
+    assert set(sharing.OUTBOUND_ENDPOINTS.values()) <= set(sharing.OUTBOUND_PATHS)
+
+
+def test_every_outbound_command_declares_its_path_in_the_matrix(app):
+    import click
+
+    def walk(group, prefix=""):
+        for name, command in group.commands.items():
+            full = f"{prefix} {name}".strip()
+            if isinstance(command, click.Group):
+                yield from walk(command, full)
+            else:
+                yield full
+
+    commands = set(walk(app.cli))
+    looking = {c for c in commands if re.search(r"export|report", c) and "verify" not in c}
+
+    assert looking <= set(sharing.OUTBOUND_COMMANDS), looking - set(sharing.OUTBOUND_COMMANDS)
+    assert set(sharing.OUTBOUND_COMMANDS) <= commands
+    assert set(sharing.OUTBOUND_COMMANDS.values()) <= set(sharing.OUTBOUND_PATHS)

@@ -89,6 +89,9 @@ __all__ = [
     "VIEWERS",
     "OUTBOUND_PATHS",
     "outbound",
+    "OUTBOUND_ENDPOINTS",
+    "OUTBOUND_COMMANDS",
+    "INSIDE_ENDPOINTS",
     "screen_level",
     "export_level",
     "grants_with_names",
@@ -904,6 +907,52 @@ _POLICY = {
     "api_partner_read": (LABELLED, LABELLED, LABELLED, "labelled*", "labelled*", WITHHELD),
     # A protected entity is never revealed across organisations, not even as a hit.
     "hit_no_hit": (WITHHELD,) * 6,
+}
+
+
+#: Every route through which data leaves, by endpoint, and the path of the matrix it follows.
+#: tests/test_sharing_matrix.py fails on an outbound-looking route declared in neither table.
+OUTBOUND_ENDPOINTS = {
+    "api.partner_report": "partner_report",
+    "api.partner_preview": "partner_report",
+    "reports.partner": "partner_report",
+    "api.case_brief": "case_brief",
+    "reports.case_brief": "case_brief",
+    "reports.shared_index": "shared_view",
+    "reports.shared_case": "shared_view",
+    "api.export_ftm": "ftm_export",
+    "api.case_network_gexf": "graph_export",
+    "api.case_network_graphml": "graph_export",
+    "api.case_network_svg": "diagram",
+    "dashboard.open_data": "open_data_csv",
+    "api.statistics": "open_data_csv",
+    "audit_log.export": "audit_csv",
+    "api.list_reports": "api_partner_read",
+    "api.get_report": "api_partner_read",
+    "api.download_report": "api_partner_read",
+    "reports.index": "api_partner_read",
+    "reports.received": "api_partner_read",
+    "reports.detail": "api_partner_read",
+    "reports.download": "api_partner_read",
+    "api.entity_links": "hit_no_hit",
+}
+#: The same for the CLI commands.
+OUTBOUND_COMMANDS = {
+    "export-ftm": "ftm_export",
+    "report case": "case_brief",
+    "report partner": "partner_report",
+}
+#: Routes that look outbound but give nothing of a case away, and why.
+_VERIFY = "tells whether an uploaded file is an issued report, nothing of its content"
+INSIDE_ENDPOINTS = {
+    "reports.verify": _VERIFY,
+    "api.verify_report": _VERIFY,
+    "jobs.download": "hands the user who started a job the file it made, which the job's own "
+    "path (brief, partner report, export) already redacted",
+    "api.openapi": "the description of the API, no data",
+    "api.case_screening": "screens a case against lists held in the installation",
+    "api.entity_screening": "screens an entity against lists held in the installation",
+    "static": "the application's own files",
 }
 
 
