@@ -255,6 +255,30 @@ def test_a_shared_reading_labels_the_victim_everywhere_and_keeps_other_names(
 
 
 @pytest.mark.backends
+def test_the_partner_report_of_the_smit_walk_states_no_false_name(session, officers, make_case):
+    rotterdam, _antwerp = officers
+    case, ids = _smit_case(session, rotterdam, make_case)
+    today = case.opened_on
+    period = report_service.parse_period(year=today.year, today=today)
+
+    context = report_service.partner_report_context(session, rotterdam, "BEANR", period)
+
+    dumped = json.dumps(context, default=str, ensure_ascii=False)
+    assert "Smit Havenservice BV" in dumped and "Smit Trader" in dumped
+    for false_or_secret in (
+        "Other 1 Havenservice",
+        "Victim 1 Havenservice",
+        "Victim 1 Trader",
+        "Other 1 Trader",
+        "Marieke",
+        "NX4471208",
+    ):
+        assert false_or_secret not in dumped
+    [section] = context["cases"]
+    assert "Victim 1" in {row["name"] for row in section["entities"]}
+
+
+@pytest.mark.backends
 def test_choices_are_recorded_with_the_disclosure_and_offered_again(session, officers, make_case):
     rotterdam, antwerp = officers
     case, ids = _smit_case(session, rotterdam, make_case)
