@@ -218,3 +218,20 @@ def test_every_outbound_command_declares_its_path_in_the_matrix(app):
     assert looking <= set(sharing.OUTBOUND_COMMANDS), looking - set(sharing.OUTBOUND_COMMANDS)
     assert set(sharing.OUTBOUND_COMMANDS) <= commands
     assert set(sharing.OUTBOUND_COMMANDS.values()) <= set(sharing.OUTBOUND_PATHS)
+
+
+@pytest.mark.backends
+def test_the_case_api_read_follows_the_names_flag(client, session, world, token_for):
+    viewers, cases = world
+    case = cases["witness"]
+
+    def names(viewer):
+        response = client.get(
+            f"/api/v1/cases/{case.id}", headers=bearer(token_for(viewers[viewer]))
+        )
+        assert response.status_code == 200
+        return [e["name"] for e in response.json["entities"]]
+
+    assert names("owner") == ["Anneke Visser"]
+    assert names("liaison_named") == ["Anneke Visser"]
+    assert names("liaison") == ["Witness 1"]
