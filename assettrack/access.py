@@ -28,6 +28,7 @@ from .models import UserOrganisation
 __all__ = [
     "organisation_ids",
     "readable_organisation_ids",
+    "named_organisation_ids",
     "visible_cases",
     "get_case",
     "can_read_cases",
@@ -76,6 +77,24 @@ def readable_organisation_ids(session: Session, user: User) -> set[int]:
     if user.role == Role.OFFICER.value:
         return {user.organisation_id}
     return organisation_ids(session, user)
+
+
+def named_organisation_ids(session: Session, user: User) -> set[int]:
+    """Return the organisations whose victims, witnesses and ``other`` persons ``user`` sees
+    named on screen: the home organisation, and those granted with the ``names`` flag.
+
+    DECISIONS #10 "Names": elsewhere they are shown by their labels; every export made by a
+    liaison labels them whatever the flag (``services.sharing.export_level``).
+    """
+    cache = session.info.setdefault("access.named_organisation_ids", {})
+    if user.id not in cache:
+        named = session.scalars(
+            select(UserOrganisation.organisation_id).where(
+                UserOrganisation.user_id == user.id, UserOrganisation.names.is_(True)
+            )
+        )
+        cache[user.id] = {user.organisation_id, *named}
+    return cache[user.id]
 
 
 def visible_cases(session: Session, user: User):

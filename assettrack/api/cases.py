@@ -77,15 +77,20 @@ def get_case(case_id: int):
 
 def _case_contents(db, case) -> tuple[list, list]:
     from ..money import money_text
+    from ..services import case_view
     from ..services import entities as entity_service
 
+    # Protected persons by label where the reader may not see them named (DECISIONS #10).
+    shown = {
+        e["entity_id"]: str(e["name"]) for e in case_view.case_entities(db, current_user, case)
+    }
     entities, assets = [], []
     for link, entity, asset in entity_service.case_entities(db, case):
         entities.append(
             {
                 "id": entity.id,
                 "schema": entity.schema_name,
-                "name": entity.caption,
+                "name": shown.get(entity.id, entity.caption),
                 "role": link.role,
                 "source_grade": link.source_grade,
                 "info_grade": link.info_grade,
@@ -97,7 +102,7 @@ def _case_contents(db, case) -> tuple[list, list]:
                 {
                     "id": entity.id,
                     "schema": entity.schema_name,
-                    "name": entity.caption,
+                    "name": shown.get(entity.id, entity.caption),
                     "stage": asset.stage,
                     "estimated_value": money_text(asset.estimated_value),
                     "currency": asset.currency,

@@ -24,6 +24,7 @@ from .base import utcnow
 from .cases import Case
 from .cases import CaseShare
 from .cases import CaseTag
+from .disclosure import RedactionChoice
 from .entities import CaseEntity
 from .entities import Entity
 from .entities import EntityIdentifier
@@ -66,6 +67,7 @@ __all__ = [
     "MergeRecord",
     "NetworkAnalysis",
     "Permission",
+    "RedactionChoice",
     "Report",
     "Relation",
     "ScreeningEntry",

@@ -3,11 +3,13 @@
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Boolean
 from sqlalchemy import CheckConstraint
 from sqlalchemy import Column
 from sqlalchemy import ForeignKey
 from sqlalchemy import Integer
 from sqlalchemy import String
+from sqlalchemy import false
 from sqlmodel import Field
 from sqlmodel import SQLModel
 
@@ -105,6 +107,10 @@ class User(SQLModel, table=True):
 class UserOrganisation(SQLModel, table=True):
     """An extra organisation a liaison works for, granted by that organisation's admin.
 
+    ``names``: the liaison sees the names of that organisation's victims, witnesses and
+    ``other`` persons on screen (DECISIONS #10); new grants start without, exports label them
+    whatever the flag.
+
     Fate: installation data (removed when the grant is withdrawn; the audit log keeps the acts).
     """
 
@@ -113,6 +119,9 @@ class UserOrganisation(SQLModel, table=True):
     user_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id"), primary_key=True))
     organisation_id: int = Field(
         sa_column=Column(Integer, ForeignKey("organisation.id"), primary_key=True)
+    )
+    names: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
     )
 
 

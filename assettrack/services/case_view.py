@@ -740,9 +740,10 @@ def _protected_labels(session: Session, user: User, case: Case) -> dict:
     """Entity id → neutral label of the case's protected entities, for a reader outside.
 
     Numbered over the whole case in the entities' order, so a label stays the same on every
-    page; empty inside the owning organisation.
+    page; empty where the reader may see the names: at home, and for a liaison whose grant
+    carries the names flag (DECISIONS #10).
     """
-    if case.organisation_id in access.organisation_ids(session, user):
+    if case.organisation_id in access.named_organisation_ids(session, user):
         return {}
     counters: dict[str, int] = defaultdict(int)
     labels = {}

@@ -20,11 +20,15 @@ need: :func:`candidate_cases` (an organisation's cases active in a period),
 redacted — kept here rather than in ``access.py`` until the lead wires it there).
 """
 
+import json
 import re
+import secrets
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
@@ -37,6 +41,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from .. import access
+from .. import audit
+from .. import mentions
+from ..errors import AccessDenied
+from ..errors import Invalid
 from ..errors import Msg
 from ..errors import NotFound
 from ..models import TLP
@@ -49,7 +57,10 @@ from ..models import EntityIdentifier
 from ..models import HandlingCode
 from ..models import Organisation
 from ..models import Permission
+from ..models import RedactionChoice
 from ..models import User
+from ..models import UserOrganisation
+from ..schema import EXTENSION_KEY as _EXTENSION
 
 __all__ = [
     "INTERNAL",
@@ -60,6 +71,7 @@ __all__ = [
     "Recipient",
     "EntityData",
     "Redaction",
+    "protected_names",
     "withheld_because",
     "relevance",
     "highest_tlp",
@@ -71,6 +83,23 @@ __all__ = [
     "share_codes",
     "shared_cases",
     "get_shared_case",
+    "NAMED",
+    "LABELLED",
+    "WITHHELD",
+    "VIEWERS",
+    "OUTBOUND_PATHS",
+    "outbound",
+    "OUTBOUND_ENDPOINTS",
+    "OUTBOUND_COMMANDS",
+    "INSIDE_ENDPOINTS",
+    "screen_level",
+    "export_level",
+    "grants_with_names",
+    "earlier_choices",
+    "preview_choices",
+    "record_choices",
+    "load_entities",
+    "redacted_ftm",
 ]
 
 #: Redaction levels: the owning organisation sees everything; partners see what may go.
@@ -129,18 +158,9 @@ _PERSON_PRIVATE = (
     "phone",
     "website",
 )
-# The names of a protected entity, and what else identifies it, scrubbed from every text.
-_NAME_PROPERTIES = (
-    "name",
-    "alias",
-    "weakAlias",
-    "previousName",
-    "firstName",
-    "middleName",
-    "lastName",
-    "fatherName",
-    "motherName",
-)
+# The names of a protected entity (found by assettrack.mentions), and what else identifies it.
+_FULL_NAME_PROPERTIES = ("name", "alias", "weakAlias", "previousName")
+_NAME_PART_PROPERTIES = ("firstName", "middleName", "fatherName", "lastName")
 _IDENTIFYING = (
     "registrationNumber",
     "leiCode",
@@ -224,22 +244,6 @@ _CITY_ALIASES = {
     "SIKOP": ("Capodistria",),
     "NLAMS": (),
     "NLRTM": (),
-}
-# Name parts too common to scrub on their own (particles of Dutch, French, Italian... names).
-_PARTICLES = {
-    "van",
-    "von",
-    "der",
-    "den",
-    "del",
-    "della",
-    "des",
-    "les",
-    "het",
-    "ter",
-    "ten",
-    "mr.",
-    "dr.",
 }
 
 
@@ -427,32 +431,50 @@ class Redaction:
     """The one place that decides what a document shows of each entity, and scrubs its text.
 
     Register every entity of the document first (:meth:`register`), so labels are numbered
-    once for the whole document and every text is scrubbed of every removed value; then ask
-    :meth:`name`, :meth:`details` and :meth:`text` while building the document's data.
+    once for the whole document and every text is checked against every protected entity;
+    then ask :meth:`name`, :meth:`details` and :meth:`text` while building the document's data.
 
-    At ``INTERNAL`` level (the owning organisation) nothing changes. At ``PARTNER`` level:
-    victims, witnesses and ``other`` persons become "Victim 1", "Witness 2", "Other 1" (their
-    names, birth dates, identifiers and addresses vanish from every text, and their details are
-    not shown); other natural persons keep their name and birth year, their identifiers and
-    addresses are removed.
+    At ``INTERNAL`` level (the owning organisation) nothing changes. At ``PARTNER`` level,
+    redaction is by identity: victims, witnesses and ``other`` persons become "Victim 1",
+    "Witness 2", "Other 1" wherever *they* appear (their details are not shown, their
+    identifiers, birth dates and addresses are masked in every text). Their names found in
+    another entity's name or in a free text are mentions (:mod:`assettrack.mentions`): masked
+    with ``█████`` or kept as the issuing officer chose (``choices``, by mention key; the
+    defaults without). Another entity's name is never rewritten into a label. Other natural
+    persons keep their name and birth year; their identifiers and addresses are removed.
 
     >>> r = Redaction(PARTNER)
     >>> r.register(EntityData(7, "Person", "Kees Jansen", {"name": ["Kees Jansen"]}, {"victim"}))
-    >>> r.name(7, "Kees Jansen"), r.text("Statement of Kees Jansen; Jansen was paid.")
-    ('Victim 1', 'Statement of Victim 1; Victim 1 was paid.')
+    >>> r.register(EntityData(8, "Company", "Jansen Bouw BV", {}, {"suspect"}))
+    >>> r.name(7, "Kees Jansen"), r.name(8, "Jansen Bouw BV")
+    ('Victim 1', 'Jansen Bouw BV')
+    >>> r.text("Statement of Kees Jansen; Jansen was paid.")
+    'Statement of █████; █████ was paid.'
     """
 
-    def __init__(self, level: str, *, translate: Callable[[str], str] | None = None):
+    def __init__(
+        self,
+        level: str,
+        *,
+        translate: Callable[[str], str] | None = None,
+        choices: Mapping[str, str] | None = None,
+    ):
         if level not in (INTERNAL, PARTNER):
             raise ValueError(f"unknown redaction level {level!r}")
         self.level = level
         # Labels are written in the document's language: they also go into diagrams.
         self._translate = translate or (lambda msgid: msgid)
+        self.choices: dict[str, str] = dict(choices or {})
         self.labels: dict[int, str] = {}
         self._entities: dict[int, EntityData] = {}
         self._counters: dict[str, int] = defaultdict(int)
         self._terms: dict[str, str] = {}
         self._pattern: re.Pattern | None = None
+        self._protected: dict[int, mentions.Protected] = {}
+        # Every mention met while building the document (the preview lists them), and the
+        # result for each text already redacted (names recur in rows, tables and diagrams).
+        self._seen: dict[str, mentions.Mention] = {}
+        self._done: dict[tuple, tuple[str, bool]] = {}
 
     @property
     def is_partner(self) -> bool:
@@ -475,31 +497,42 @@ class Redaction:
             text = self._translate(_LABELS[role])
             self.labels[entity.id] = text.format(number=self._counters[role])
         if entity.id in self.labels:
-            label = self.labels[entity.id]
-            for term in _personal_terms(entity, names=True):
-                self._add_term(term, label)
+            self._protected[entity.id] = protected_names(entity, self.labels[entity.id])
+            self._done.clear()
+            for term in _personal_terms(entity, identifying=True):
+                self._add_term(term, mentions.MASK_MARK)
         elif entity.schema == _PERSON:
-            for term in _personal_terms(entity, names=False):
+            for term in _personal_terms(entity, identifying=False):
                 self._add_term(term, _REMOVED)
 
     def is_redacted(self, entity_id: int) -> bool:
         """Whether the entity is shown by a neutral label."""
         return entity_id in self.labels
 
+    def is_withheld(self, entity_id: int) -> bool:
+        """Whether the issuing officer withheld the entity (its name holds a protected name)."""
+        entity = self._entities.get(entity_id)
+        if not self.is_partner or entity is None or entity_id in self.labels:
+            return False
+        return self._name(entity_id, entity.caption)[1]
+
+    def protected(self) -> list[mentions.Protected]:
+        """The protected entities of the document, as :func:`assettrack.mentions.protected_mentions`
+        takes them."""
+        return list(self._protected.values())
+
     def name(self, entity_id: int, caption: str) -> str:
-        """Return the name the document shows for an entity."""
+        """Return the name the document shows for an entity (its label when protected)."""
         if entity_id in self.labels:
             return self.labels[entity_id]
-        entity = self._entities.get(entity_id)
-        if self.is_partner and (entity is None or entity.schema != _PERSON):
-            # Assets and companies may be named after a protected person ("Villa Jansen").
-            return self.text(caption)
-        return caption
+        if not self.is_partner:
+            return caption
+        return self._name(entity_id, caption)[0]
 
     def details(self, entity_id: int) -> list[tuple[Msg, str]]:
         """Return the (label, value) pairs the document shows about an entity."""
         entity = self._entities.get(entity_id)
-        if entity is None or entity_id in self.labels:
+        if entity is None or entity_id in self.labels or self.is_withheld(entity_id):
             return []
         shown = []
         for prop in _SHOWN.get(entity.schema, ()):
@@ -517,8 +550,14 @@ class Redaction:
         return shown
 
     def text(self, value: str | None) -> str | None:
-        """Return ``value`` with every removed name, date, identifier and address replaced."""
-        if not value or not self._terms:
+        """Return a free text as it leaves: protected names masked (or as chosen), removed
+        identifiers, dates and addresses replaced."""
+        if not value or not self.is_partner:
+            return value
+        value = unicodedata.normalize("NFC", value)
+        if self._protected:
+            value = self._redact(value, mentions.TEXT, None)[0]
+        if not self._terms:
             return value
         if self._pattern is None:
             ordered = sorted(self._terms, key=len, reverse=True)
@@ -526,12 +565,38 @@ class Redaction:
                 r"(?<!\w)(" + "|".join(re.escape(t) for t in ordered) + r")(?!\w)",
                 re.IGNORECASE,
             )
-        folded = unicodedata.normalize("NFC", value)
-        return self._pattern.sub(lambda m: self._terms[m.group(0).casefold()], folded)
+        return self._pattern.sub(lambda m: self._terms[m.group(0).casefold()], value)
 
     def removed_values(self) -> list[str]:
         """Every value this redaction keeps out of the document (for tests and checks)."""
-        return sorted(self._terms)
+        names = {n for p in self._protected.values() for n in p.names}
+        return sorted(set(self._terms) | names)
+
+    def mentions(self) -> list[mentions.Mention]:
+        """The protected names met in the document's texts so far, for the issuing officer
+        to confirm (build the document first, then ask): see :mod:`assettrack.mentions`."""
+        return sorted(self._seen.values(), key=lambda m: (m.kind, m.label, m.text, m.key))
+
+    def _name(self, entity_id: int, caption: str) -> tuple[str, bool]:
+        if not self._protected:
+            return caption, False
+        return self._redact(caption, mentions.NAME, entity_id)
+
+    def _redact(self, value: str, kind: str, entity_id: int | None) -> tuple[str, bool]:
+        done = self._done.get((kind, entity_id, value))
+        if done is not None:
+            return done
+        place = f"entity:{entity_id}:name" if kind == mentions.NAME else "text"
+        one = mentions.TextField(place, value, kind, entity_id)
+        found = mentions.protected_mentions([one], self._protected.values())
+        for mention in found:
+            self._seen.setdefault(mention.key, mention)
+        applied = mentions.apply_choices([one], found, self.choices)
+        done = self._done[(kind, entity_id, value)] = (
+            applied.texts[place],
+            bool(applied.withheld_places),
+        )
+        return done
 
     def _add_term(self, term: str, replacement: str) -> None:
         term = unicodedata.normalize("NFC", term.strip())
@@ -539,10 +604,42 @@ class Redaction:
             return
         for variant in {term, _strip_accents(term)}:
             key = variant.casefold()
-            # A label wins over "[…]" when a value belongs to both kinds of entity.
+            # The mask wins over "[…]" when a value belongs to both kinds of entity.
             if key not in self._terms or replacement != _REMOVED:
                 self._terms[key] = replacement
         self._pattern = None
+
+
+def protected_names(entity: EntityData, label: str) -> mentions.Protected:
+    """Return what detection needs of a protected entity: its label, names and given names.
+
+    >>> smit = EntityData(
+    ...     4, "Person", "M. Smit", {"firstName": ["Marieke"], "lastName": ["Smit"]}, {"other"}
+    ... )
+    >>> found = protected_names(smit, "Other 1")
+    >>> found.label, found.names, found.given
+    ('Other 1', ('M. Smit', 'Marieke Smit'), ('Marieke',))
+    """
+    props = entity.properties
+    names = [entity.caption]
+    for prop in _FULL_NAME_PROPERTIES:
+        names.extend(_values(props, prop))
+    # The parts of a name written apart (FtM firstName, lastName...) make one full name.
+    parts = [" ".join(_values(props, prop)) for prop in _NAME_PART_PROPERTIES]
+    if sum(1 for p in parts if p) >= 2:
+        names.append(" ".join(p for p in parts if p))
+    is_person = entity.schema == _PERSON
+    given = list(_values(props, "firstName"))
+    if is_person and not given:  # "Marieke Smit": every word but the last is a given name
+        for name in (entity.caption, *_values(entity.properties, "name")):
+            given.extend(name.replace(",", " ").split()[:-1])
+    return mentions.Protected(
+        entity.id,
+        label,
+        tuple(dict.fromkeys(n.strip() for n in names if n and n.strip())),
+        is_person=is_person,
+        given=tuple(dict.fromkeys(given)),
+    )
 
 
 # --- scoped queries ----------------------------------------------------------------------------
@@ -722,28 +819,23 @@ def _mentions(text: str, names: list[str]) -> bool:
     return any(re.search(r"(?<!\w)" + re.escape(n) + r"(?!\w)", text) for n in names if n)
 
 
-def _personal_terms(entity: EntityData, *, names: bool) -> set[str]:
+def _personal_terms(entity: EntityData, *, identifying: bool) -> set[str]:
     """The values of a person (or protected entity) that must not appear in a document.
 
-    ``names``: also its names (and, for a natural person, each part of them); else only the
-    private values of a named natural person (identifiers, addresses, contact, birth date).
-    Only identifying properties count: a birthplace or a nationality alone names nobody, and
-    scrubbing "Rotterdam" from every text would blind the document.
+    Names are not among them: they are found by :mod:`assettrack.mentions`. ``identifying``:
+    also what identifies a protected entity (registration numbers, IBAN, IMO, addresses...);
+    else only the private values of a named natural person (identifiers, addresses, contact,
+    birth date). A birthplace or a nationality alone names nobody, and scrubbing "Rotterdam"
+    from every text would blind the document.
     """
     props = entity.properties
     terms: set[str] = set()
     for prop in _PERSON_PRIVATE:
         terms.update(_values(props, prop))
     terms.update(value for _kind, value in entity.identifiers)
-    if names:
-        for prop in _NAME_PROPERTIES + _IDENTIFYING:
+    if identifying:
+        for prop in _IDENTIFYING:
             terms.update(_values(props, prop))
-        terms.add(entity.caption)
-        if entity.schema == _PERSON:
-            for value in [entity.caption, *_values(props, "name"), *_values(props, "alias")]:
-                for part in value.replace(",", " ").split():
-                    if len(part) >= 4 and part.casefold() not in _PARTICLES:
-                        terms.add(part)
     for value in list(terms):
         if ":" in value:  # scoped identifiers: "nl:24123456"
             terms.add(value.split(":", 1)[1])
@@ -763,3 +855,377 @@ def _date_forms(value: str) -> set[str]:
         forms.add(f"{day.day:02d}{sep}{day.month:02d}{sep}{day.year}")
         forms.add(f"{day.day}{sep}{day.month}{sep}{day.year}")
     return forms
+
+
+# --- the outbound paths: who gets protected persons named, labelled or not at all -------------
+
+#: What a path gives of a victim, witness or ``other`` person (docs/sharing.md holds the matrix).
+NAMED = "named"
+LABELLED = "labelled"
+WITHHELD = "withheld"
+
+#: Who takes the data out, relative to the case's owning organisation.
+VIEWERS = {
+    "owner": Msg("an officer of the owning organisation"),
+    "liaison_named": Msg("a liaison granted the organisation with the names flag"),
+    "liaison": Msg("a liaison granted the organisation without the names flag"),
+    "shared_reader": Msg("an officer of an organisation the case is shared with"),
+    "partner": Msg("a partner of the recipient organisation"),
+    "auditor": Msg("an auditor of the owning organisation"),
+}
+
+#: Every way data leaves the installation. A ``*`` cell of the matrix also passes the case
+#: through :func:`withheld_because` for the receiving organisation (TLP, H2 permission).
+OUTBOUND_PATHS = {
+    "partner_report": Msg("partner report (PDF)"),
+    "case_brief": Msg("case brief (PDF)"),
+    "case_page": Msg("case page, on screen"),
+    "shared_view": Msg("shared read-only case view"),
+    "ftm_export": Msg("FollowTheMoney export"),
+    "graph_export": Msg("GEXF / GraphML export"),
+    "diagram": Msg("network diagram (SVG / PNG)"),
+    "open_data_csv": Msg("open-data CSV"),
+    "audit_csv": Msg("audit log CSV"),
+    "api_partner_read": Msg("API reads of issued reports (partners)"),
+    "hit_no_hit": Msg("hit/no-hit answer"),
+}
+
+# path -> viewer -> outcome; "*" after an outcome: gated by the sharing rules for the receiver.
+# Exports made by anyone but the owning organisation label; only the owner's own files name.
+_POLICY = {
+    "partner_report": ("labelled*", "labelled*", "labelled*", WITHHELD, "labelled*", WITHHELD),
+    "case_brief": (NAMED, LABELLED, LABELLED, "labelled*", WITHHELD, WITHHELD),
+    "case_page": (NAMED, NAMED, LABELLED, WITHHELD, WITHHELD, WITHHELD),
+    "shared_view": (WITHHELD, WITHHELD, WITHHELD, "labelled*", WITHHELD, WITHHELD),
+    "ftm_export": (NAMED, LABELLED, LABELLED, WITHHELD, WITHHELD, WITHHELD),
+    "graph_export": (NAMED, LABELLED, LABELLED, WITHHELD, WITHHELD, WITHHELD),
+    "diagram": (NAMED, LABELLED, LABELLED, "labelled*", "labelled*", WITHHELD),
+    # No person, no name, no identifier: one row per asset.
+    "open_data_csv": (WITHHELD,) * 6,
+    # The log names objects by id; its details are read by the auditor of the organisation.
+    "audit_csv": (WITHHELD, WITHHELD, WITHHELD, WITHHELD, WITHHELD, NAMED),
+    "api_partner_read": (LABELLED, LABELLED, LABELLED, "labelled*", "labelled*", WITHHELD),
+    # A protected entity is never revealed across organisations, not even as a hit.
+    "hit_no_hit": (WITHHELD,) * 6,
+}
+
+
+#: Every route through which data leaves, by endpoint, and the path of the matrix it follows.
+#: tests/test_sharing_matrix.py fails on an outbound-looking route declared in neither table.
+OUTBOUND_ENDPOINTS = {
+    "api.partner_report": "partner_report",
+    "api.partner_preview": "partner_report",
+    "reports.partner": "partner_report",
+    "api.case_brief": "case_brief",
+    "reports.case_brief": "case_brief",
+    "reports.shared_index": "shared_view",
+    "reports.shared_case": "shared_view",
+    "api.export_ftm": "ftm_export",
+    "api.case_network_gexf": "graph_export",
+    "api.case_network_graphml": "graph_export",
+    "api.case_network_svg": "diagram",
+    "dashboard.open_data": "open_data_csv",
+    "api.statistics": "open_data_csv",
+    "audit_log.export": "audit_csv",
+    "api.list_reports": "api_partner_read",
+    "api.get_report": "api_partner_read",
+    "api.download_report": "api_partner_read",
+    "reports.index": "api_partner_read",
+    "reports.received": "api_partner_read",
+    "reports.detail": "api_partner_read",
+    "reports.download": "api_partner_read",
+    "api.entity_links": "hit_no_hit",
+}
+#: The same for the CLI commands.
+OUTBOUND_COMMANDS = {
+    "export-ftm": "ftm_export",
+    "report case": "case_brief",
+    "report partner": "partner_report",
+}
+#: Routes that look outbound but give nothing of a case away, and why.
+_VERIFY = "tells whether an uploaded file is an issued report, nothing of its content"
+INSIDE_ENDPOINTS = {
+    "reports.verify": _VERIFY,
+    "api.verify_report": _VERIFY,
+    "jobs.download": "hands the user who started a job the file it made, which the job's own "
+    "path (brief, partner report, export) already redacted",
+    "api.openapi": "the description of the API, no data",
+    "api.case_screening": "screens a case against lists held in the installation",
+    "api.entity_screening": "screens an entity against lists held in the installation",
+    "static": "the application's own files",
+}
+
+
+def outbound(
+    path: str,
+    viewer: str,
+    *,
+    tlp: str = TLP.GREEN.value,
+    handling_code: str = HandlingCode.H0.value,
+    shared: bool = True,
+    permitted: bool = False,
+) -> str:
+    """Return what ``path`` gives ``viewer`` of a case's victims, witnesses and ``other``
+    persons: :data:`NAMED`, :data:`LABELLED` or :data:`WITHHELD` (the case does not go, or
+    no person does).
+
+    ``shared``: the receiving organisation is named on the case; ``permitted``: the provider's
+    permission to pass an H2 case on to it is recorded.
+
+    >>> outbound("case_page", "liaison"), outbound("case_page", "liaison_named")
+    ('labelled', 'named')
+    >>> outbound("shared_view", "shared_reader", tlp="RED", shared=False)
+    'withheld'
+    >>> outbound("partner_report", "partner", handling_code="H2", permitted=True)
+    'labelled'
+    """
+    cell = _POLICY[path][list(VIEWERS).index(viewer)]
+    if not cell.endswith("*"):
+        return cell
+    why = withheld_because(tlp, handling_code, shared=shared, relevant=True, permitted=permitted)
+    return WITHHELD if why else cell.rstrip("*")
+
+
+def screen_level(session: Session, user: User, case: Case) -> str:
+    """Return how ``user`` sees ``case``'s protected persons on screen: named (``INTERNAL``)
+    at home and for a liaison whose grant carries the names flag, else labelled (``PARTNER``)."""
+    named = case.organisation_id in access.named_organisation_ids(session, user)
+    return INTERNAL if named else PARTNER
+
+
+def export_level(user: User, case: Case) -> str:
+    """Return the redaction of a file ``user`` exports from ``case``: only the owning
+    organisation's own users get names; every export by a liaison (or anyone else) labels."""
+    return INTERNAL if user.organisation_id == case.organisation_id else PARTNER
+
+
+def grants_with_names(session: Session, admin: User, organisation_id: int) -> list[dict]:
+    """Return the liaison grants to an organisation that show its protected persons' names,
+    for its organisation admin to review (the migration kept every existing grant named).
+
+    AccessDenied for anyone but an admin of that organisation.
+    """
+    if not (access.can_administer(admin) and admin.organisation_id == organisation_id):
+        raise AccessDenied("only the organisation's admin reviews its grants")
+    rows = session.execute(
+        select(User.id, User.name, User.email, Organisation.code)
+        .join(UserOrganisation, UserOrganisation.user_id == User.id)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .where(
+            UserOrganisation.organisation_id == organisation_id,
+            UserOrganisation.names.is_(True),
+        )
+        .order_by(User.name, User.id)
+    )
+    return [
+        {"user_id": uid, "name": name, "email": email, "home": home}
+        for uid, name, email, home in rows
+    ]
+
+
+# --- choices recorded with a disclosure ---------------------------------------------------------
+
+
+def earlier_choices(session: Session, organisation_id: int, keys: Iterable[str]) -> dict[str, str]:
+    """Return the organisation's latest choice for each mention key (for :func:`prefill`)."""
+    keys = sorted(set(keys))
+    found: dict[str, str] = {}
+    for start in range(0, len(keys), 500):
+        for key, choice in session.execute(
+            select(RedactionChoice.mention_key, RedactionChoice.choice)
+            .where(
+                RedactionChoice.organisation_id == organisation_id,
+                RedactionChoice.mention_key.in_(keys[start : start + 500]),
+            )
+            .order_by(RedactionChoice.chosen_at, RedactionChoice.id)
+        ):
+            found[key] = choice  # the latest wins
+    return found
+
+
+def preview_choices(
+    session: Session, organisation_id: int, found: Iterable[mentions.Mention]
+) -> list[dict]:
+    """Return the mentions of a document to confirm, each with its pre-filled choice."""
+    found = list(found)
+    chosen = mentions.prefill(
+        found, earlier_choices(session, organisation_id, [m.key for m in found])
+    )
+    return [{**m.as_dict(), "choice": chosen[m.key]} for m in found]
+
+
+def record_choices(
+    session: Session,
+    user: User,
+    report_id: int,
+    case_ids: Iterable[int],
+    found: Iterable[mentions.Mention],
+    choices: Mapping[str, str] | None,
+) -> list[RedactionChoice]:
+    """Record, with the disclosure ``report_id``, the choice confirmed for every mention
+    (its default where none was given); audited. Invalid when a choice does not fit."""
+    found = list(found)
+    choices = dict(choices or {})
+    errors = mentions.invalid_choices(found, choices)
+    if errors:
+        raise Invalid(
+            {
+                f"choices/{key}": Msg("unknown mention")
+                if reason == "unknown mention"
+                else Msg("this choice is not allowed for this mention")
+                for key, reason in errors.items()
+            }
+        )
+    confirmed = mentions.prefill(found, choices)
+    protected_ids = {m.protected_id for m in found}
+    case_of: dict[int, int] = {}
+    if protected_ids:
+        for case_id, entity_id in session.execute(
+            select(CaseEntity.case_id, CaseEntity.entity_id)
+            .where(
+                CaseEntity.case_id.in_(list(case_ids) or [-1]),
+                CaseEntity.entity_id.in_(protected_ids),
+            )
+            .order_by(CaseEntity.case_id)
+        ):
+            case_of.setdefault(entity_id, case_id)
+    rows = [
+        RedactionChoice(
+            report_id=report_id,
+            organisation_id=user.organisation_id,
+            case_id=case_of.get(m.protected_id),
+            mention_key=m.key,
+            kind=m.kind,
+            match=m.match,
+            protected_entity_id=m.protected_id,
+            entity_id=m.entity_id,
+            choice=confirmed[m.key],
+            chosen_by_id=user.id,
+        )
+        for m in found
+    ]
+    session.add_all(rows)
+    session.flush()
+    audit.record(
+        session,
+        user,
+        audit.Action.CREATE,
+        "report",
+        report_id,
+        details={"redaction_choices": {r.mention_key: r.choice for r in rows}},
+        organisation_id=user.organisation_id,
+    )
+    return rows
+
+
+# --- a redacted FollowTheMoney export -----------------------------------------------------------
+
+
+def load_entities(session: Session, case_ids: list[int]) -> dict[int, EntityData]:
+    """Return the entities of the cases as :class:`EntityData` (roles and identifiers)."""
+    entities: dict[int, EntityData] = {}
+    if not case_ids:
+        return entities
+    for role, entity in session.execute(
+        select(CaseEntity.role, Entity)
+        .join(Entity, Entity.id == CaseEntity.entity_id)
+        .where(CaseEntity.case_id.in_(case_ids))
+        .order_by(Entity.id)
+    ):
+        data = entities.get(entity.id)
+        if data is None:
+            data = entities[entity.id] = EntityData(
+                entity.id, entity.schema_name, entity.caption, json.loads(entity.properties)
+            )
+        data.roles.add(role)
+    for entity_id, kind, value in session.execute(
+        select(EntityIdentifier.entity_id, EntityIdentifier.kind, EntityIdentifier.value)
+        .where(EntityIdentifier.entity_id.in_(list(entities)))
+        .order_by(EntityIdentifier.entity_id, EntityIdentifier.kind)
+    ):
+        entities[entity_id].identifiers.append((kind, value))
+    return entities
+
+
+def redacted_ftm(
+    lines: Iterable[dict],
+    redaction: Redaction,
+    ftm_ids: Mapping[str, int],
+    *,
+    new_id: Callable[[], str] | None = None,
+) -> Iterator[dict]:
+    """Return FtM lines as they may leave under ``redaction`` (a partner-level one).
+
+    ``ftm_ids`` maps the FtM id of each exported entity to its entity id. A protected entity
+    leaves under a new id, random for each call (not derivable from anything it holds), named
+    by its label and marked ``redacted``: none of its ids, identifiers or properties leave.
+    References to it (a relation's owner, director...) point to the new id. An entity the
+    issuing officer withheld leaves not at all, nor does any line that refers to it. The names
+    and texts of the others are redacted as in a report; a partner does not get the case note.
+    """
+    new_id = new_id or (lambda: f"redacted-{secrets.token_hex(16)}")
+    pseudonyms = {ftm_id: new_id() for ftm_id, eid in ftm_ids.items() if redaction.is_redacted(eid)}
+    withheld = {ftm_id for ftm_id, eid in ftm_ids.items() if redaction.is_withheld(eid)}
+    for line in lines:
+        entity_id = ftm_ids.get(line["id"])
+        if line["id"] in withheld:
+            continue
+        if line["id"] in pseudonyms:
+            yield _pseudonymous_line(line, pseudonyms[line["id"]], redaction.name(entity_id, ""))
+            continue
+        references = {
+            v for values in line.get("properties", {}).values() for v in values if v in ftm_ids
+        }
+        if references & withheld:
+            continue
+        yield _redacted_line(line, entity_id, redaction, pseudonyms, set(ftm_ids))
+
+
+def _pseudonymous_line(line: dict, pseudonym: str, label: str) -> dict:
+    extension = line.get(_EXTENSION) or {}
+    role = (extension.get("case") or {}).get("role")
+    return {
+        "id": pseudonym,
+        "schema": line["schema"],
+        "properties": {"name": [label]},
+        _EXTENSION: {"redacted": True, **({"case": {"role": role}} if role else {})},
+    }
+
+
+def _redacted_line(line, entity_id, redaction, pseudonyms, references) -> dict:
+    out = {"id": line["id"], "schema": line["schema"], "properties": {}}
+    is_person = line["schema"] == _PERSON
+    for prop, values in line.get("properties", {}).items():
+        if is_person and prop in _PERSON_PRIVATE:
+            continue
+        if prop == "birthDate":
+            out["properties"][prop] = [v[:4] for v in values]
+            continue
+        kept = []
+        for value in values:
+            if value in pseudonyms:
+                kept.append(pseudonyms[value])
+            elif value in references:
+                kept.append(value)
+            elif prop in _FULL_NAME_PROPERTIES and entity_id is not None:
+                kept.append(redaction.name(entity_id, value))
+            else:
+                kept.append(redaction.text(value))
+        out["properties"][prop] = kept
+    extension = line.get(_EXTENSION)
+    if extension:
+        extension = dict(extension)
+        if "case" in extension:
+            extension["case"] = {k: v for k, v in extension["case"].items() if k != "note"}
+        out[_EXTENSION] = _scrub(extension, redaction)
+    return out
+
+
+def _scrub(value, redaction):
+    if isinstance(value, str):
+        return redaction.text(value)
+    if isinstance(value, list):
+        return [_scrub(v, redaction) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v, redaction) for k, v in value.items()}
+    return value

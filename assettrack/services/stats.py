@@ -28,6 +28,7 @@ from ..models import DecisionAsset
 from ..models import Entity
 from ..models import LedgerEntry
 from ..models import Organisation
+from ..money import money_text
 
 __all__ = [
     "directive_statistics",
@@ -257,15 +258,33 @@ def open_data_csv(session: Session, organisation_id: int) -> str:
     org = session.get(Organisation, organisation_id)
     first = {}
     for action in ("freeze", "confiscate", "dispose"):
+        # A register import dates its decisions on the day of the import, not of the order:
+        # publishing that date as the order's would be false, so only recorded orders date.
         first[action] = (
             select(
                 DecisionAsset.asset_id.label("asset_id"), func.min(Decision.decided_on).label("on")
             )
             .join(Decision, Decision.id == DecisionAsset.decision_id)
-            .where(Decision.action == action, Decision.annulled_at.is_(None))
+            .where(
+                Decision.action == action,
+                Decision.annulled_at.is_(None),
+                Decision.source == "manual",
+            )
             .group_by(DecisionAsset.asset_id)
             .subquery(f"first_{action}")
         )
+    # Whether an asset was ever confiscated, and finally: from its standing decisions, not from
+    # its current stage (a disposed asset is no longer "confiscated", yet its final order stands).
+    confiscation = (
+        select(
+            DecisionAsset.asset_id.label("asset_id"),
+            func.max(sql_case((Decision.final.is_(True), 1), else_=0)).label("final"),
+        )
+        .join(Decision, Decision.id == DecisionAsset.decision_id)
+        .where(Decision.action == "confiscate", Decision.annulled_at.is_(None))
+        .group_by(DecisionAsset.asset_id)
+        .subquery("confiscation")
+    )
     disposal = (
         select(
             DecisionAsset.asset_id.label("asset_id"),
@@ -303,6 +322,7 @@ def open_data_csv(session: Session, organisation_id: int) -> str:
             first["freeze"].c.on,
             first["confiscate"].c.on,
             Asset.confiscation_final,
+            confiscation.c.final,
             disposal.c.kind,
             first["dispose"].c.on,
             disposal.c.realised,
@@ -313,6 +333,7 @@ def open_data_csv(session: Session, organisation_id: int) -> str:
         .outerjoin(first["freeze"], first["freeze"].c.asset_id == Asset.entity_id)
         .outerjoin(first["confiscate"], first["confiscate"].c.asset_id == Asset.entity_id)
         .outerjoin(first["dispose"], first["dispose"].c.asset_id == Asset.entity_id)
+        .outerjoin(confiscation, confiscation.c.asset_id == Asset.entity_id)
         .outerjoin(disposal, disposal.c.asset_id == Asset.entity_id)
         .outerjoin(ledger, ledger.c.asset_id == Asset.entity_id)
         .where(Asset.organisation_id == organisation_id)
@@ -331,7 +352,8 @@ def open_data_csv(session: Session, organisation_id: int) -> str:
             currency,
             frozen_on,
             confiscated_on,
-            final,
+            final_now,
+            final_ordered,
             kind,
             disposed_on,
             realised,
@@ -354,7 +376,7 @@ def open_data_csv(session: Session, organisation_id: int) -> str:
                 currency,
                 _text(frozen_on),
                 _text(confiscated_on),
-                "yes" if final else ("no" if confiscated_on else ""),
+                _confiscation_final(final_now, final_ordered),
                 kind or "",
                 _text(disposed_on),
                 _text(realised),
@@ -365,9 +387,20 @@ def open_data_csv(session: Session, organisation_id: int) -> str:
     return out.getvalue()
 
 
+def _confiscation_final(final_now: bool, final_ordered: int | None) -> str:
+    """``yes`` when a final confiscation order stands (also once disposed of), ``no`` when
+    only a first-instance one does, empty when the asset was never confiscated."""
+    if final_now or final_ordered:
+        return "yes"
+    return "" if final_ordered is None else "no"
+
+
 def _text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Decimal | int | float):
+        # Money as the API writes it (two decimals at least), whatever the database returns.
+        return money_text(Decimal(str(value)))
     return str(value)
