@@ -192,6 +192,7 @@ def _status_moves_on(session, officer, case, tmp_path):
         ("manage", "In gestione"),
     ]
     # An officer records the confiscation by hand: the lifecycle goes on from the register's.
+    genoa_today = case_service.org_today(session.get(Organisation, officer.organisation_id))
     decision_service.record_decision(
         session,
         officer,
@@ -199,7 +200,7 @@ def _status_moves_on(session, officer, case, tmp_path):
         {
             "action": "confiscate",
             "asset_ids": [villa.id],
-            "decided_on": case_service.org_today(session.get(Organisation, officer.organisation_id)).isoformat(),
+            "decided_on": genoa_today.isoformat(),
             "authority": "Tribunale di Genova",
             "reference": "MP 12/2026",
             "legal_basis": "art. 24 d.lgs. 159/2011",
