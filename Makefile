@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 PORT ?= 5000
 MO := assettrack/translations/fr/LC_MESSAGES/messages.mo
 PO := assettrack/translations/fr/LC_MESSAGES/messages.po
+FTM_MO := assettrack/translations/fr/LC_MESSAGES/ftm.mo
+FTM_PO := assettrack/translations/fr/LC_MESSAGES/ftm.po
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test setup migrate seed lint bench system-deps runtime-deps translations extract-messages clean
@@ -23,7 +25,7 @@ test: setup runtime-deps system-deps test-js-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
-setup: $(STAMP) $(MO)
+setup: $(STAMP) $(MO) $(FTM_MO)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,11 +44,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 $(MO): $(PO) | $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d assettrack/translations -D messages
 
-translations: $(MO)
+# FollowTheMoney's labels: the project's own words (domain ftm), over followthemoney's catalogue.
+$(FTM_MO): $(FTM_PO) | $(STAMP)
+	$(BIN)/pybabel compile -d assettrack/translations -D ftm
+
+translations: $(MO) $(FTM_MO)
 
 extract-messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k Msg -k _l -k lazy_gettext -o assettrack/translations/messages.pot .
 	$(BIN)/pybabel update -i assettrack/translations/messages.pot -d assettrack/translations --no-fuzzy-matching
+	$(BIN)/python -c "from assettrack.i18n import write_ftm_template as w; w('assettrack/translations/ftm.pot')"
+	$(BIN)/pybabel update -D ftm -i assettrack/translations/ftm.pot -d assettrack/translations --no-fuzzy-matching
 
 migrate: setup
 	$(BIN)/assettrack db upgrade

@@ -84,20 +84,9 @@ __all__ = [
     "end_of",
 ]
 
-#: Every concrete schema of FollowTheMoney 4 (followthemoney/schema/*.yaml).
-FTM_SCHEMATA = frozenset(
-    """
-    Address Airplane Article Asset Associate Audio BankAccount Call CallForTenders Company
-    Contract ContractAward Control CourtCase CourtCaseParty CryptoWallet Debt Directorship
-    Document Documentation EconomicActivity Email Employment Event Family Folder HyperText
-    Identification Image LegalEntity License Membership Mention Message Note Occupancy
-    Organization Ownership Package Page Pages Passport Payment Person PlainText Position Project
-    ProjectParticipant PublicBody RealEstate Representation Risk Sanction Security Similar
-    Succession Table TaxRoll Territory Trip UnknownLink UserAccount Vehicle Vessel Video Workbook
-    """.split()
-)
-#: FtM's abstract schemata: parents only, never the schema of an entity.
-FTM_ABSTRACT_SCHEMATA = frozenset({"Analyzable", "Interest", "Interval", "Thing", "Value"})
+#: FollowTheMoney's schemata, from the library (:mod:`assettrack.schema`).
+FTM_SCHEMATA = ftm_schema.FTM_SCHEMATA
+FTM_ABSTRACT_SCHEMATA = ftm_schema.FTM_ABSTRACT_SCHEMATA
 #: Longest FtM id kept (the width of ``entity.external_id``).
 ID_MAX_LENGTH = 200
 
@@ -356,7 +345,7 @@ def check_entity(line: int, raw: object) -> Record:
     ------
     LineError
         Not an object, no usable ``id`` or ``schema``, a refused value, a relation without
-        exactly one entity at each end, an entity owning itself.
+        exactly one entity at each end.
 
     Examples
     --------
@@ -466,16 +455,20 @@ def relation_columns(schema_name: str, properties: Mapping[str, list[str]]):
     columns["percentage"] = columns["percentage_min"] = columns["percentage_max"] = None
     if schema_name == "Ownership":
         share = first("percentage")
-        bounds = ftm_schema.parse_percentage(share) if share else None
+        bounds = _percentage_bounds(share, warnings) if share else None
         if bounds is not None:
             low, high = bounds
             columns["percentage_min"], columns["percentage_max"] = str(low), str(high)
             if low == high:
                 columns["percentage"] = str(low)
-    start = first("startDate")
-    end = first("endDate")
-    columns["start_date"] = start_of(start).isoformat() if start else None
-    columns["end_date"] = end_of(end).isoformat() if end else None
+    start = _date_or_none(first("startDate"), start_of)
+    end = _date_or_none(first("endDate"), end_of)
+    if start and end and end < start:
+        # Kept in the properties as FtM accepts it; as a period it means nothing (DECISIONS #11).
+        warnings.append("the end date is before the start date; the relation counts as undated")
+        start = end = None
+    columns["start_date"] = start.isoformat() if start else None
+    columns["end_date"] = end.isoformat() if end else None
     columns["amount"] = columns["currency"] = columns["paid_on"] = None
     if schema_name == "Payment":
         amount, currency = first("amount"), first("currency")
@@ -495,6 +488,25 @@ def relation_columns(schema_name: str, properties: Mapping[str, list[str]]):
         if paid and len(paid) >= 10:
             columns["paid_on"] = paid[:10]
     return columns, warnings
+
+
+def _percentage_bounds(share: str, warnings: list[str]):
+    # A share FtM accepts but that is no percentage of 0-100 ("120", "n/a %") stays in the
+    # properties; the typed columns stay empty and the import report says why.
+    try:
+        return ftm_schema.parse_percentage(share)
+    except ftm_schema.InvalidValue as error:
+        warnings.append(f"{error.message}; the share is left unknown")
+        return None
+
+
+def _date_or_none(value: str | None, read) -> date | None:
+    if not value:
+        return None
+    try:
+        return read(value)
+    except ValueError:
+        return None
 
 
 def start_of(value: str) -> date:
@@ -976,7 +988,7 @@ def _kept_as_is(properties: Mapping) -> dict[str, list[str]]:
 def _checked(schema_name, properties, extension, warnings) -> dict[str, list[str]]:
     info = ftm_schema.get_schema(schema_name)
     merged = ftm_schema.import_properties(schema_name, properties, extension)
-    checked = ftm_schema.validate_properties(schema_name, merged, partial=True)
+    checked = ftm_schema.validate_properties(schema_name, merged, partial=True, imported=True)
     if checked.errors:
         prop, message = next(iter(checked.errors.items()))
         more = len(checked.errors) - 1
@@ -1021,9 +1033,9 @@ def _relation_ends(record: Record) -> None:
                 )
             )
         ends.append(values[0])
+    # An Ownership whose owner is its asset is a company holding its own (treasury) shares:
+    # real data, kept; effective ownership leaves it out of the chains and says so.
     record.source, record.target = ends
-    if record.schema == "Ownership" and record.source == record.target:
-        raise LineError(Msg("an entity cannot own itself"))
 
 
 def _references(record: Record) -> Iterator[tuple[str, str, bool]]:

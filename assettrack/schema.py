@@ -86,6 +86,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
+from followthemoney import model as _ftm
+from followthemoney import registry as _ftm_registry
 from stdnum import bic
 from stdnum import bitcoin
 from stdnum import figi
@@ -99,6 +101,8 @@ from stdnum.exceptions import InvalidComponent
 from stdnum.exceptions import InvalidLength
 from stdnum.exceptions import ValidationError
 
+from .money import ISO_4217_CURRENCIES
+
 __all__ = [
     "Kind",
     "UNKNOWN",
@@ -110,9 +114,11 @@ __all__ = [
     "PLACE_SCHEMATA",
     "RELATION_SCHEMATA",
     "OTHER_SCHEMATA",
-    "ISO_3166_COUNTRIES",
-    "FTM_EXTRA_COUNTRIES",
+    "FTM_SCHEMATA",
+    "FTM_ABSTRACT_SCHEMATA",
+    "COUNTRIES",
     "ISO_4217_CURRENCIES",
+    "OVERLAY",
     "SchemaError",
     "UnknownSchema",
     "UnknownProperty",
@@ -187,65 +193,16 @@ RELATION_SCHEMATA = frozenset(
         "UnknownLink",
     }
 )
-#: FtM schemata assettrack keeps as they came, without checking their properties.
-OTHER_SCHEMATA = frozenset(
-    {
-        "Article",
-        "Assessment",
-        "Contract",
-        "ContractAward",
-        "CourtCase",
-        "CourtCaseParty",
-        "Debt",
-        "Document",
-        "Documentation",
-        "Email",
-        "Event",
-        "Identification",
-        "Mention",
-        "Note",
-        "Occupancy",
-        "Passport",
-        "Position",
-        "Project",
-        "ProjectParticipant",
-        "Sanction",
-        "Succession",
-        "Trip",
-        "UserAccount",
-    }
-)
+#: Every schema an FtM entity can have (FtM's abstract schemata excluded), from the library.
+FTM_SCHEMATA = frozenset(name for name, item in _ftm.schemata.items() if not item.abstract)
+#: FtM's abstract schemata (``Thing``, ``Interval``...): parents only, never an entity's schema.
+FTM_ABSTRACT_SCHEMATA = frozenset(name for name, item in _ftm.schemata.items() if item.abstract)
+#: FtM schemata assettrack keeps as they came, its values checked by FtM's types only.
+OTHER_SCHEMATA = FTM_SCHEMATA - PARTY_SCHEMATA - ASSET_SCHEMATA - PLACE_SCHEMATA - RELATION_SCHEMATA
 
-#: ISO 3166-1 alpha-2 country codes, lower-case as FtM stores them (249 codes).
-ISO_3166_COUNTRIES = frozenset(
-    """
-    ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bl bm bn bo bq br
-    bs bt bv bw by bz ca cc cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do dz
-    ec ee eg eh er es et fi fj fk fm fo fr ga gb gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw
-    gy hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo jp ke kg kh ki km kn kp kr kw ky
-    kz la lb lc li lk lr ls lt lu lv ly ma mc md me mf mg mh mk ml mm mn mo mp mq mr ms mt mu mv
-    mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl pm pn pr ps pt pw py
-    qa re ro rs ru rw sa sb sc sd se sg sh si sj sk sl sm sn so sr ss st sv sx sy sz tc td tf tg
-    th tj tk tl tm tn to tr tt tv tw tz ua ug um us uy uz va vc ve vg vi vn vu wf ws ye yt za zm
-    zw
-    """.split()
-)
-#: Codes outside ISO 3166-1 that FtM uses as countries.
-FTM_EXTRA_COUNTRIES = MappingProxyType({"xk": "Kosovo", "eu": "European Union", "zz": "Global"})
-
-#: ISO 4217 currency codes; the same list as :data:`assettrack.lifecycle.ISO_4217_CURRENCIES`.
-ISO_4217_CURRENCIES = frozenset(
-    """
-    AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN
-    BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUP CVE CZK DJF DKK DOP DZD EGP
-    ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR
-    ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA
-    MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK
-    PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC
-    SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND
-    VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XUA YER ZAR ZMW ZWG
-    """.split()
-)
+#: The country codes FtM accepts, lower-case as it stores them, with their English names: ISO
+#: 3166-1 and the territories FtM adds (``ic`` Canary Islands, ``xk`` Kosovo, ``eu``...).
+COUNTRIES = MappingProxyType(dict(_ftm_registry.country.names))
 
 
 class SchemaError(Exception):
@@ -737,7 +694,11 @@ def validate_property(schema: str, prop: str, value: object) -> str:
 
 
 def validate_properties(
-    schema: str, properties: Mapping[str, object], *, partial: bool = False
+    schema: str,
+    properties: Mapping[str, object],
+    *,
+    partial: bool = False,
+    imported: bool = False,
 ) -> Validated:
     """Check every value of an entity's properties and report all the problems at once.
 
@@ -756,6 +717,11 @@ def validate_properties(
         The values to check.
     partial : bool
         Only some properties are given (an update): do not ask for the required ones.
+    imported : bool
+        The values come from an FtM file: anything the followthemoney library accepts is kept
+        (DECISIONS #11). A value FtM accepts but assettrack's stricter check refuses (a share
+        of 120 %, an end before the start) is kept as FtM cleans it, with a warning, instead of
+        an error; a value FtM refuses is still an error. Forms and the API pass ``False``.
 
     Returns
     -------
@@ -805,12 +771,12 @@ def validate_properties(
                     f"{prop}: not a {schema} property assettrack checks; kept as it came"
                 )
         else:
-            kept, problems = _check_all(spec, values, warnings)
+            kept, problems = _check_all(spec, values, warnings, imported=imported)
         if kept:
             clean[prop] = kept
         if problems:
             errors.setdefault(prop, []).extend(problems)
-    _check_date_order(info, clean, errors)
+    _check_date_order(info, clean, warnings if imported else errors)
     if not partial:
         for prop in info.required:
             if prop not in clean and prop not in errors:
@@ -960,234 +926,49 @@ def import_properties(
 
 
 # --- the registry -------------------------------------------------------------------------------
-# Property names, types and parents were checked against FtM's schema YAML
-# (followthemoney/schema/*.yaml). Labels are assettrack's English labels. FtM declares
-# Company:jurisdiction, Company:registrationNumber and Address:country again only as deprecated
-# duplicates of LegalEntity's and Thing's; they are left out here so the inherited ones are used.
+# Schemata, their parents, properties, types, ranges, English labels and edges are FtM's own
+# (followthemoney.model). What assettrack adds is declared here, keyed by FtM's qualified name of
+# the declaring property: which identifiers are strong (and their scope), the checks beyond FtM's
+# type (``format``), numeric bounds, and a clearer label where FtM's would be ambiguous on a page
+# that shows both properties. tests/test_schema.py asserts every key exists in FtM.
 _D = Decimal
 _ZERO = Decimal(0)
+_LATITUDE = {"minimum": _D(-90), "maximum": _D(90)}
+_LONGITUDE = {"minimum": _D(-180), "maximum": _D(180)}
 
-_FTM_PARENTS = {
-    "Thing": (),
-    "Value": (),
-    "Interval": (),
-    "Interest": ("Interval",),
-    "LegalEntity": ("Thing",),
-    "Person": ("LegalEntity",),
-    "Organization": ("LegalEntity",),
-    "Company": ("Organization", "Asset"),
-    "Asset": ("Thing", "Value"),
-    "Vehicle": ("Asset",),
-    "Vessel": ("Vehicle",),
-    "Airplane": ("Vehicle",),
-    "RealEstate": ("Asset",),
-    "BankAccount": ("Asset",),
-    "Security": ("Asset",),
-    "CryptoWallet": ("Thing", "Value"),
-    "Address": ("Thing",),
-    "Ownership": ("Interest",),
-    "Directorship": ("Interest",),
-    "Representation": ("Interest",),
-    "Family": ("Interval",),
-    "Associate": ("Interval",),
-    "Employment": ("Interest",),
-    "Membership": ("Interest",),
-    "Payment": ("Interval", "Value"),
-    "UnknownLink": ("Interest",),
-}
-
-# Declaring schema → property → (label, FtM type, extras). Extras hold FtM's range and format
-# and assettrack's decisions (strong, scope, bounds).
-_FTM_PROPERTIES = {
-    "Thing": {
-        "name": ("Name", "name"),
-        "alias": ("Alias", "name"),
-        "previousName": ("Previous name", "name"),
-        "country": ("Country", "country"),
-        "summary": ("Summary", "text"),
-        "description": ("Description", "text"),
-        "notes": ("Notes", "text"),
-        "sourceUrl": ("Source link", "url"),
-        "address": ("Address", "address"),
-        "addressEntity": ("Address record", "entity", {"range": "Address"}),
-    },
-    "Value": {
-        "amount": ("Amount", "number", {"minimum": _ZERO}),
-        "currency": ("Currency", "string", {"format": "currency"}),
-        "amountEur": ("Amount in EUR", "number", {"minimum": _ZERO}),
-    },
-    "Interval": {
-        "startDate": ("Start date", "date"),
-        "endDate": ("End date", "date"),
-        "date": ("Date", "date"),
-        "summary": ("Summary", "text"),
-        "description": ("Description", "text"),
-        "sourceUrl": ("Source link", "url"),
-    },
-    "Interest": {
-        "role": ("Role", "string"),
-        "status": ("Status", "string"),
-    },
-    "LegalEntity": {
-        "email": ("E-mail", "email"),
-        "phone": ("Phone", "phone"),
-        "website": ("Website", "url"),
-        "legalForm": ("Legal form", "string"),
-        "incorporationDate": ("Incorporation date", "date"),
-        "dissolutionDate": ("Dissolution date", "date"),
-        "status": ("Status", "string"),
-        "registrationNumber": (
-            "Registration number",
-            "identifier",
-            {"strong": True, "scope": "jurisdiction"},
-        ),
-        "idNumber": ("ID number", "identifier"),
-        "taxNumber": ("Tax number", "identifier"),
-        "vatCode": ("VAT number", "identifier"),
-        "jurisdiction": ("Jurisdiction", "country"),
-        "leiCode": ("LEI", "identifier", {"format": "lei", "strong": True}),
-        "swiftBic": ("SWIFT/BIC", "identifier", {"format": "bic"}),
-    },
-    "Person": {
-        "firstName": ("First name", "string"),
-        "lastName": ("Last name", "string"),
-        "birthDate": ("Birth date", "date"),
-        "birthPlace": ("Place of birth", "string"),
-        "deathDate": ("Death date", "date"),
-        "nationality": ("Nationality", "country"),
-        "citizenship": ("Citizenship", "country"),
-        "passportNumber": ("Passport number", "identifier"),
-    },
-    "Vehicle": {
-        "registrationNumber": ("Registration number", "identifier"),
-        "type": ("Type", "string"),
-        "model": ("Model", "string"),
-        "owner": ("Owner", "entity", {"range": "LegalEntity", "deprecated": True}),
-        "operator": ("Operator", "entity", {"range": "LegalEntity"}),
-        "buildDate": ("Build date", "date"),
-        "registrationDate": ("Registration date", "date"),
-    },
-    "Vessel": {
-        "imoNumber": ("IMO number", "identifier", {"format": "imo", "strong": True}),
-        "mmsi": ("MMSI", "identifier", {"format": "mmsi"}),
-        "callSign": ("Call sign", "identifier"),
-        "flag": ("Flag", "country"),
-        "registrationPort": ("Port of registration", "string"),
-        "grossRegisteredTonnage": ("Gross registered tonnage", "number", {"minimum": _ZERO}),
-        "deadweightTonnage": ("Deadweight tonnage", "number", {"minimum": _ZERO}),
-    },
-    "Airplane": {
-        "serialNumber": ("Serial number", "identifier"),
-        "icaoCode": ("ICAO aircraft type designator", "string"),
-        "manufacturer": ("Manufacturer", "string"),
-    },
-    "RealEstate": {
-        "cadastralCode": ("Cadastral code", "identifier"),
-        "titleNumber": ("Title number", "identifier"),
-        "registrationNumber": ("Registration number", "identifier"),
-        "area": ("Area (m²)", "number", {"minimum": _ZERO}),
-        "propertyType": ("Property type", "string"),
-        "tenure": ("Tenure", "string"),
-        "encumbrance": ("Encumbrance", "string"),
-        "latitude": ("Latitude", "number", {"minimum": _D(-90), "maximum": _D(90)}),
-        "longitude": ("Longitude", "number", {"minimum": _D(-180), "maximum": _D(180)}),
-    },
-    "BankAccount": {
-        "iban": ("IBAN", "iban", {"format": "iban", "strong": True}),
-        "accountNumber": ("Account number", "identifier"),
-        "bic": ("BIC", "identifier", {"format": "bic"}),
-        "bankName": ("Bank name", "string"),
-        "bank": ("Bank", "entity", {"range": "Organization"}),
-        "accountType": ("Account type", "string"),
-        "openingDate": ("Opening date", "date"),
-        "closingDate": ("Closing date", "date"),
-        "balance": ("Balance", "number"),
-        "balanceDate": ("Balance date", "date"),
-    },
-    "Security": {
-        "isin": ("ISIN", "identifier", {"format": "isin", "strong": True}),
-        "figiCode": ("FIGI", "identifier", {"format": "figi", "strong": True}),
-        "ticker": ("Ticker symbol", "identifier"),
-        "registrationNumber": ("Registration number", "identifier"),
-        "type": ("Type", "string"),
-        "issuer": ("Issuer", "entity", {"range": "LegalEntity"}),
-        "issueDate": ("Date issued", "date"),
-        "maturityDate": ("Maturity date", "date"),
-    },
-    "CryptoWallet": {
-        "publicKey": (
-            "Address (public key)",
-            "identifier",
-            {"format": "crypto_address", "strong": True},
-        ),
-        "currencySymbol": ("Currency short code", "string"),
-        "holder": ("Holder", "entity", {"range": "LegalEntity"}),
-        "creationDate": ("Creation date", "date"),
-        "balance": ("Balance", "number"),
-        "balanceDate": ("Balance date", "date"),
-    },
-    "Address": {
-        "full": ("Full address", "address"),
-        "street": ("Street", "string"),
-        "street2": ("Street (continued)", "string"),
-        "postalCode": ("Postal code", "string"),
-        "city": ("City", "string"),
-        "region": ("Region", "string"),
-        "state": ("State", "string"),
-        "remarks": ("Remarks", "string"),
-        "latitude": ("Latitude", "number", {"minimum": _D(-90), "maximum": _D(90)}),
-        "longitude": ("Longitude", "number", {"minimum": _D(-180), "maximum": _D(180)}),
-    },
-    "Ownership": {
-        "owner": ("Owner", "entity", {"range": "LegalEntity"}),
-        "asset": ("Asset", "entity", {"range": "Asset"}),
-        "percentage": ("Percentage held", "string", {"format": "percentage"}),
-        "sharesCount": ("Number of shares", "string", {"format": "decimal", "minimum": _ZERO}),
-        "sharesValue": ("Value of shares", "string", {"format": "decimal", "minimum": _ZERO}),
-        "sharesCurrency": ("Currency of shares", "string", {"format": "currency"}),
-        "sharesType": ("Type of shares", "string"),
-        "ownershipType": ("Type of ownership", "string"),
-        "legalBasis": ("Legal basis", "string"),
-    },
-    "Directorship": {
-        "director": ("Director", "entity", {"range": "LegalEntity"}),
-        "organization": ("Organization", "entity", {"range": "Organization"}),
-    },
-    "Representation": {
-        "agent": ("Agent", "entity", {"range": "LegalEntity"}),
-        "client": ("Client", "entity", {"range": "LegalEntity"}),
-    },
-    "Family": {
-        "person": ("Person", "entity", {"range": "Person"}),
-        "relative": ("Relative", "entity", {"range": "Person"}),
-        "relationship": ("Relationship", "string"),
-    },
-    "Associate": {
-        "person": ("Person", "entity", {"range": "Person"}),
-        "associate": ("Associate", "entity", {"range": "Person"}),
-        "relationship": ("Relationship", "string"),
-    },
-    "Employment": {
-        "employer": ("Employer", "entity", {"range": "Organization"}),
-        "employee": ("Employee", "entity", {"range": "Person"}),
-    },
-    "Membership": {
-        "member": ("Member", "entity", {"range": "LegalEntity"}),
-        "organization": ("Organization", "entity", {"range": "Organization"}),
-    },
-    "Payment": {
-        "payer": ("Payer", "entity", {"range": "LegalEntity"}),
-        "payerAccount": ("Payer bank account", "entity", {"range": "BankAccount"}),
-        "beneficiary": ("Beneficiary", "entity", {"range": "LegalEntity"}),
-        "beneficiaryAccount": ("Beneficiary bank account", "entity", {"range": "BankAccount"}),
-        "purpose": ("Payment purpose", "text"),
-        "transactionNumber": ("Transaction number", "string"),
-    },
-    "UnknownLink": {
-        "subject": ("Subject", "entity", {"range": "Thing"}),
-        "object": ("Object", "entity", {"range": "Thing"}),
-    },
-}
+OVERLAY = MappingProxyType(
+    {
+        "Thing:addressEntity": {"label": "Address record"},  # FtM: "Address", as Thing:address
+        "Value:amount": {"minimum": _ZERO},
+        "Value:currency": {"format": "currency"},
+        "Value:amountEur": {"minimum": _ZERO},
+        "LegalEntity:registrationNumber": {"strong": True, "scope": "jurisdiction"},
+        "LegalEntity:leiCode": {"strong": True},
+        "Vessel:imoNumber": {"strong": True},
+        "Vessel:mmsi": {"format": "mmsi"},
+        "Vessel:grossRegisteredTonnage": {"minimum": _ZERO},
+        "Vessel:deadweightTonnage": {"minimum": _ZERO},
+        "RealEstate:area": {"label": "Area (m²)", "minimum": _ZERO},
+        "RealEstate:latitude": _LATITUDE,
+        "RealEstate:longitude": _LONGITUDE,
+        "Address:latitude": _LATITUDE,
+        "Address:longitude": _LONGITUDE,
+        "BankAccount:iban": {"strong": True},
+        "Security:isin": {"strong": True},
+        "Security:figiCode": {"strong": True},
+        "CryptoWallet:publicKey": {
+            "label": "Address (public key)",  # FtM: "Address"
+            "format": "crypto_address",
+            "strong": True,
+        },
+        "Ownership:percentage": {"format": "percentage"},
+        "Ownership:sharesCount": {"format": "decimal", "minimum": _ZERO},
+        "Ownership:sharesValue": {"format": "decimal", "minimum": _ZERO},
+        "Ownership:sharesCurrency": {"format": "currency"},
+    }
+)
+#: FtM's identifier formats that assettrack checks with its own, more telling messages.
+_FTM_FORMATS = frozenset({"iban", "bic", "imo", "isin", "lei", "figi"})
 
 # Properties FtM lacks. The VIN (ISO 3779) is the one strong identifier of a road vehicle; FtM
 # has only the reissued registration mark.
@@ -1210,7 +991,6 @@ _ASSET_TAIL = "country description notes"
 
 _NATIVE = {
     "Person": {
-        "label": ("Person", "People"),
         "kind": Kind.PARTY,
         "shown": """
             name alias firstName lastName birthDate birthPlace deathDate nationality citizenship
@@ -1220,34 +1000,29 @@ _NATIVE = {
         "required": ("name",),
     },
     "LegalEntity": {
-        "label": ("Legal entity", "Legal entities"),
         "kind": Kind.PARTY,
         "shown": _PARTY_SHOWN,
         "caption": _PARTY_CAPTION,
         "required": ("name",),
     },
     "Organization": {
-        "label": ("Organization", "Organizations"),
         "kind": Kind.PARTY,
         "shown": _PARTY_SHOWN,
         "caption": _PARTY_CAPTION,
         "required": ("name",),
     },
     "Company": {
-        "label": ("Company", "Companies"),
         "kind": Kind.PARTY,
         "shown": _PARTY_SHOWN,
         "caption": _PARTY_CAPTION,
         "required": ("name",),
     },
     "Asset": {
-        "label": ("Asset", "Assets"),
         "kind": Kind.ASSET,
         "shown": "name description amount currency country notes",
         "caption": ("name", "description"),
     },
     "Vehicle": {
-        "label": ("Vehicle", "Vehicles"),
         "kind": Kind.ASSET,
         "shown": f"""
             name registrationNumber vin type model buildDate registrationDate owner operator
@@ -1257,7 +1032,6 @@ _NATIVE = {
         "owners": ("owner",),
     },
     "Vessel": {
-        "label": ("Vessel", "Vessels"),
         "kind": Kind.ASSET,
         "shown": f"""
             name imoNumber mmsi callSign flag registrationPort type model buildDate
@@ -1268,7 +1042,6 @@ _NATIVE = {
         "owners": ("owner",),
     },
     "Airplane": {
-        "label": ("Airplane", "Airplanes"),
         "kind": Kind.ASSET,
         "shown": f"""
             name registrationNumber serialNumber type manufacturer model icaoCode buildDate
@@ -1278,7 +1051,6 @@ _NATIVE = {
         "owners": ("owner",),
     },
     "RealEstate": {
-        "label": ("Real estate", "Real estates"),
         "kind": Kind.ASSET,
         "shown": f"""
             name address addressEntity cadastralCode titleNumber registrationNumber area
@@ -1287,7 +1059,6 @@ _NATIVE = {
         "caption": ("name", "address", "cadastralCode"),
     },
     "BankAccount": {
-        "label": ("Bank account", "Bank accounts"),
         "kind": Kind.ASSET,
         "shown": f"""
             iban accountNumber bic bankName bank name accountType currency openingDate
@@ -1297,7 +1068,6 @@ _NATIVE = {
         "caption": ("iban", "accountNumber", "name"),
     },
     "Security": {
-        "label": ("Security", "Securities"),
         "kind": Kind.ASSET,
         "shown": f"""
             name isin figiCode ticker registrationNumber type issuer issueDate maturityDate
@@ -1306,7 +1076,6 @@ _NATIVE = {
         "caption": ("name", "isin", "ticker"),
     },
     "CryptoWallet": {
-        "label": ("Cryptocurrency wallet", "Cryptocurrency wallets"),
         "kind": Kind.ASSET,
         "shown": f"""
             publicKey name currency currencySymbol holder creationDate balance balanceDate
@@ -1318,7 +1087,6 @@ _NATIVE = {
         "overrides": {"currency": {"label": "Cryptocurrency", "format": "crypto_currency"}},
     },
     "Address": {
-        "label": ("Address", "Addresses"),
         "kind": Kind.PLACE,
         "shown": """
             full street street2 postalCode city region state country remarks latitude longitude
@@ -1326,73 +1094,55 @@ _NATIVE = {
         "caption": ("full", "street", "city"),
     },
     "Ownership": {
-        "label": ("Ownership", "Ownerships"),
         "kind": Kind.RELATION,
         "shown": f"""
             owner asset percentage sharesCount sharesValue sharesCurrency sharesType
             ownershipType legalBasis {_INTEREST_SHOWN}
         """,
         "caption": ("percentage", "role", "ownershipType"),
-        "edge": Edge("owner", "asset", "owns"),
     },
     "Directorship": {
-        "label": ("Directorship", "Directorships"),
         "kind": Kind.RELATION,
         "shown": f"director organization {_INTEREST_SHOWN}",
         "caption": ("role",),
-        "edge": Edge("director", "organization", "directs"),
     },
     "Representation": {
-        "label": ("Representation", "Representations"),
         "kind": Kind.RELATION,
         "shown": f"agent client {_INTEREST_SHOWN}",
         "caption": ("role",),
-        "edge": Edge("agent", "client", "represents"),
     },
     "Family": {
-        "label": ("Family", "Family members"),
         "kind": Kind.RELATION,
         "shown": "person relative relationship startDate endDate summary description",
         "caption": ("relationship",),
-        "edge": Edge("person", "relative", "related to", directed=False),
     },
     "Associate": {
-        "label": ("Associate", "Associates"),
         "kind": Kind.RELATION,
         "shown": "person associate relationship startDate endDate summary description",
         "caption": ("relationship",),
-        "edge": Edge("person", "associate", "associated with", directed=False),
     },
     "Employment": {
-        "label": ("Employment", "Employments"),
         "kind": Kind.RELATION,
         "shown": f"employer employee {_INTEREST_SHOWN}",
         "caption": ("role",),
-        "edge": Edge("employee", "employer", "works for"),
     },
     "Membership": {
-        "label": ("Membership", "Memberships"),
         "kind": Kind.RELATION,
         "shown": f"member organization {_INTEREST_SHOWN}",
         "caption": ("role",),
-        "edge": Edge("member", "organization", "belongs to"),
     },
     "Payment": {
-        "label": ("Payment", "Payments"),
         "kind": Kind.RELATION,
         "shown": """
             payer beneficiary payerAccount beneficiaryAccount amount currency amountEur date
             purpose transactionNumber startDate endDate summary description
         """,
         "caption": ("amount", "amountEur", "purpose"),
-        "edge": Edge("payer", "beneficiary", "paid"),
     },
     "UnknownLink": {
-        "label": ("Other link", "Other links"),
         "kind": Kind.RELATION,
         "shown": f"subject object {_INTEREST_SHOWN}",
         "caption": ("role",),
-        "edge": Edge("subject", "object", "linked to"),
     },
 }
 
@@ -1420,7 +1170,6 @@ _FORMAT_NAMES = {
     "figi": "FIGI",
     "vin": "VIN",
 }
-_COUNTRY_ALIASES = {"uk": "gb", "el": "gr"}  # as the EU writes them
 _DATE_PRECEDENCE = (
     ("startDate", "endDate"),
     ("birthDate", "deathDate"),
@@ -1459,25 +1208,25 @@ class _Problem(Exception):
 def _registry() -> dict[str, SchemaInfo]:
     registry = {}
     for name, spec in _NATIVE.items():
-        ancestors = _ancestors(name)
-        chain = (name, *ancestors)
+        ftm = _ftm.get(name)
         overrides = spec.get("overrides", {})
         properties = {
-            prop: _property_info(prop, chain, overrides.get(prop, {}))
+            prop: _property_info(ftm, prop, overrides.get(prop, {}))
             for prop in spec["shown"].split()
         }
-        label, plural = spec["label"]
-        edge = spec.get("edge")
+        edge = None
+        if ftm.edge_source and ftm.edge_target:
+            edge = Edge(ftm.edge_source, ftm.edge_target, ftm._edge_label, ftm.edge_directed)
         required = spec.get("required", ())
         if edge is not None:
             required = (*required, edge.source, edge.target)
         registry[name] = SchemaInfo(
             name=name,
-            label=label,
-            plural=plural,
+            label=_english(ftm, "_label"),
+            plural=_english(ftm, "_plural"),
             kind=spec["kind"],
-            extends=_FTM_PARENTS[name],
-            ancestors=ancestors,
+            extends=_parents(ftm),
+            ancestors=_ancestors(ftm),
             properties=MappingProxyType(properties),
             caption=spec["caption"],
             required=required,
@@ -1485,39 +1234,78 @@ def _registry() -> dict[str, SchemaInfo]:
             owner_properties=spec.get("owners", ()),
         )
     for name in sorted(OTHER_SCHEMATA):
+        ftm = _ftm.get(name)
         registry[name] = SchemaInfo(
             name=name,
-            label=name,
-            plural=name,
+            label=_english(ftm, "_label"),
+            plural=_english(ftm, "_plural"),
             kind=Kind.OTHER,
-            extends=(),
-            ancestors=(),
+            extends=_parents(ftm),
+            ancestors=_ancestors(ftm),
             properties=MappingProxyType({}),
-            caption=("name",),
+            caption=tuple(dict.fromkeys((*ftm.caption, "name"))),
         )
     return registry
 
 
-def _ancestors(name: str) -> tuple[str, ...]:
+def _english(item, attribute: str) -> str:
+    # FtM translates labels through its own catalogue when read; the registry keeps the English
+    # source, which the interface translates (assettrack.i18n.schema_label).
+    return getattr(item, attribute, None) or str(getattr(item, attribute.lstrip("_")))
+
+
+def _parents(ftm) -> tuple[str, ...]:
+    # In the order FtM's YAML declares them (Company: Organization before Asset); the public
+    # ``extends`` is a set.
+    declared = getattr(ftm, "_extends", None)
+    return tuple(declared) if declared is not None else tuple(sorted(p.name for p in ftm.extends))
+
+
+def _ancestors(ftm) -> tuple[str, ...]:
+    # Every schema ``ftm`` extends, nearest first, as FtM's inheritance chain orders them.
     seen: list[str] = []
-    for parent in _FTM_PARENTS[name]:
-        for ancestor in (parent, *_ancestors(parent)):
+    for parent in _parents(ftm):
+        for ancestor in (parent, *_ancestors(_ftm.get(parent))):
             if ancestor not in seen:
                 seen.append(ancestor)
     return tuple(seen)
 
 
-def _property_info(prop: str, chain: tuple[str, ...], override: Mapping) -> PropertyInfo:
-    # The nearest declaration along FtM's inheritance chain wins, as in FtM.
-    for schema in chain:
-        for table, local in ((_FTM_PROPERTIES, False), (_LOCAL_PROPERTIES, True)):
-            declared = table.get(schema, {}).get(prop)
-            if declared is not None:
-                label, type_, *rest = declared
-                extras = {**(rest[0] if rest else {}), **override}
-                label = extras.pop("label", label)
-                return PropertyInfo(prop, label, type_, schema, local=local, **extras)
-    raise LookupError(f"no schema in {chain} declares {prop!r}")
+def _property_info(ftm, prop: str, override: Mapping) -> PropertyInfo:
+    local = _LOCAL_PROPERTIES.get(ftm.name, {}).get(prop)
+    if local is None:
+        for ancestor in _ancestors(ftm):
+            local = _LOCAL_PROPERTIES.get(ancestor, {}).get(prop)
+            if local is not None:
+                break
+    if local is not None:
+        label, type_, extras = local
+        return PropertyInfo(prop, label, type_, ftm.name, local=True, **extras)
+    declared = ftm.get(prop)
+    if declared is None:
+        raise LookupError(f"FtM's {ftm.name} has no property {prop!r}")
+    if declared.deprecated:
+        # FtM re-declares some inherited properties as deprecated duplicates (Company
+        # jurisdiction); the live declaration up the chain is the one to use.
+        for ancestor in _parents(ftm):
+            live = _ftm.get(ancestor).get(prop)
+            if live is not None and not live.deprecated:
+                declared = live
+                break
+    extras = {**OVERLAY.get(declared.qname, {}), **override}
+    label = extras.pop("label", None) or _english(declared, "_label")
+    own_format = declared.format if declared.format in _FTM_FORMATS else None
+    fmt = extras.pop("format", None) or own_format
+    return PropertyInfo(
+        prop,
+        label,
+        declared.type.name,
+        declared.schema.name,
+        format=fmt,
+        range=declared.range.name if declared.range is not None else None,
+        deprecated=declared.deprecated,
+        **extras,
+    )
 
 
 def _as_list(raw: object) -> list:
@@ -1542,7 +1330,7 @@ def _keep_as_is(prop: str, values: list) -> tuple[list[str], list[str]]:
 
 
 def _check_all(
-    spec: PropertyInfo, values: list, warnings: list[str]
+    spec: PropertyInfo, values: list, warnings: list[str], *, imported: bool = False
 ) -> tuple[list[str], list[str]]:
     kept: list[str] = []
     problems: list[str] = []
@@ -1552,8 +1340,12 @@ def _check_all(
         try:
             clean = _check(spec, value)
         except InvalidValue as error:
-            problems.append(error.message)
-            continue
+            accepted = _ftm_clean(spec, value) if imported else None
+            if accepted is None:
+                problems.append(error.message)
+                continue
+            warnings.append(f"{error.message}; kept as FollowTheMoney accepts it")
+            clean = accepted
         if clean not in kept:
             kept.append(clean)
     markers = [value for value in kept if value in MARKERS]
@@ -1578,6 +1370,21 @@ def _valid_values(spec: PropertyInfo, raw: object) -> list[str]:
     return values
 
 
+def _ftm_clean(spec: PropertyInfo, value: object) -> str | None:
+    # What the followthemoney library makes of the value (None: it refuses it). A local
+    # property has no FtM type to ask, and a marker is assettrack's own word.
+    if spec.local or not isinstance(value, str | int | Decimal) or isinstance(value, bool):
+        return None
+    text = unicodedata.normalize("NFC", str(value)).strip()
+    if text.lower() in MARKERS:
+        return None
+    ftm_type = _ftm_registry.get(spec.type)
+    if ftm_type is None:
+        return None
+    fmt = _ftm.get(spec.schema).get(spec.name).format if not spec.local else None
+    return ftm_type.clean(text, format=fmt)
+
+
 def _identity_form(spec: PropertyInfo, value: str) -> str:
     if spec.format is None:
         return _IDENTITY_STRIP_RE.sub("", value).upper()
@@ -1587,8 +1394,10 @@ def _identity_form(spec: PropertyInfo, value: str) -> str:
 
 
 def _check_date_order(
-    info: SchemaInfo, clean: dict[str, list[str]], errors: dict[str, list[str]]
+    info: SchemaInfo, clean: dict[str, list[str]], problems: dict[str, list[str]] | list[str]
 ) -> None:
+    # ``problems``: the errors of a form (the end is refused) or the warnings of an import (the
+    # end is kept; the relation then counts as undated, see assettrack.ftm.relation_columns).
     # Partial dates compare on their common precision: "2020" is not after "2020-05-17".
     for first, second in _DATE_PRECEDENCE:
         if first not in info.properties or second not in info.properties:
@@ -1601,9 +1410,11 @@ def _check_date_order(
         size = min(len(start), len(end))
         if end[:size] < start[:size]:
             label = info.properties[first].label.lower()
-            errors.setdefault(second, []).append(
-                f"{info.properties[second].label} {end}: is before the {label} {start}"
-            )
+            message = f"{info.properties[second].label} {end}: is before the {label} {start}"
+            if isinstance(problems, list):
+                problems.append(f"{message}; kept as it came")
+                continue
+            problems.setdefault(second, []).append(message)
             del clean[second]
 
 
@@ -1831,9 +1642,10 @@ def _check_crypto_currency(spec: PropertyInfo, text: str) -> str:
 
 
 def _check_country(spec: PropertyInfo, text: str) -> str:
-    code = _COUNTRY_ALIASES.get(text.lower(), text.lower())
-    if code not in ISO_3166_COUNTRIES and code not in FTM_EXTRA_COUNTRIES:
-        raise _Problem("is not an ISO 3166-1 country code (two letters, e.g. nl)")
+    # FtM's country type reads ISO codes in any case, the EU's UK and EL, and country names.
+    code = _ftm_registry.country.clean(text)
+    if code is None:
+        raise _Problem("is not a country code (two letters, e.g. nl)")
     return code
 
 

@@ -177,3 +177,63 @@ def test_service_validation_message_is_shown_in_french_beside_the_field(client, 
         r'<p class="error" id="title-error">\s*' + re.escape(required) + r"\s*</p>", html
     ), html
     assert "is required" not in html
+
+
+# --- FollowTheMoney's labels (domain ftm) ----------------------------------------------------
+
+FTM_PO = TRANSLATIONS / "fr" / "LC_MESSAGES" / "ftm.po"
+
+
+def test_every_followthemoney_label_the_interface_shows_has_french_words():
+    from assettrack.i18n import ftm_label_ids
+
+    catalogue = _read_catalog(FTM_PO, locale="fr")
+    missing = [
+        label
+        for label in ftm_label_ids()
+        if catalogue.get(label) is None or not catalogue.get(label).string
+    ]
+    assert not missing, f"labels without French in {FTM_PO.relative_to(ROOT)}: {missing}"
+    assert not [m.id for m in catalogue if m.id and m.fuzzy]
+
+
+@pytest.mark.parametrize(
+    ("label", "french"),
+    [
+        ("Vessel", "Navire"),  # the project's word wins over followthemoney's "Vaisseau"
+        ("IMO Number", "Numéro OMI"),
+        ("Percentage held", "Pourcentage détenu"),
+        ("owns", "détient"),
+    ],
+)
+def test_followthemoney_labels_are_translated_from_the_project_then_the_library(
+    app, label, french
+):
+    from assettrack.i18n import ftm_label
+
+    catalogue = _read_catalog(FTM_PO, locale="fr")
+    tmp = FTM_PO.with_suffix(f".{os.getpid()}.mo")
+    with tmp.open("wb") as f:
+        write_mo(f, catalogue)
+    tmp.replace(FTM_PO.with_suffix(".mo"))
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert ftm_label(label) == french
+    assert ftm_label(label, "en") == label
+
+
+def test_the_entity_form_shows_followthemoney_labels_in_french(client, make_user, french):
+    officer = make_user("officer", "FRMRS", language="fr")
+    from tests.conftest import login
+
+    login(client, officer)
+    from assettrack.db import new_session
+    from assettrack.services import cases as case_service
+
+    db = new_session(client.application)
+    case = case_service.create_case(db, officer, {"title": "Yacht", "summary": "", "tlp": "AMBER"})
+    db.commit()
+    page = client.get(f"/cases/{case.id}/entities/new?schema=Vessel")
+    db.close()
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Numéro OMI" in html and "IMO Number" not in html

@@ -280,7 +280,9 @@ def test_own_shares_are_ignored():
     result = effective_owners(g, "C", as_of=AS_OF)
 
     assert shares(result) == {"P": 90}
-    assert result.warnings == ["cycle cut at C"]
+    assert result.warnings == [
+        "C holds 10 % of its own shares (treasury shares); left out of the ownership chains"
+    ]
 
 
 def test_threshold_keeps_owners_at_or_above_it():

@@ -6,7 +6,6 @@ fetched by the store and answered by the pure core; answers are checked against 
 """
 
 import random
-import time
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
@@ -429,7 +428,9 @@ def test_igraph_communities_match_networkx_on_clear_clusters():
     assert sorted(map(sorted, found.values())) == sorted(map(sorted, analysis.communities(graph)))
 
 
-def test_two_thousand_entity_case_graph_scores_brokers_within_a_second():
+def test_two_thousand_entity_case_graph_scores_every_broker_as_networkx_does():
+    # Speed is measured in benchmarks/bench_network.py; here the compiled scores must agree
+    # with networkx's exact betweenness on the same preferential-attachment graph.
     rng = random.Random(1)
     ends, edges = [0, 1, 2], []
     for v in range(3, 2000):
@@ -439,12 +440,15 @@ def test_two_thousand_entity_case_graph_scores_brokers_within_a_second():
             ends += [u, v]
     subgraph = store.Subgraph({i: store.Node(i, 1, "Person", str(i)) for i in range(2000)}, edges)
 
-    started = time.perf_counter()
     metrics = network_service.case_brokers(subgraph)
-    elapsed = time.perf_counter() - started
 
     assert len(metrics) == 2000
-    assert elapsed < 1.0, f"brokers of 2,000 entities took {elapsed:.2f} s"
+    simple = nx.Graph((e.source, e.target) for e in edges if e.source != e.target)
+    expected = nx.betweenness_centrality(simple)
+    top = sorted(expected, key=expected.get, reverse=True)[:20]
+    assert [round(metrics[n]["betweenness"], 4) for n in top] == [
+        round(expected[n], 4) for n in top
+    ]
 
 
 # --- whole-graph analytics --------------------------------------------------------------------

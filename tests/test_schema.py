@@ -12,8 +12,8 @@ import pytest
 
 from assettrack import schema
 from assettrack.schema import ASSET_SCHEMATA
+from assettrack.schema import COUNTRIES
 from assettrack.schema import EXTENSION_KEY
-from assettrack.schema import ISO_3166_COUNTRIES
 from assettrack.schema import ISO_4217_CURRENCIES
 from assettrack.schema import NOT_APPLICABLE
 from assettrack.schema import OTHER_SCHEMATA
@@ -375,17 +375,28 @@ def test_country_is_stored_lower_case_as_ftm_does(value, expected):
     assert validate_property("Person", "nationality", value) == expected
 
 
-@pytest.mark.parametrize("value", ["XX", "NLD", "Netherlands", "n1"])
+@pytest.mark.parametrize("value", ["XX", "n1", "Atlantis"])
 def test_unknown_country_code_is_refused(value):
     assert invalid("Vessel", "flag", value) == (
-        f"Flag {value}: is not an ISO 3166-1 country code (two letters, e.g. nl)"
+        f"Flag {value}: is not a country code (two letters, e.g. nl)"
     )
 
 
-def test_country_list_is_iso_3166_alpha_2():
-    assert len(ISO_3166_COUNTRIES) == 249
-    assert all(re.fullmatch(r"[a-z]{2}", code) for code in ISO_3166_COUNTRIES)
-    assert {"nl", "be", "de", "fr", "es", "it", "gr", "pl", "ro"} <= ISO_3166_COUNTRIES
+@pytest.mark.parametrize("value", ["NLD", "Netherlands"])
+def test_a_country_followthemoney_reads_is_stored_as_its_code(value):
+    assert validate_property("Vessel", "flag", value) == "nl"
+
+
+def test_country_list_is_the_one_followthemoney_knows():
+    from followthemoney import registry
+
+    assert set(COUNTRIES) == set(registry.country.names)
+    assert {"nl", "be", "de", "fr", "es", "it", "gr", "pl", "ro", "ic", "xk"} <= set(COUNTRIES)
+
+
+@pytest.mark.parametrize("code", sorted(__import__("followthemoney").registry.country.names))
+def test_every_country_followthemoney_knows_is_accepted(code):
+    assert validate_property("Company", "jurisdiction", code) == code
 
 
 @pytest.mark.parametrize(("value", "expected"), [("eur", "EUR"), ("USD", "USD"), (" chf", "CHF")])
@@ -604,8 +615,8 @@ def test_every_problem_is_reported_and_only_bad_values_are_left_out():
     assert result.properties == {"name": ["Ocean Star"], "imoNumber": ["9074729"]}
     assert result.errors == {
         "imoNumber": "IMO 9074728: the check digit is wrong",
-        "flag": "Flag XX: is not an ISO 3166-1 country code (two letters, e.g. nl)",
-        "buildDate": "Build date 1996-13: there is no month 13",
+        "flag": "Flag XX: is not a country code (two letters, e.g. nl)",
+        "buildDate": "Build Date 1996-13: there is no month 13",
     }
     assert not result.ok
 
@@ -759,9 +770,9 @@ def test_relation_endpoints_point_as_ftm_draws_the_edge(relation, endpoints):
     assert relation_endpoints(relation) == endpoints
 
 
-def test_only_family_and_associate_are_undirected():
+def test_only_family_associate_and_unknown_link_are_undirected():
     undirected = {info.name for info in schemata(Kind.RELATION) if not info.edge.directed}
-    assert undirected == {"Family", "Associate"}
+    assert undirected == {"Family", "Associate", "UnknownLink"}  # as FtM declares them
 
 
 @pytest.mark.parametrize("relation", sorted(RELATION_SCHEMATA))
@@ -1042,13 +1053,24 @@ def test_import_does_not_let_a_marker_hide_a_value():
 # --- purity --------------------------------------------------------------------------------------
 
 
-def test_module_imports_only_the_standard_library_and_stdnum():
+def test_module_is_pure_the_libraries_and_money_only():
     tree = ast.parse(Path(schema.__file__).read_text(encoding="utf-8"))
     imported = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             imported.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, "no imports from the assettrack package"
+            if node.level:
+                assert node.module == "money", "only the pure money module of the package"
+                continue
             imported.add(node.module.split(".")[0])
-    assert imported - set(sys.stdlib_module_names) == {"stdnum"}
+    assert imported - set(sys.stdlib_module_names) == {"stdnum", "followthemoney"}
+
+
+def test_every_overlay_key_is_a_property_followthemoney_declares():
+    from followthemoney import model
+
+    for qname in schema.OVERLAY:
+        schema_name, prop = qname.split(":")
+        declared = model.get(schema_name).get(prop)
+        assert declared is not None and declared.qname == qname, qname

@@ -141,9 +141,6 @@ class Relation(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(_in("schema", RELATION_SCHEMATA), name="ck_relation_schema"),
         CheckConstraint(
-            "schema <> 'Ownership' OR source_id <> target_id", name="ck_relation_no_self_ownership"
-        ),
-        CheckConstraint(
             "percentage IS NULL OR (percentage >= 0 AND percentage <= 100)",
             name="ck_relation_percentage",
         ),

@@ -268,6 +268,7 @@ def effective_owners(graph, target, *, as_of=None, threshold=25, max_paths=20, m
     cut_at |= cycle_cuts
 
     warnings = [f"cycle cut at {name}" for name in sorted(_name(upstream, n) for n in cut_at)]
+    warnings += _treasury_shares(upstream)
     warnings += _overissued(upstream)
     warnings += limited
 
@@ -690,11 +691,6 @@ def _ultimate_owners(upstream, target):
         if i not in entered:
             for node in members - {target}:
                 ultimate[node] = len(members) > 1
-    for node, _ in nx.selfloop_edges(upstream):
-        # A company holding its own shares: the loop is ignored, the rest of its owners count.
-        cut_at.add(node)
-        if node != target:
-            node_mask[node] = _CYCLE
     return ultimate, node_mask, cut_at
 
 
@@ -836,6 +832,25 @@ def _sum_inside_cycle(group, succ, low, high, mask, node_mask, max_depth, budget
         low[start], high[start] = total_low, total_high
         mask[start] = flags | (_LIMITED if truncated else 0)
     return cut_at, " and ".join(sorted(reasons))
+
+
+def _treasury_shares(upstream):
+    # A company holding its own shares (DOMAIN.md): real data, but no chain runs through it.
+    # Shares stay fractions of the issued capital, so the other owners' shares are not raised.
+    warnings = []
+    for node, _, data in sorted(nx.selfloop_edges(upstream, data=True), key=lambda e: str(e[0])):
+        low, high = data["percentage_min"], data["percentage_max"]
+        if low is None and high is None:
+            held = "an unknown share"
+        elif low == high:
+            held = f"{_tidy(low)} %"
+        else:
+            held = f"{_tidy(low or _ZERO)}-{_tidy(high or _HUNDRED)} %"
+        warnings.append(
+            f"{_name(upstream, node)} holds {held} of its own shares (treasury shares); "
+            "left out of the ownership chains"
+        )
+    return warnings
 
 
 def _overissued(upstream):

@@ -254,8 +254,8 @@ def create_relation(session: Session, user: User, data: dict) -> Relation:
         )
     source = _endpoint(session, user, errors, "source", data.get("source"))
     target = _endpoint(session, user, errors, "target", data.get("target"))
-    if source and target and source.id == target.id and schema_name == "Ownership":
-        errors["target"] = Msg("an entity cannot own itself")
+    # An Ownership of an entity by itself is a company holding treasury shares: recorded as
+    # given; effective ownership leaves it out of the chains and says so.
     if source and target and source.organisation_id != target.organisation_id:
         errors["target"] = Msg("both entities must belong to the same organisation")
     pct, pct_min, pct_max = _percentage(errors, data.get("percentage"))

@@ -688,10 +688,6 @@ class _Writer:
                 [{"line": record.line, "reason": Msg("{id} was not found", id=str(missing))}]
             ) from None
         columns = record.columns
-        if record.schema == "Ownership" and source_id == target_id:
-            raise ImportFailed(
-                [{"line": record.line, "reason": Msg("an entity cannot own itself")}]
-            )
         return {
             "organisation_id": self.org.id,
             "schema": record.schema,

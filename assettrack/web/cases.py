@@ -28,6 +28,7 @@ from .. import schema as ftm_schema
 from ..db import get_session
 from ..errors import Conflict
 from ..errors import Invalid
+from ..i18n import ftm_label
 from ..models import TLP
 from ..models import CaseStatus
 from ..models import Organisation
@@ -663,7 +664,7 @@ def _shown_properties(entity) -> list[tuple[str, str]]:
         known = {}
     shown = []
     for name, items in values.items():
-        label = gettext(known[name].label) if name in known else name
+        label = ftm_label(known[name].label) if name in known else name
         items = items if isinstance(items, list) else [items]
         shown.append((label, ", ".join(str(v) for v in items)))
     return shown
@@ -672,7 +673,7 @@ def _shown_properties(entity) -> list[tuple[str, str]]:
 def _schema_options():
     groups: dict = {}
     for name, label, group in ENTITY_SCHEMA_CHOICES:
-        groups.setdefault(str(group), []).append((name, gettext(label)))
+        groups.setdefault(str(group), []).append((name, ftm_label(label)))
     return {group: options(items) for group, items in groups.items()}
 
 
@@ -680,8 +681,8 @@ def _country_options():
     """Countries as FtM stores them (``nl``), named in the user's language, and the markers."""
     territories = get_locale().territories
     names = {
-        code: territories.get(code.upper()) or ftm_schema.FTM_EXTRA_COUNTRIES.get(code, code)
-        for code in ftm_schema.ISO_3166_COUNTRIES | set(ftm_schema.FTM_EXTRA_COUNTRIES)
+        code: territories.get(code.upper()) or english
+        for code, english in ftm_schema.COUNTRIES.items()
     }
 
     def key(item):

@@ -19,6 +19,8 @@ from wtforms.validators import Optional
 from wtforms.widgets import DateInput
 
 from .. import schema as ftm_schema
+from ..i18n import ftm_label
+from ..i18n import lazy_ftm_label
 from ..lifecycle import MAX_LENGTHS
 from ..lifecycle import Action
 from ..lifecycle import ConfiscationType
@@ -264,31 +266,6 @@ VALUE_LABELS = {
 
 # The English labels of the FtM schemata and properties (assettrack/schema.py), marked here so
 # that they are translated where a form or a table shows them (``schema_label``, ``label``).
-SCHEMA_WORDS = (
-    _l("Person"), _l("Legal entity"), _l("Organization"), _l("Company"), _l("Asset"),
-    _l("Vehicle"), _l("Vessel"), _l("Airplane"), _l("Real estate"), _l("Bank account"),
-    _l("Security"), _l("Cryptocurrency wallet"), _l("Address"),
-    _l("Account number"), _l("Account type"), _l("Address (public key)"),
-    _l("Address record"), _l("Alias"), _l("Amount"), _l("Area (m²)"), _l("BIC"),
-    _l("Balance"), _l("Balance date"), _l("Bank"), _l("Bank name"), _l("Birth date"),
-    _l("Build date"), _l("Cadastral code"), _l("Call sign"), _l("Citizenship"), _l("City"),
-    _l("Closing date"), _l("Country"), _l("Creation date"), _l("Cryptocurrency"),
-    _l("Currency"), _l("Currency short code"), _l("Date issued"), _l("Deadweight tonnage"),
-    _l("Death date"), _l("Description"), _l("Dissolution date"), _l("E-mail"),
-    _l("Encumbrance"), _l("FIGI"), _l("First name"), _l("Flag"), _l("Full address"),
-    _l("Gross registered tonnage"), _l("Holder"), _l("IBAN"),
-    _l("ICAO aircraft type designator"), _l("ID number"), _l("IMO number"), _l("ISIN"),
-    _l("Incorporation date"), _l("Issuer"), _l("Jurisdiction"), _l("LEI"), _l("Last name"),
-    _l("Latitude"), _l("Legal form"), _l("Longitude"), _l("MMSI"), _l("Manufacturer"),
-    _l("Maturity date"), _l("Model"), _l("Name"), _l("Nationality"), _l("Notes"),
-    _l("Opening date"), _l("Operator"), _l("Owner"), _l("Passport number"), _l("Phone"),
-    _l("Place of birth"), _l("Port of registration"), _l("Postal code"), _l("Previous name"),
-    _l("Property type"), _l("Region"), _l("Registration date"), _l("Registration number"),
-    _l("Remarks"), _l("SWIFT/BIC"), _l("Serial number"), _l("State"), _l("Status"),
-    _l("Street"), _l("Street (continued)"), _l("Tax number"), _l("Tenure"),
-    _l("Ticker symbol"), _l("Title number"), _l("Type"), _l("VAT number"), _l("VIN"),
-    _l("Website"),
-)  # fmt: skip
 
 
 def label(value) -> str:
@@ -301,7 +278,7 @@ def label(value) -> str:
 def schema_label(name: str) -> str:
     """Return the translated label of an FtM schema (``Vessel`` → "Navire")."""
     try:
-        return gettext(ftm_schema.get_schema(name).label)
+        return ftm_label(ftm_schema.get_schema(name).label)
     except ftm_schema.UnknownSchema:
         return name or ""
 
@@ -423,7 +400,7 @@ def entity_form(schema_name: str, **kwargs):
 
 
 def _property_field(prop):
-    text = _l(prop.label)  # translated when shown; the label is marked in SCHEMA_WORDS
+    text = lazy_ftm_label(prop.label)  # FtM's label, translated when shown
     if prop.type == "text":
         return TextAreaField(text, render_kw={"rows": 3})
     if prop.type == "date":

@@ -17,6 +17,7 @@ from flask_login import login_required
 from .. import access
 from .. import schema as ftm_schema
 from ..db import get_session
+from ..i18n import ftm_label
 from ..models.entities import CASE_ROLES
 from ..services import entities as entity_service
 
@@ -87,7 +88,7 @@ def _common() -> dict:
         "entity_page_url": request.script_root + "/entities/{id}/network",
         "schemata": [(name, _schema_label(name)) for name in LEGEND_SCHEMATA],
         "relation_kinds": [
-            (info.name, gettext(info.label)) for info in ftm_schema.schemata("relation")
+            (info.name, ftm_label(info.label)) for info in ftm_schema.schemata("relation")
         ],
         "case_roles": [(role, gettext(role)) for role in CASE_ROLES],
     }
@@ -95,6 +96,6 @@ def _common() -> dict:
 
 def _schema_label(name: str) -> str:
     try:
-        return gettext(ftm_schema.get_schema(name).label)
+        return ftm_label(ftm_schema.get_schema(name).label)
     except ftm_schema.UnknownSchema:
         return name or ""
