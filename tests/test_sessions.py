@@ -433,9 +433,15 @@ def test_downloads_are_never_stored_in_a_cache(client, make_user, make_case):
     officer = make_user("officer", "NLRTM")
     make_case(officer)
     login(client, officer)
-    response = client.get("/dashboard/open-data.csv")
+    issued = client.post(
+        "/api/v1/reports", json={"kind": "open_data", "justification": "open data 2026"}
+    )
+    assert issued.status_code == 202, issued.json
+    report = client.get(issued.headers["Location"]).json
+    response = client.get(report["links"]["file"])
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Cache-Control"] == "no-store"
+    response.close()
     static = client.get("/static/css/app.css")
     assert static.headers.get("Cache-Control") != "no-store"
     static.close()

@@ -193,12 +193,24 @@ def test_every_outbound_route_declares_its_path_in_the_matrix(app):
     rules = {rule.endpoint: rule.rule for rule in app.url_map.iter_rules()}
     looking = {e for e, rule in rules.items() if OUTBOUND_LOOKING.search(rule)}
 
-    undeclared = looking - set(sharing.OUTBOUND_ENDPOINTS) - set(sharing.INSIDE_ENDPOINTS)
-    stale = set(sharing.OUTBOUND_ENDPOINTS) - set(rules)
+    declared = (
+        set(sharing.OUTBOUND_ENDPOINTS)
+        | set(sharing.INSIDE_ENDPOINTS)
+        | set(sharing.ISSUING_ENDPOINTS)
+    )
+    undeclared = looking - declared
+    stale = (set(sharing.OUTBOUND_ENDPOINTS) | set(sharing.ISSUING_ENDPOINTS)) - set(rules)
 
     assert not undeclared, f"declare these routes in sharing.OUTBOUND_ENDPOINTS: {undeclared}"
     assert not stale, f"no such routes any more: {stale}"
     assert set(sharing.OUTBOUND_ENDPOINTS.values()) <= set(sharing.OUTBOUND_PATHS)
+
+
+def test_every_kind_of_report_or_export_follows_a_path_of_the_matrix():
+    from assettrack.services import issuing
+
+    assert set(sharing.KIND_PATHS) == set(issuing.KINDS)
+    assert set(sharing.KIND_PATHS.values()) <= set(sharing.OUTBOUND_PATHS)
 
 
 def test_every_outbound_command_declares_its_path_in_the_matrix(app):

@@ -17,7 +17,9 @@ from ..security import client_address
 from ..security import csrf
 from ..security import limit_from
 from ..security import limiter
+from .bodies import LARGEST_INTEGER
 from .bodies import BoundedJSONProvider
+from .bodies import NumberTooLarge
 from .problems import problem
 from .problems import problem_from
 
@@ -109,6 +111,10 @@ def json_body() -> dict:
     try:
         data = request.get_json()
     except BadRequest as error:
+        too_large = _cause(error, NumberTooLarge)
+        if too_large is not None:
+            message = f"the number {too_large.text} is larger than {LARGEST_INTEGER}"
+            raise Invalid({too_large.field: message}, detail=message) from None
         cause = getattr(error.__cause__, "description", None) or error.description or ""
         detail = str(cause).removeprefix("Failed to decode JSON object: ")[:200]
         raise Invalid(
@@ -118,6 +124,17 @@ def json_body() -> dict:
     if not isinstance(data, dict):
         raise Invalid({"": "the body is not a JSON object"}, detail="the body is not a JSON object")
     return data
+
+
+def _cause(error: BaseException, kind: type):
+    # Werkzeug wraps the parser's error in a BadRequest, itself wrapped in another.
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, kind):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
 
 
 def page_args(default_limit: int = 50, max_limit: int = 500) -> tuple[int, int]:

@@ -14,7 +14,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from ..ftm import json_depth_exceeds
 
-__all__ = ["BoundedJSONProvider", "LARGEST_INTEGER"]
+__all__ = ["BoundedJSONProvider", "LARGEST_INTEGER", "NumberTooLarge"]
 
 #: The largest whole number a body may hold: PostgreSQL's and SQLite's ``BIGINT``.
 LARGEST_INTEGER = 2**63 - 1
@@ -32,20 +32,48 @@ class BoundedJSONProvider(DefaultJSONProvider):
         kwargs.setdefault("parse_int", _whole_number)
         kwargs.setdefault("parse_float", _finite_number)
         kwargs.setdefault("parse_constant", _no_constant)
-        return json.loads(data, **kwargs)
+        value = json.loads(data, **kwargs)
+        _refuse_too_large(value, ())
+        return value
 
 
-def _whole_number(text: str) -> int:
+class NumberTooLarge(ValueError):
+    """A number past what a database column holds, and the field (dotted path) that held it."""
+
+    def __init__(self, field: str, text: str):
+        where = field or "the body"
+        super().__init__(f"{where}: the number {text} is larger than {LARGEST_INTEGER}")
+        self.field = field
+        self.text = text
+
+
+class _TooLarge(str):
+    """A number read as text because it does not fit; refused once its field is known."""
+
+
+def _whole_number(text: str):
     if len(text.lstrip("-")) > 19 or abs(int(text)) > LARGEST_INTEGER:
-        raise ValueError(f"the number {text[:30]} is larger than {LARGEST_INTEGER}")
+        return _TooLarge(text[:30])
     return int(text)
 
 
-def _finite_number(text: str) -> float:
+def _finite_number(text: str):
     value = float(text)
     if not math.isfinite(value) or abs(Decimal(text)) > LARGEST_INTEGER:
-        raise ValueError(f"the number {text[:30]} is too large")
+        return _TooLarge(text[:30])
     return value
+
+
+def _refuse_too_large(value, path: tuple) -> None:
+    # Depth is bounded above, so this walk is too.
+    if isinstance(value, _TooLarge):
+        raise NumberTooLarge(".".join(path), str(value))
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_too_large(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_too_large(item, (*path, str(index)))
 
 
 def _no_constant(name: str):

@@ -192,6 +192,11 @@ _MAX_HEADER_CHARS = 200
 # Compression ratio is judged only on members that unzip past this: small parts of a workbook
 # (styles, a short sheet) compress far better than data does.
 _RATIO_FLOOR = 1024 * 1024
+# The csv module's own bound on one cell, so one field cannot take the reader's memory. The
+# standard library's default; followthemoney raises it for the whole process to 30 MB when it
+# is imported (its statement CSV reader), so it is set back here, where registers are read.
+CSV_FIELD_LIMIT = 131_072
+csv.field_size_limit(CSV_FIELD_LIMIT)
 # In the XML of a workbook a cell's text is never longer, in bytes, than this many times its
 # characters (a character reference such as &#x10FFFF; takes ten bytes).
 _BYTES_PER_CHAR = 10
@@ -1731,9 +1736,7 @@ def _csv_problem(error: Exception, longest: int) -> Msg:
         return Msg("a line is longer than {limit} characters", limit=longest)
     text = str(error)
     if "field larger than field limit" in text:
-        return Msg(
-            "a cell is longer than {limit} characters", limit=csv.field_size_limit()
-        )
+        return Msg("a cell is longer than {limit} characters", limit=CSV_FIELD_LIMIT)
     return Msg("not readable as CSV: {error}", error=text[:200])
 
 

@@ -91,6 +91,8 @@ __all__ = [
     "outbound",
     "OUTBOUND_ENDPOINTS",
     "OUTBOUND_COMMANDS",
+    "ISSUING_ENDPOINTS",
+    "KIND_PATHS",
     "INSIDE_ENDPOINTS",
     "screen_level",
     "export_level",
@@ -913,28 +915,34 @@ _POLICY = {
 #: Every route through which data leaves, by endpoint, and the path of the matrix it follows.
 #: tests/test_sharing_matrix.py fails on an outbound-looking route declared in neither table.
 OUTBOUND_ENDPOINTS = {
-    "api.partner_report": "partner_report",
     "api.partner_preview": "partner_report",
     "reports.partner": "partner_report",
-    "api.case_brief": "case_brief",
-    "reports.case_brief": "case_brief",
     "reports.shared_index": "shared_view",
     "reports.shared_case": "shared_view",
-    "api.export_ftm": "ftm_export",
-    "api.case_network_gexf": "graph_export",
-    "api.case_network_graphml": "graph_export",
     "api.case_network_svg": "diagram",
-    "dashboard.open_data": "open_data_csv",
     "api.statistics": "open_data_csv",
     "audit_log.export": "audit_csv",
     "api.list_reports": "api_partner_read",
     "api.get_report": "api_partner_read",
-    "api.download_report": "api_partner_read",
+    "api.report_file": "api_partner_read",
     "reports.index": "api_partner_read",
     "reports.received": "api_partner_read",
     "reports.detail": "api_partner_read",
     "reports.download": "api_partner_read",
     "api.entity_links": "hit_no_hit",
+}
+#: The routes that issue a report or an export (POST, made by a job): the path each follows is
+#: the one of the kind asked for, in :data:`KIND_PATHS`.
+ISSUING_ENDPOINTS = ("api.issue_report", "reports.issue")
+#: Every kind of report or export ``services.issuing`` makes, and the path of the matrix it takes.
+KIND_PATHS = {
+    "case_brief": "case_brief",
+    "partner": "partner_report",
+    "ftm": "ftm_export",
+    "gexf": "graph_export",
+    "graphml": "graph_export",
+    "diagram": "diagram",
+    "open_data": "open_data_csv",
 }
 #: The same for the CLI commands.
 OUTBOUND_COMMANDS = {
@@ -950,6 +958,8 @@ INSIDE_ENDPOINTS = {
     "jobs.download": "hands the user who started a job the file it made, which the job's own "
     "path (brief, partner report, export) already redacted",
     "api.openapi": "the description of the API, no data",
+    "api.withdraw_report": "withdraws an issued report; gives nothing of its content",
+    "reports.withdraw": "withdraws an issued report; gives nothing of its content",
     "api.case_screening": "screens a case against lists held in the installation",
     "api.entity_screening": "screens an entity against lists held in the installation",
     "static": "the application's own files",
