@@ -42,6 +42,9 @@ class Asset(SQLModel, table=True):
 
     ``version`` guards concurrent decisions: a decision updates the row only if the version it
     read is still current, so two officers recording the same order cannot both succeed.
+
+    Fate: kept (its stage and values are the legal facts the statistics count; the entity
+    holding the personal data is erased with its case).
     """
 
     __tablename__ = "asset"
@@ -79,7 +82,10 @@ class Asset(SQLModel, table=True):
 
 
 class Decision(SQLModel, table=True):
-    """A legal act moving one or more assets of one case: never deleted, only annulled."""
+    """A legal act moving one or more assets of one case: never deleted, only annulled.
+
+    Fate: kept (a legal act the statistics count; its free texts are erased with its case).
+    """
 
     __tablename__ = "decision"
     __table_args__ = (
@@ -148,7 +154,10 @@ class Decision(SQLModel, table=True):
 
 
 class DecisionAsset(SQLModel, table=True):
-    """One asset covered by a decision, with its state before and after (for annulment)."""
+    """One asset covered by a decision, with its state before and after (for annulment).
+
+    Fate: kept (with its decision).
+    """
 
     __tablename__ = "decision_asset"
     __table_args__ = (CheckConstraint("amount IS NULL OR amount >= 0", name="ck_da_amount"),)
@@ -164,7 +173,10 @@ class DecisionAsset(SQLModel, table=True):
 
 
 class Valuation(SQLModel, table=True):
-    """An estimate of an asset's value: date, amount, basis, valuer."""
+    """An estimate of an asset's value: date, amount, basis, valuer.
+
+    Fate: kept (a legal fact the statistics count; the valuer's name is erased with its case).
+    """
 
     __tablename__ = "valuation"
     __table_args__ = (CheckConstraint("amount >= 0", name="ck_valuation_amount"),)
@@ -185,7 +197,10 @@ class Valuation(SQLModel, table=True):
 
 
 class LedgerEntry(SQLModel, table=True):
-    """A management cost or income booked on a frozen, managed or confiscated asset."""
+    """A management cost or income booked on a frozen, managed or confiscated asset.
+
+    Fate: kept (the management accounts of a seized asset, legal facts for the statistics).
+    """
 
     __tablename__ = "ledger_entry"
     __table_args__ = (
@@ -210,7 +225,10 @@ class LedgerEntry(SQLModel, table=True):
 
 
 class ManagerAssignment(SQLModel, table=True):
-    """Who manages a managed asset from when: an assignment, not a lifecycle move."""
+    """Who manages a managed asset from when: an assignment, not a lifecycle move.
+
+    Fate: kept (with the asset's legal facts; a natural person's name is erased with its case).
+    """
 
     __tablename__ = "manager_assignment"
 

@@ -29,7 +29,11 @@ TAG_MAX = 40
 
 
 class Case(SQLModel, table=True):
-    """A file of one organisation about the people, companies and assets of an investigation."""
+    """A file of one organisation about the people, companies and assets of an investigation.
+
+    Fate: erased with its case (title, summary and notes are erased; the reference, dates and
+    labels stay for the statistics and the audit trail).
+    """
 
     __tablename__ = "case_file"
     __table_args__ = (
@@ -72,7 +76,10 @@ class Case(SQLModel, table=True):
 
 
 class CaseShare(SQLModel, table=True):
-    """An organisation a case is shared with (read-only there, redacted)."""
+    """An organisation a case is shared with (read-only there, redacted).
+
+    Fate: erased with its case.
+    """
 
     __tablename__ = "case_share"
 
@@ -84,7 +91,10 @@ class CaseShare(SQLModel, table=True):
 
 
 class CaseTag(SQLModel, table=True):
-    """A free label on a case ("port", "cocaine", "real-estate")."""
+    """A free label on a case ("port", "cocaine", "real-estate").
+
+    Fate: erased with its case.
+    """
 
     __tablename__ = "case_tag"
     __table_args__ = (CheckConstraint("length(tag) > 0", name="ck_case_tag_not_empty"),)

@@ -60,6 +60,8 @@ class Entity(SQLModel, table=True):
 
     ``properties`` is the FtM property map (name → list of strings) as JSON text, so any FtM
     schema is kept as it came. ``caption`` is the display name, kept for search and sorting.
+
+    Fate: erased with its case (its personal data, once no case not yet erased holds it).
     """
 
     __tablename__ = "entity"
@@ -92,6 +94,8 @@ class EntityIdentifier(SQLModel, table=True):
     """A strong identifier of an entity (IMO, IBAN, LEI, ISIN, registration number...).
 
     Normalised, indexed by (kind, value): how the same ship is found in two cases or cities.
+
+    Fate: erased with its case (with its entity).
     """
 
     __tablename__ = "entity_identifier"
@@ -103,7 +107,10 @@ class EntityIdentifier(SQLModel, table=True):
 
 
 class CaseEntity(SQLModel, table=True):
-    """An entity's place in a case: its role and grade, and whether it is an asset there."""
+    """An entity's place in a case: its role and grade, and whether it is an asset there.
+
+    Fate: erased with its case.
+    """
 
     __tablename__ = "case_entity"
     __table_args__ = (
@@ -135,7 +142,10 @@ class CaseEntity(SQLModel, table=True):
 
 
 class Relation(SQLModel, table=True):
-    """An edge between two entities: ownership, directorship, family, payment..."""
+    """An edge between two entities: ownership, directorship, family, payment...
+
+    Fate: erased with its case.
+    """
 
     __tablename__ = "relation"
     __table_args__ = (

@@ -44,6 +44,8 @@ class RegisterMapping(SQLModel, table=True):
     ``types`` maps the register's type labels to FtM schemata; ``defaults`` holds values for
     fields without a column (``country``, ``schema``, ``currency``, ``register``,
     ``decimal``). All four are JSON objects.
+
+    Fate: installation data (an organisation's saved way of reading a register).
     """
 
     __tablename__ = "register_mapping"
@@ -69,7 +71,10 @@ class RegisterMapping(SQLModel, table=True):
 
 
 class RegisterImport(SQLModel, table=True):
-    """One import of a register file into a case: what was read and what it changed."""
+    """One import of a register file into a case: what was read and what it changed.
+
+    Fate: erased with its case.
+    """
 
     __tablename__ = "register_import"
     __table_args__ = (
@@ -110,6 +115,8 @@ class RegisterEntry(SQLModel, table=True):
     ``status_label`` is the register's own word ("Destinati consegnati"); ``target`` what it
     was mapped to (None when it fits no stage: the label is then all there is). ``row`` keeps
     every column of the register row (JSON), so nothing read is lost.
+
+    Fate: erased with its case.
     """
 
     __tablename__ = "register_entry"

@@ -26,6 +26,9 @@ class Job(SQLModel, table=True):
     A worker claims a queued job by setting ``worker`` (a token naming its host and process) and
     ``lease_until``, and renews the lease while the job runs; a job whose lease ran out lost its
     worker and is queued again or, after the last attempt, failed (see ``assettrack.jobs``).
+
+    Fate: kept (the record of work done; a file it made follows the fate of the report or
+    export it is).
     """
 
     __tablename__ = "job"

@@ -37,7 +37,10 @@ def _in(column, values) -> str:
 
 
 class DuplicateScan(SQLModel, table=True):
-    """The last candidate search over an organisation's entities, and what it cost."""
+    """The last candidate search over an organisation's entities, and what it cost.
+
+    Fate: installation data (when the last search ran and what it cost).
+    """
 
     __tablename__ = "duplicate_scan"
 
@@ -52,7 +55,11 @@ class DuplicateScan(SQLModel, table=True):
 
 
 class DuplicateCandidate(SQLModel, table=True):
-    """A pair of one organisation's entities that may be the same, as the last scan found it."""
+    """A pair of one organisation's entities that may be the same, as the last scan found it.
+
+    Fate: kept (until the organisation's next duplicate search replaces it; pairs of erased
+    entities go with them).
+    """
 
     __tablename__ = "duplicate_candidate"
     __table_args__ = (
@@ -76,7 +83,10 @@ class DuplicateCandidate(SQLModel, table=True):
 
 
 class DuplicateReview(SQLModel, table=True):
-    """An officer's verdict on a pair: remembered, so the pair is never asked about again."""
+    """An officer's verdict on a pair: remembered, so the pair is never asked about again.
+
+    Fate: erased with its case (with the entities it names).
+    """
 
     __tablename__ = "duplicate_review"
     __table_args__ = (
@@ -104,7 +114,10 @@ class DuplicateReview(SQLModel, table=True):
 
 
 class MergeRecord(SQLModel, table=True):
-    """A merge of one entity into another, with every row it changed, so it can be undone."""
+    """A merge of one entity into another, with every row it changed, so it can be undone.
+
+    Fate: erased with its case (it holds the rows the merge changed).
+    """
 
     __tablename__ = "merge_record"
     __table_args__ = (
@@ -139,6 +152,8 @@ class ScreeningList(SQLModel, table=True):
     """A reference list (a sanctions export...) entities are screened against.
 
     ``organisation_id`` None: every organisation screens against it.
+
+    Fate: installation data.
     """
 
     __tablename__ = "screening_list"
@@ -155,7 +170,10 @@ class ScreeningList(SQLModel, table=True):
 
 
 class ScreeningEntry(SQLModel, table=True):
-    """One listed subject: names, identifiers, birth dates, countries and why it is listed."""
+    """One listed subject: names, identifiers, birth dates, countries and why it is listed.
+
+    Fate: kept (a published reference list, replaced when the list is loaded again).
+    """
 
     __tablename__ = "screening_entry"
     __table_args__ = (
@@ -176,7 +194,10 @@ class ScreeningEntry(SQLModel, table=True):
 
 
 class ScreeningHit(SQLModel, table=True):
-    """An entity of a case that matched a listed subject, with the reasons."""
+    """An entity of a case that matched a listed subject, with the reasons.
+
+    Fate: erased with its case.
+    """
 
     __tablename__ = "screening_hit"
     __table_args__ = (

@@ -19,7 +19,10 @@ __all__ = ["NetworkAnalysis", "EntityMetric"]
 
 
 class NetworkAnalysis(SQLModel, table=True):
-    """One run of ``assettrack network analyse`` over an organisation's graph."""
+    """One run of ``assettrack network analyse`` over an organisation's graph.
+
+    Fate: installation data (when the last whole-graph analysis ran and what it found).
+    """
 
     __tablename__ = "network_analysis"
 
@@ -40,7 +43,11 @@ class NetworkAnalysis(SQLModel, table=True):
 
 
 class EntityMetric(SQLModel, table=True):
-    """An entity's degree, betweenness and community in one analysis."""
+    """An entity's degree, betweenness and community in one analysis.
+
+    Fate: kept (until the next network analysis replaces it; rows of erased entities go with
+    them).
+    """
 
     __tablename__ = "entity_metric"
     __table_args__ = (Index("ix_entity_metric_entity", "entity_id", "analysis_id"),)

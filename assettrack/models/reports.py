@@ -103,6 +103,8 @@ class Permission(SQLModel, table=True):
 
     H2: "not to be passed on without permission". The permission is given outside the
     application (a letter, a call); this row records who gave it, when and for whom.
+
+    Fate: erased with its case.
     """
 
     __tablename__ = "case_permission"

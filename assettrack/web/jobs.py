@@ -40,20 +40,21 @@ def detail(job_id: int):
 @bp.route("/<int:job_id>/download")
 @login_required
 def download(job_id: int):
-    """Send the file a finished job made (logged as a disclosure)."""
+    """Send the file a finished job made (a consultation: the job recorded the disclosure)."""
     job = get_own_job(job_id)
     path = jobs.job_file(job)
     if path is None:
         abort(404)
     db = get_session()
+    # A GET records no disclosure (DECISIONS, for every issue): the job that made the file did,
+    # when it was complete; downloading it again is a consultation.
     audit.record(
         db,
         current_user,
-        audit.Action.DISCLOSE,
+        audit.Action.READ,
         "job",
         job.id,
-        details={"file": job.result_name, "kind": job.kind},
-        justification="download by the user who started the job",
+        details={"file": job.result_name, "kind": job.kind, "download": True},
     )
     db.commit()
     return send_file(
