@@ -8,6 +8,8 @@ from enum import StrEnum
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+from .. import clock
+
 __all__ = [
     "UTCDateTime",
     "utcnow",
@@ -48,8 +50,8 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    """Return the current time, aware, in UTC."""
-    return datetime.now(UTC)
+    """Return the current time, aware, in UTC (from the one clock; the columns' default)."""
+    return clock.utcnow()
 
 
 def check_in(column: str, enum: type[Enum]) -> str:

@@ -3,7 +3,6 @@
 import re
 from datetime import date
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlalchemy import or_
@@ -13,6 +12,7 @@ from sqlmodel import Session
 
 from .. import access
 from .. import audit
+from .. import clock
 from ..errors import AccessDenied
 from ..errors import Conflict
 from ..errors import Invalid
@@ -80,7 +80,7 @@ _EDITABLE = (
 
 def org_today(org: Organisation) -> date:
     """Return today's date in the organisation's time zone (rules such as "not in the future")."""
-    return datetime.now(ZoneInfo(org.timezone)).date()
+    return clock.today_in(org.timezone)
 
 
 def contains_pattern(text: str) -> str:
