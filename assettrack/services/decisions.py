@@ -31,6 +31,7 @@ from ..models import Valuation
 from ..models import utcnow
 from ..money import money_text
 from ..routing import id_value
+from . import asset_reads
 from .cases import org_today
 from .cases import review_date
 from .validation import clean_date
@@ -46,6 +47,7 @@ __all__ = [
     "decision_as_dict",
     "asset_history",
     "asset_as_dict",
+    "decisions_as_dicts",
     "asset_state",
     "get_asset",
     "money_text",
@@ -471,13 +473,26 @@ def assign_manager(
 
 def decision_as_dict(session: Session, decision: Decision) -> dict:
     """Return the public shape of a decision: every field, money as decimal strings."""
+    return decisions_as_dicts(session, [decision])[0]
 
+
+def decisions_as_dicts(session: Session, decisions: list[Decision]) -> list[dict]:
+    """Return the public shape of each of ``decisions``, their assets read in one query."""
+    links: dict[int, list[DecisionAsset]] = {d.id: [] for d in decisions}
+    if links:
+        for link in session.scalars(
+            select(DecisionAsset)
+            .where(DecisionAsset.decision_id.in_(list(links)))
+            .order_by(DecisionAsset.decision_id, DecisionAsset.asset_id)
+        ):
+            links[link.decision_id].append(link)
+    return [_decision_body(decision, links[decision.id]) for decision in decisions]
+
+
+def _decision_body(decision: Decision, links: list[DecisionAsset]) -> dict:
     def day(value):
         return None if value is None else value.isoformat()
 
-    links = list(
-        session.scalars(select(DecisionAsset).where(DecisionAsset.decision_id == decision.id))
-    )
     body = {
         "id": decision.id,
         "case_id": decision.case_id,
@@ -553,41 +568,14 @@ def asset_history(session: Session, asset_id: int) -> list[Decision]:
 
 
 def asset_as_dict(session: Session, asset: Asset) -> dict:
-    """Return an asset with its values, ledger totals and decision history."""
-    from sqlalchemy import func
-
+    """Return an asset with its values, ledger totals and decision history (constant queries)."""
     entity = session.get(Entity, asset.entity_id)
     history = asset_history(session, asset.entity_id)
-    amounts = {
-        link.decision_id: link.amount
-        for link in session.scalars(
-            select(DecisionAsset).where(DecisionAsset.asset_id == asset.entity_id)
-        )
-    }
-
-    def latest(action, **match):
-        # The latest standing order of that kind that carries a value for this asset.
-        for decision in reversed(history):
-            if decision.action != action or decision.annulled_at is not None:
-                continue
-            if not all(getattr(decision, k) == v for k, v in match.items()):
-                continue
-            value = amounts.get(decision.id)
-            if value is not None:
-                return value, decision.currency
-        return None, None
-
-    frozen, frozen_cur = latest("freeze")
-    confiscated, conf_cur = latest("confiscate")
-    realised, real_cur = latest("dispose")
-    ledger = session.execute(
-        select(LedgerEntry.kind, LedgerEntry.currency, func.sum(LedgerEntry.amount))
-        .where(LedgerEntry.asset_id == asset.entity_id)
-        .group_by(LedgerEntry.kind, LedgerEntry.currency)
-    ).all()
-    totals: dict = {}
-    for kind, currency, total in ledger:
-        totals.setdefault(currency, {"cost": Decimal(0), "income": Decimal(0)})[kind] = total
+    read = asset_reads.read_asset_values(session, [asset.entity_id])
+    values = read.values_of(asset.entity_id)
+    frozen, frozen_cur = values.get("frozen", (None, None))
+    confiscated, conf_cur = values.get("confiscated", (None, None))
+    realised, real_cur = values.get("realised", (None, None))
     valuations = session.scalars(
         select(Valuation)
         .where(Valuation.asset_id == asset.entity_id)
@@ -619,7 +607,7 @@ def asset_as_dict(session: Session, asset: Asset) -> dict:
                 "income": money_text(t["income"]),
                 "net": money_text(t["income"] - t["cost"]),
             }
-            for cur, t in totals.items()
+            for cur, t in read.ledger_of(asset.entity_id).items()
         },
         "valuations": [
             {
@@ -631,7 +619,7 @@ def asset_as_dict(session: Session, asset: Asset) -> dict:
             }
             for v in valuations
         ],
-        "history": [decision_as_dict(session, d) for d in history],
+        "history": decisions_as_dicts(session, history),
     }
 
 
