@@ -28,6 +28,7 @@ from ..errors import AccessDenied
 from ..errors import Invalid
 from ..errors import Msg
 from ..errors import NotFound
+from ..lifecycle import Action
 from ..models import Asset
 from ..models import Case
 from ..models import CaseEntity
@@ -796,26 +797,26 @@ def _decision_row(decision: Decision, assets: list, users: dict) -> dict:
         else None,
         "assets": assets,
     }
-    if decision.action == "freeze":
+    if decision.action == Action.FREEZE:
         row.update(
             urgent=decision.urgent,
             confirms_urgent=decision.confirms_urgent,
             expires_on=decision.expires_on,
             owner_notified_on=decision.owner_notified_on,
         )
-    elif decision.action == "manage":
+    elif decision.action == Action.MANAGE:
         row.update(
             manager=decision.manager,
             early_sale=decision.early_sale,
             ground=decision.early_sale_ground,
             price=decision.price,
         )
-    elif decision.action == "confiscate":
+    elif decision.action == Action.CONFISCATE:
         row.update(confiscation_type=decision.confiscation_type, final=decision.final)
-    elif decision.action == "dispose":
+    elif decision.action == Action.DISPOSE:
         row.update(
             disposal=decision.disposal, recipient=decision.recipient, purpose=decision.purpose
         )
-    elif decision.action == "release":
+    elif decision.action == Action.RELEASE:
         row.update(reason=decision.reason, returned_on=decision.returned_on)
     return row

@@ -17,6 +17,7 @@ from ..errors import AccessDenied
 from ..errors import Conflict
 from ..errors import Invalid
 from ..errors import Msg
+from ..lifecycle import Stage
 from ..models import TLP
 from ..models import Case
 from ..models import CaseShare
@@ -281,7 +282,7 @@ def search_cases(
 def case_stage(session: Session, case: Case) -> str:
     """Return the case's derived stage (DOMAIN.md): the earliest stage among its assets that
     are not terminal; ``traced`` without assets; ``completed`` when all are terminal."""
-    return case_stages(session, [case.id]).get(case.id, "traced")
+    return case_stages(session, [case.id]).get(case.id, Stage.TRACED.value)
 
 
 def case_stages(session: Session, case_ids) -> dict[int, str]:
@@ -352,7 +353,7 @@ def cases_as_dicts(session: Session, cases: list[Case]) -> list[dict]:
             "organisation": org_codes[case.organisation_id],
             "title": case.title,
             "summary": case.summary,
-            "stage": stages.get(case.id, "traced"),
+            "stage": stages.get(case.id, Stage.TRACED.value),
             "status": case.status,
             "tlp": case.tlp,
             "handling_code": case.handling_code,

@@ -17,6 +17,8 @@ from ..errors import Conflict
 from ..errors import Invalid
 from ..errors import Msg
 from ..errors import NotFound
+from ..lifecycle import Action
+from ..lifecycle import Stage
 from ..models import Asset
 from ..models import Case
 from ..models import CaseEntity
@@ -65,10 +67,10 @@ DOCUMENT_TYPES = {
     b"MM\x00*": "image/tiff",
 }
 _VALUE_FIELD = {
-    "freeze": "value_at_freezing",
-    "confiscate": "value_at_confiscation",
-    "dispose": "realised_value",
-    "manage": "price",
+    Action.FREEZE: "value_at_freezing",
+    Action.CONFISCATE: "value_at_confiscation",
+    Action.DISPOSE: "realised_value",
+    Action.MANAGE: "price",
 }
 
 
@@ -370,7 +372,7 @@ def add_valuation(session: Session, user: User, asset_id: int, data: dict) -> Va
 def add_ledger_entry(session: Session, user: User, asset_id: int, data: dict) -> LedgerEntry:
     """Book a management cost or income on a frozen, managed or confiscated asset."""
     asset, _entity = _get_asset_for_edit(session, user, asset_id)
-    if asset.stage not in ("frozen", "managed", "confiscated"):
+    if asset.stage not in (Stage.FROZEN, Stage.MANAGED, Stage.CONFISCATED):
         raise Conflict(
             f"costs and income are booked on frozen, managed or confiscated assets; "
             f"this one is {asset.stage}",
@@ -440,7 +442,7 @@ def assign_manager(
 ) -> ManagerAssignment:
     """Hand a managed asset to another manager from a date (not a lifecycle move)."""
     asset, _entity = _get_asset_for_edit(session, user, asset_id)
-    if asset.stage != "managed":
+    if asset.stage != Stage.MANAGED:
         raise Conflict(f"only a managed asset changes manager; this one is {asset.stage}")
     errors: dict = {}
     manager = _text(errors, {"manager": manager}, "manager", 200)
@@ -522,7 +524,7 @@ def _decision_body(decision: Decision, links: list[DecisionAsset]) -> dict:
             for link in links
         ],
     }
-    if decision.action == "freeze":
+    if decision.action == Action.FREEZE:
         body.update(
             urgent=decision.urgent,
             confirms_urgent=decision.confirms_urgent,
@@ -530,27 +532,27 @@ def _decision_body(decision: Decision, links: list[DecisionAsset]) -> dict:
             owner_notified_on=day(decision.owner_notified_on),
             value_at_freezing=money_text(decision.amount),
         )
-    elif decision.action == "manage":
+    elif decision.action == Action.MANAGE:
         body.update(
             manager=decision.manager,
             early_sale=decision.early_sale,
             ground=decision.early_sale_ground,
             price=money_text(decision.price),
         )
-    elif decision.action == "confiscate":
+    elif decision.action == Action.CONFISCATE:
         body.update(
             confiscation_type=decision.confiscation_type,
             final=decision.final,
             value_at_confiscation=money_text(decision.amount),
         )
-    elif decision.action == "dispose":
+    elif decision.action == Action.DISPOSE:
         body.update(
             disposal=decision.disposal,
             recipient=decision.recipient,
             purpose=decision.purpose,
             realised_value=money_text(decision.amount),
         )
-    elif decision.action == "release":
+    elif decision.action == Action.RELEASE:
         body.update(reason=decision.reason, returned_on=day(decision.returned_on))
     return body
 
