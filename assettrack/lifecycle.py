@@ -652,12 +652,12 @@ def _refusal(state, action, *, urgent, final):
         if stage is Stage.TRACED:
             return None
         if stage is Stage.FROZEN and not state.urgent_unconfirmed:
-            return (
+            return Msg(
                 "the asset is already frozen by a confirmed order: a second freezing order "
                 "is refused"
             )
         if stage is Stage.FROZEN and urgent:
-            return (
+            return Msg(
                 "the asset is already under an urgent freeze: only a judicial (non-urgent) "
                 "freezing order can confirm it"
             )
@@ -672,11 +672,11 @@ def _refusal(state, action, *, urgent, final):
         if stage is Stage.TRACED:
             return Msg("a traced asset must be frozen before it can be handed to a manager")
         if stage is Stage.MANAGED:
-            return (
+            return Msg(
                 "the asset is already managed: changing the manager is an assignment, "
                 "not a lifecycle move"
             )
-        return (
+        return Msg(
             "a confiscated asset cannot go back to managed: changing its manager is an "
             "assignment, not a lifecycle move"
         )
@@ -698,7 +698,7 @@ def _refusal(state, action, *, urgent, final):
     if stage is Stage.CONFISCATED and state.confiscation_final:
         return None
     if stage is Stage.CONFISCATED:
-        return (
+        return Msg(
             "a final confiscation is required before disposal: this asset's confiscation is "
             "first instance only"
         )
@@ -796,7 +796,7 @@ class _FieldReader:
         value = self.fields[name]
         if isinstance(value, float):
             # A binary float cannot hold most decimal amounts exactly (0.1 + 0.2 != 0.3).
-            self.fail(name, 'must be an exact decimal such as "1234.50", not a float')
+            self.fail(name, Msg('must be an exact decimal such as "1234.50", not a float'))
             return None
         if isinstance(value, str) and _PLAIN_DECIMAL.fullmatch(value.strip()):
             value = Decimal(value.strip())

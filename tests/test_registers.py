@@ -4,13 +4,13 @@ import csv
 import io
 import json
 from collections import Counter
-from datetime import date
 
 import pytest
 import time_machine
 from sqlalchemy import func
 from sqlalchemy import select
 
+from assettrack import clock
 from assettrack import schema as ftm_schema
 from assettrack.errors import Invalid
 from assettrack.ftm import ImportFailed
@@ -140,7 +140,9 @@ def test_register_decisions_stay_out_of_the_directive_statistics(session, office
     registers.import_register(session, officer, case, path, mapping)
     session.commit()
 
-    figures = stats.directive_statistics(session, case.organisation_id, date.today().year)
+    figures = stats.directive_statistics(
+        session, case.organisation_id, clock.today_in("Europe/Rome").year
+    )
 
     assert session.scalar(select(func.count()).select_from(Decision)) > 0
     assert figures["freezing_orders"] == 0

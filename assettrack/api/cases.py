@@ -47,7 +47,7 @@ def list_cases():
         offset=offset,
     )
     return {
-        "items": [case_service.case_as_dict(db, c) for c in items],
+        "items": case_service.cases_as_dicts(db, items),
         "total": total,
         "limit": limit,
         "offset": offset,

@@ -1,6 +1,5 @@
 """/api/v1 entities, relations, assets, decisions and statistics."""
 
-from datetime import date
 
 from flask import request
 from flask import url_for
@@ -157,7 +156,7 @@ def statistics():
     except Invalid as exc:  # a query parameter here, not a body field
         raise Invalid({f"?{k}": v for k, v in exc.errors.items()}) from None
     stats = stats_service.directive_statistics(db, org.id, year)
-    return _plain({"organisation": org.code, **stats, "generated_on": date.today().isoformat()})
+    return _plain({"organisation": org.code, **stats, "generated_on": today.isoformat()})
 
 
 def _plain(value):

@@ -15,7 +15,7 @@ from sqlmodel import SQLModel
 
 from .base import Role
 from .base import UTCDateTime
-from .base import check_in
+from .base import enum_check
 from .base import utcnow
 
 __all__ = ["OrganisationKind", "Organisation", "User", "UserOrganisation", "ApiToken", "Enrolment"]
@@ -42,7 +42,7 @@ class Organisation(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("length(code) BETWEEN 2 AND 10", name="ck_organisation_code"),
         CheckConstraint("length(country) = 2", name="ck_organisation_country"),
-        CheckConstraint(check_in("kind", OrganisationKind), name="ck_organisation_kind"),
+        enum_check("kind", OrganisationKind, name="ck_organisation_kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -67,7 +67,7 @@ class User(SQLModel, table=True):
 
     __tablename__ = "app_user"
     __table_args__ = (
-        CheckConstraint(check_in("role", Role), name="ck_user_role"),
+        enum_check("role", Role, name="ck_user_role"),
         CheckConstraint("failed_logins >= 0", name="ck_user_failed_logins"),
     )
 

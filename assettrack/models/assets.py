@@ -3,6 +3,7 @@
 from datetime import date
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint
 from sqlalchemy import Column
@@ -14,7 +15,10 @@ from sqlalchemy import Text
 from sqlmodel import Field
 from sqlmodel import SQLModel
 
+from ..lifecycle import Action
+from ..lifecycle import Stage
 from .base import UTCDateTime
+from .base import enum_check
 from .base import utcnow
 from .entities import MONEY
 
@@ -27,14 +31,27 @@ __all__ = [
     "ManagerAssignment",
     "STAGES",
     "ACTIONS",
+    "DecisionSource",
+    "LedgerKind",
 ]
 
-STAGES = ("traced", "frozen", "managed", "confiscated", "disposed", "released")
-ACTIONS = ("freeze", "manage", "confiscate", "dispose", "release")
+#: The stored values of :class:`~assettrack.lifecycle.Stage` and ``Action``, in their order.
+STAGES = tuple(stage.value for stage in Stage)
+ACTIONS = tuple(action.value for action in Action)
 
 
-def _in(column, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+class DecisionSource(StrEnum):
+    """Where a decision was recorded: by an officer, or read from a national register."""
+
+    MANUAL = "manual"
+    REGISTER = "register"
+
+
+class LedgerKind(StrEnum):
+    """A management ledger entry: money spent on an asset, or earned by it."""
+
+    COST = "cost"
+    INCOME = "income"
 
 
 class Asset(SQLModel, table=True):
@@ -49,7 +66,7 @@ class Asset(SQLModel, table=True):
 
     __tablename__ = "asset"
     __table_args__ = (
-        CheckConstraint(_in("stage", STAGES), name="ck_asset_stage"),
+        enum_check("stage", Stage, name="ck_asset_stage"),
         CheckConstraint(
             "estimated_value IS NULL OR estimated_value >= 0", name="ck_asset_estimated_value"
         ),
@@ -89,10 +106,10 @@ class Decision(SQLModel, table=True):
 
     __tablename__ = "decision"
     __table_args__ = (
-        CheckConstraint(_in("action", ACTIONS), name="ck_decision_action"),
+        enum_check("action", Action, name="ck_decision_action"),
         CheckConstraint("amount IS NULL OR amount >= 0", name="ck_decision_amount"),
         CheckConstraint("price IS NULL OR price >= 0", name="ck_decision_price"),
-        CheckConstraint("source IN ('manual', 'register')", name="ck_decision_source"),
+        enum_check("source", DecisionSource, name="ck_decision_source"),
         Index("ix_decision_org_year", "organisation_id", "decided_on", "action"),
         # Statistics per action (first freeze, first confiscation) without reading every year.
         Index("ix_decision_org_action", "organisation_id", "action", "decided_on"),
@@ -205,7 +222,7 @@ class LedgerEntry(SQLModel, table=True):
     __tablename__ = "ledger_entry"
     __table_args__ = (
         CheckConstraint("amount > 0", name="ck_ledger_amount"),
-        CheckConstraint("kind IN ('cost', 'income')", name="ck_ledger_kind"),
+        enum_check("kind", LedgerKind, name="ck_ledger_kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

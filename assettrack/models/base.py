@@ -5,13 +5,16 @@ from datetime import datetime
 from enum import Enum
 from enum import StrEnum
 
+from sqlalchemy import CheckConstraint
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
+
+from .. import clock
 
 __all__ = [
     "UTCDateTime",
     "utcnow",
-    "check_in",
+    "enum_check",
     "Role",
     "TLP",
     "HandlingCode",
@@ -48,14 +51,27 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    """Return the current time, aware, in UTC."""
-    return datetime.now(UTC)
+    """Return the current time, aware, in UTC (from the one clock; the columns' default)."""
+    return clock.utcnow()
 
 
-def check_in(column: str, enum: type[Enum]) -> str:
-    """Return the SQL of a CHECK constraint keeping ``column`` within ``enum``'s values."""
+def enum_check(
+    column: str, enum: type[Enum], *, name: str, nullable: bool = False
+) -> CheckConstraint:
+    """Return the CHECK keeping ``column`` within ``enum``'s values (or NULL when ``nullable``).
+
+    The one way a table declares that a column holds a ``str`` enum stored as its value: the
+    constraint's text is generated from the enum, so the database and Python share one list.
+
+    >>> str(enum_check("tlp", TLP, name="ck_tlp").sqltext)
+    "tlp IN ('CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED')"
+    >>> str(enum_check("code", HandlingCode, name="ck_code", nullable=True).sqltext)
+    "code IS NULL OR code IN ('H0', 'H1', 'H2', 'H3')"
+    """
     values = ", ".join(f"'{member.value}'" for member in enum)
-    return f"{column} IN ({values})"
+    sql = f"{column} IN ({values})"
+    text = f"{column} IS NULL OR {sql}" if nullable else sql
+    return CheckConstraint(text, name=name, info={"enum": enum, "column": column})
 
 
 class Role(StrEnum):

@@ -17,7 +17,7 @@ from .base import TLP
 from .base import CaseStatus
 from .base import HandlingCode
 from .base import UTCDateTime
-from .base import check_in
+from .base import enum_check
 from .base import utcnow
 
 __all__ = ["Case", "CaseShare", "CaseTag", "TITLE_MAX", "SUMMARY_MAX", "TAG_MAX"]
@@ -38,9 +38,9 @@ class Case(SQLModel, table=True):
     __tablename__ = "case_file"
     __table_args__ = (
         UniqueConstraint("organisation_id", "year", "number", name="uq_case_org_year_number"),
-        CheckConstraint(check_in("status", CaseStatus), name="ck_case_status"),
-        CheckConstraint(check_in("tlp", TLP), name="ck_case_tlp"),
-        CheckConstraint(check_in("handling_code", HandlingCode), name="ck_case_handling_code"),
+        enum_check("status", CaseStatus, name="ck_case_status"),
+        enum_check("tlp", TLP, name="ck_case_tlp"),
+        enum_check("handling_code", HandlingCode, name="ck_case_handling_code"),
         CheckConstraint(
             "handling_code <> 'H3' OR length(coalesce(handling_restriction, '')) > 0",
             name="ck_case_h3_restriction",

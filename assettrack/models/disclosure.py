@@ -1,6 +1,7 @@
 """What the issuing officer chose about protected names found in a disclosure (DECISIONS #10)."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint
 from sqlalchemy import Column
@@ -13,9 +14,32 @@ from sqlmodel import Field
 from sqlmodel import SQLModel
 
 from .base import UTCDateTime
+from .base import enum_check
 from .base import utcnow
 
-__all__ = ["RedactionChoice"]
+__all__ = ["RedactionChoice", "MentionKind", "MentionMatch", "Redaction"]
+
+
+class MentionKind(StrEnum):
+    """Where a protected name was found: as an entity's name, or inside free text."""
+
+    NAME = "name"
+    TEXT = "text"
+
+
+class MentionMatch(StrEnum):
+    """How a mention matches the protected name: the full name, or a part of it."""
+
+    FULL = "full"
+    PARTIAL = "partial"
+
+
+class Redaction(StrEnum):
+    """What the issuing officer chose for a mention."""
+
+    KEEP = "keep"
+    MASK = "mask"
+    WITHHOLD = "withhold"
 
 
 class RedactionChoice(SQLModel, table=True):
@@ -32,11 +56,9 @@ class RedactionChoice(SQLModel, table=True):
 
     __tablename__ = "redaction_choice"
     __table_args__ = (
-        CheckConstraint("kind IN ('name', 'text')", name="ck_redaction_choice_kind"),
-        CheckConstraint("match IN ('full', 'partial')", name="ck_redaction_choice_match"),
-        CheckConstraint(
-            "choice IN ('keep', 'mask', 'withhold')", name="ck_redaction_choice_choice"
-        ),
+        enum_check("kind", MentionKind, name="ck_redaction_choice_kind"),
+        enum_check("match", MentionMatch, name="ck_redaction_choice_match"),
+        enum_check("choice", Redaction, name="ck_redaction_choice_choice"),
         CheckConstraint(
             "NOT (match = 'full' AND choice = 'keep')", name="ck_redaction_choice_full_kept"
         ),

@@ -3,6 +3,7 @@
 from datetime import date
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint
 from sqlalchemy import Column
@@ -17,6 +18,7 @@ from sqlmodel import Field
 from sqlmodel import SQLModel
 
 from .base import UTCDateTime
+from .base import enum_check
 from .base import utcnow
 
 __all__ = [
@@ -28,31 +30,65 @@ __all__ = [
     "SOURCE_GRADES",
     "INFO_GRADES",
     "RELATION_SCHEMATA",
+    "CaseRole",
+    "SourceGrade",
+    "InfoGrade",
+    "RelationSchema",
 ]
 
-# Law Enforcement Directive 2016/680, Art. 6.
-CASE_ROLES = ("suspect", "convicted", "victim", "witness", "associate", "enabler", "other")
-# Europol 4x4: source reliability and information assessment.
-SOURCE_GRADES = ("A", "B", "C", "X")
-INFO_GRADES = ("1", "2", "3", "4")
-RELATION_SCHEMATA = (
-    "Ownership",
-    "Directorship",
-    "Representation",
-    "Family",
-    "Associate",
-    "Employment",
-    "Membership",
-    "Payment",
-    "UnknownLink",
-)
+
+class CaseRole(StrEnum):
+    """A person's or company's role in a case (Law Enforcement Directive 2016/680, Art. 6)."""
+
+    SUSPECT = "suspect"
+    CONVICTED = "convicted"
+    VICTIM = "victim"
+    WITNESS = "witness"
+    ASSOCIATE = "associate"
+    ENABLER = "enabler"
+    OTHER = "other"
+
+
+class SourceGrade(StrEnum):
+    """Europol 4x4: how reliable the source is."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    X = "X"
+
+
+class InfoGrade(StrEnum):
+    """Europol 4x4: how far the information itself is confirmed."""
+
+    CONFIRMED = "1"
+    KNOWN_TO_SOURCE = "2"
+    NOT_KNOWN_TO_SOURCE = "3"
+    UNCONFIRMED = "4"
+
+
+class RelationSchema(StrEnum):
+    """The FtM interval schemata a relation can be."""
+
+    OWNERSHIP = "Ownership"
+    DIRECTORSHIP = "Directorship"
+    REPRESENTATION = "Representation"
+    FAMILY = "Family"
+    ASSOCIATE = "Associate"
+    EMPLOYMENT = "Employment"
+    MEMBERSHIP = "Membership"
+    PAYMENT = "Payment"
+    UNKNOWN_LINK = "UnknownLink"
+
+
+#: The stored values of the enums above, in their order.
+CASE_ROLES = tuple(role.value for role in CaseRole)
+SOURCE_GRADES = tuple(grade.value for grade in SourceGrade)
+INFO_GRADES = tuple(grade.value for grade in InfoGrade)
+RELATION_SCHEMATA = tuple(schema.value for schema in RelationSchema)
 
 MONEY = Numeric(19, 4)
 PERCENT = Numeric(9, 6)
-
-
-def _in(column, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Entity(SQLModel, table=True):
@@ -115,15 +151,9 @@ class CaseEntity(SQLModel, table=True):
     __tablename__ = "case_entity"
     __table_args__ = (
         UniqueConstraint("case_id", "entity_id", name="uq_case_entity"),
-        CheckConstraint(_in("role", CASE_ROLES), name="ck_case_entity_role"),
-        CheckConstraint(
-            "source_grade IS NULL OR " + _in("source_grade", SOURCE_GRADES),
-            name="ck_case_entity_source_grade",
-        ),
-        CheckConstraint(
-            "info_grade IS NULL OR " + _in("info_grade", INFO_GRADES),
-            name="ck_case_entity_info_grade",
-        ),
+        enum_check("role", CaseRole, name="ck_case_entity_role"),
+        enum_check("source_grade", SourceGrade, name="ck_case_entity_source_grade", nullable=True),
+        enum_check("info_grade", InfoGrade, name="ck_case_entity_info_grade", nullable=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -149,7 +179,7 @@ class Relation(SQLModel, table=True):
 
     __tablename__ = "relation"
     __table_args__ = (
-        CheckConstraint(_in("schema", RELATION_SCHEMATA), name="ck_relation_schema"),
+        enum_check("schema", RelationSchema, name="ck_relation_schema"),
         CheckConstraint(
             "percentage IS NULL OR (percentage >= 0 AND percentage <= 100)",
             name="ck_relation_percentage",
@@ -171,14 +201,8 @@ class Relation(SQLModel, table=True):
             name="ck_relation_dates",
         ),
         CheckConstraint("amount IS NULL OR amount >= 0", name="ck_relation_amount"),
-        CheckConstraint(
-            "source_grade IS NULL OR " + _in("source_grade", SOURCE_GRADES),
-            name="ck_relation_source_grade",
-        ),
-        CheckConstraint(
-            "info_grade IS NULL OR " + _in("info_grade", INFO_GRADES),
-            name="ck_relation_info_grade",
-        ),
+        enum_check("source_grade", SourceGrade, name="ck_relation_source_grade", nullable=True),
+        enum_check("info_grade", InfoGrade, name="ck_relation_info_grade", nullable=True),
         UniqueConstraint("organisation_id", "external_id", name="uq_relation_org_external_id"),
         Index("ix_relation_source", "source_id", "schema"),
         Index("ix_relation_target", "target_id", "schema"),

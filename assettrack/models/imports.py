@@ -1,6 +1,7 @@
 """Register imports: saved column mappings, import runs, and each asset as its register lists it."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint
 from sqlalchemy import Column
@@ -14,24 +15,32 @@ from sqlmodel import Field
 from sqlmodel import SQLModel
 
 from .base import UTCDateTime
+from .base import enum_check
 from .base import utcnow
 
-__all__ = ["RegisterMapping", "RegisterImport", "RegisterEntry", "REGISTER_TARGETS"]
-
-#: What a register status can be mapped to: a lifecycle stage, or a final confiscation.
-REGISTER_TARGETS = (
-    "traced",
-    "frozen",
-    "managed",
-    "confiscated",
-    "confiscated_final",
-    "disposed",
-    "released",
-)
+__all__ = [
+    "RegisterMapping",
+    "RegisterImport",
+    "RegisterEntry",
+    "RegisterTarget",
+    "REGISTER_TARGETS",
+]
 
 
-def _in(column, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+class RegisterTarget(StrEnum):
+    """What a register status can be mapped to: a lifecycle stage, or a final confiscation."""
+
+    TRACED = "traced"
+    FROZEN = "frozen"
+    MANAGED = "managed"
+    CONFISCATED = "confiscated"
+    CONFISCATED_FINAL = "confiscated_final"
+    DISPOSED = "disposed"
+    RELEASED = "released"
+
+
+#: The stored values of :class:`RegisterTarget`, in its order.
+REGISTER_TARGETS = tuple(target.value for target in RegisterTarget)
 
 
 class RegisterMapping(SQLModel, table=True):
@@ -121,9 +130,7 @@ class RegisterEntry(SQLModel, table=True):
 
     __tablename__ = "register_entry"
     __table_args__ = (
-        CheckConstraint(
-            "target IS NULL OR " + _in("target", REGISTER_TARGETS), name="ck_register_entry_target"
-        ),
+        enum_check("target", RegisterTarget, name="ck_register_entry_target", nullable=True),
         Index("ix_register_entry_org_region", "organisation_id", "region"),
         Index("ix_register_entry_org_status", "organisation_id", "status_label"),
     )

@@ -1,6 +1,7 @@
 """Background jobs: their state, progress and the file they made."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint
 from sqlalchemy import Column
@@ -13,11 +14,23 @@ from sqlmodel import Field
 from sqlmodel import SQLModel
 
 from .base import UTCDateTime
+from .base import enum_check
 from .base import utcnow
 
-__all__ = ["Job"]
+__all__ = ["Job", "JobStatus", "JOB_STATUSES"]
 
-JOB_STATUSES = ("queued", "running", "done", "failed")
+
+class JobStatus(StrEnum):
+    """Where a job stands: waiting for a worker, running, finished or failed."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+#: The stored values of :class:`JobStatus`, in its order.
+JOB_STATUSES = tuple(status.value for status in JobStatus)
 
 
 class Job(SQLModel, table=True):
@@ -34,7 +47,7 @@ class Job(SQLModel, table=True):
     __tablename__ = "job"
     __table_args__ = (
         CheckConstraint("progress BETWEEN 0 AND 100", name="ck_job_progress"),
-        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="ck_job_status"),
+        enum_check("status", JobStatus, name="ck_job_status"),
         CheckConstraint("attempts >= 0", name="ck_job_attempts"),
         # The sweeper's two questions: which running jobs lost their lease, which are queued.
         Index("ix_job_status_lease", "status", "lease_until"),

@@ -1,6 +1,7 @@
 """Duplicates and screening: candidates, reviews, merges and their undo, reference lists."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint
 from sqlalchemy import Column
@@ -15,10 +16,12 @@ from sqlmodel import Field
 from sqlmodel import SQLModel
 
 from .base import UTCDateTime
+from .base import enum_check
 from .base import utcnow
 
 __all__ = [
     "VERDICTS",
+    "Verdict",
     "DuplicateScan",
     "DuplicateCandidate",
     "DuplicateReview",
@@ -28,12 +31,17 @@ __all__ = [
     "ScreeningHit",
 ]
 
-#: A reviewer's answer to "are these two the same?".
-VERDICTS = ("same", "not_same", "unsure")
+
+class Verdict(StrEnum):
+    """A reviewer's answer to "are these two the same?"."""
+
+    SAME = "same"
+    NOT_SAME = "not_same"
+    UNSURE = "unsure"
 
 
-def _in(column, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+#: The stored values of :class:`Verdict`, in its order.
+VERDICTS = tuple(verdict.value for verdict in Verdict)
 
 
 class DuplicateScan(SQLModel, table=True):
@@ -92,7 +100,7 @@ class DuplicateReview(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("entity_a_id", "entity_b_id", name="uq_duplicate_review_pair"),
         CheckConstraint("entity_a_id < entity_b_id", name="ck_duplicate_review_order"),
-        CheckConstraint(_in("verdict", VERDICTS), name="ck_duplicate_review_verdict"),
+        enum_check("verdict", Verdict, name="ck_duplicate_review_verdict"),
         Index("ix_duplicate_review_org_verdict", "organisation_id", "verdict"),
     )
 

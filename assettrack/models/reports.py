@@ -2,6 +2,7 @@
 
 from datetime import date
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint
 from sqlalchemy import Column
@@ -14,18 +15,50 @@ from sqlmodel import Field
 from sqlmodel import SQLModel
 
 from .base import UTCDateTime
+from .base import enum_check
 from .base import utcnow
 
-__all__ = ["Report", "Permission", "REPORT_KINDS", "REPORT_STATUSES"]
+__all__ = [
+    "Report",
+    "Permission",
+    "ReportKind",
+    "ReportStatus",
+    "ReportLanguage",
+    "REPORT_KINDS",
+    "REPORT_STATUSES",
+]
 
-#: What can be issued: the two PDF reports and every export that leaves the installation.
-REPORT_KINDS = ("case_brief", "partner", "ftm", "gexf", "graphml", "diagram", "open_data")
-#: ``pending`` until its job wrote the file; ``issued`` from then on; ``withdrawn`` by its issuer.
-REPORT_STATUSES = ("pending", "issued", "withdrawn")
+
+class ReportKind(StrEnum):
+    """What can be issued: the two PDF reports and every export that leaves the installation."""
+
+    CASE_BRIEF = "case_brief"
+    PARTNER = "partner"
+    FTM = "ftm"
+    GEXF = "gexf"
+    GRAPHML = "graphml"
+    DIAGRAM = "diagram"
+    OPEN_DATA = "open_data"
 
 
-def _in(column: str, values: tuple) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+class ReportStatus(StrEnum):
+    """``pending`` until its job wrote the file; ``issued`` from then on; ``withdrawn``."""
+
+    PENDING = "pending"
+    ISSUED = "issued"
+    WITHDRAWN = "withdrawn"
+
+
+class ReportLanguage(StrEnum):
+    """The languages a report is written in."""
+
+    EN = "en"
+    FR = "fr"
+
+
+#: The stored values of the enums above, in their order.
+REPORT_KINDS = tuple(kind.value for kind in ReportKind)
+REPORT_STATUSES = tuple(status.value for status in ReportStatus)
 
 
 class Report(SQLModel, table=True):
@@ -42,9 +75,9 @@ class Report(SQLModel, table=True):
 
     __tablename__ = "report"
     __table_args__ = (
-        CheckConstraint(_in("kind", REPORT_KINDS), name="ck_report_kind"),
-        CheckConstraint(_in("status", REPORT_STATUSES), name="ck_report_status"),
-        CheckConstraint("language IN ('en', 'fr')", name="ck_report_language"),
+        enum_check("kind", ReportKind, name="ck_report_kind"),
+        enum_check("status", ReportStatus, name="ck_report_status"),
+        enum_check("language", ReportLanguage, name="ck_report_language"),
         CheckConstraint(
             "period_start IS NULL OR period_end IS NULL OR period_start <= period_end",
             name="ck_report_period",
@@ -87,9 +120,7 @@ class Report(SQLModel, table=True):
         ),
     )
     withdrawal_reason: str | None = Field(default=None, sa_type=Text)
-    created_by_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=False)
-    )
+    created_by_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     @property
@@ -121,7 +152,5 @@ class Permission(SQLModel, table=True):
     granted_by: str = Field(sa_type=String(200))
     granted_on: date
     note: str | None = Field(default=None, sa_type=Text)
-    entered_by_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=False)
-    )
+    entered_by_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=False))
     entered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -3,7 +3,6 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint
 from sqlalchemy import Column
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
@@ -14,7 +13,7 @@ from sqlmodel import Field
 from sqlmodel import SQLModel
 
 from .base import UTCDateTime
-from .base import check_in
+from .base import enum_check
 from .base import utcnow
 
 __all__ = ["EndReason", "UserSession", "SavedForm"]
@@ -43,10 +42,7 @@ class UserSession(SQLModel, table=True):
 
     __tablename__ = "user_session"
     __table_args__ = (
-        CheckConstraint(
-            "end_reason IS NULL OR " + check_in("end_reason", EndReason),
-            name="ck_user_session_end_reason",
-        ),
+        enum_check("end_reason", EndReason, name="ck_user_session_end_reason", nullable=True),
         Index("ix_user_session_user_open", "user_id", "ended_at"),
     )
 

@@ -31,6 +31,8 @@ from decimal import localcontext
 
 import networkx as nx
 
+from .. import clock
+
 __all__ = [
     "DeclaredHolding",
     "OwnershipPath",
@@ -148,7 +150,7 @@ def ownership_graph(graph, as_of=None):
     >>> list(ownership_graph(g, date(2021, 1, 1)).edges())
     []
     """
-    as_of = _as_date(as_of) or date.today()
+    as_of = _as_date(as_of) or clock.utc_today()
     owned = nx.DiGraph(as_of=as_of)
     owned.add_nodes_from(graph.nodes(data=True))
     records = {}
@@ -254,7 +256,7 @@ def effective_owners(graph, target, *, as_of=None, threshold=25, max_paths=20, m
         raise ValueError("max_paths must be 0 or more")
     if max_depth < 1:
         raise ValueError("max_depth must be 1 or more")
-    as_of = _as_date(as_of) or date.today()
+    as_of = _as_date(as_of) or clock.utc_today()
     declared = _declared_holdings(graph, target, as_of)
     upstream = _upstream_holdings(graph, target, as_of)
     if upstream.number_of_nodes() == 1:

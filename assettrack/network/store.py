@@ -51,6 +51,7 @@ from sqlalchemy import text
 from sqlalchemy import union_all
 from sqlalchemy.orm import Session as OrmSession
 
+from .. import clock
 from .. import schema as ftm_schema
 from ..models import CaseEntity
 from ..models import Entity
@@ -443,7 +444,7 @@ def ownership_ancestors(session, entity_id, orgs, *, as_of=None, max_levels=20, 
     Subgraph
     """
     orgs = _org_list(orgs)
-    as_of = as_of or date.today()
+    as_of = as_of or clock.utc_today()
     graph = Subgraph()
     rows = _entity_rows(session, [entity_id], orgs, 0)
     if entity_id not in rows:

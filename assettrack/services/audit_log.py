@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from .. import access
 from .. import audit
+from .. import clock
 from .. import csv_export
 from ..jobs import handler
 from ..models import AuditEntry
@@ -115,7 +116,7 @@ def export_csv(session: Session, auditor: User, path: Path, filters: dict, progr
 
 @handler("audit_export")
 def _export_job(session: Session, job, user: User, params: dict, progress):
-    name = f"audit-{date.today().isoformat()}-{job.id}.csv"
+    name = f"audit-{clock.utc_today().isoformat()}-{job.id}.csv"
     relative = Path("jobs") / name
     count = export_csv(
         session, user, Path(current_app.config["FILES_DIR"]) / relative, params, progress

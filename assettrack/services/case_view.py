@@ -28,6 +28,7 @@ from ..errors import AccessDenied
 from ..errors import Invalid
 from ..errors import Msg
 from ..errors import NotFound
+from ..lifecycle import Action
 from ..models import Asset
 from ..models import Case
 from ..models import CaseEntity
@@ -40,6 +41,7 @@ from ..models import Organisation
 from ..models import Relation
 from ..models import User
 from ..schema import ASSET_SCHEMATA
+from . import asset_reads
 from . import decisions as decision_service
 from . import stats
 from .cases import org_today
@@ -79,7 +81,6 @@ FIRST_STATISTICS_YEAR = 1990
 _NEUTRAL_LABELS = {"victim": "Victim {number}", "witness": "Witness {number}"}
 _NEUTRAL_OTHER = "Other {number}"
 _PROTECTED_LINK_ROLES = ("victim", "witness", "other")
-_VALUE_ACTIONS = {"freeze": "frozen", "confiscate": "confiscated", "dispose": "realised"}
 
 
 # --- the case page ---------------------------------------------------------------------------
@@ -170,7 +171,6 @@ def case_assets(
     :func:`~.decisions.asset_as_dict` reads them), ``ledger`` ({currency: {"cost", "income",
     "net"}}) and ``allowed`` (the actions the lifecycle allows next).
     """
-    in_case = _entity_ids_of(case)
     rows = session.execute(
         select(
             Asset.entity_id,
@@ -195,33 +195,7 @@ def case_assets(
         .order_by(Entity.caption_norm, Asset.entity_id)
         .limit(limit + 1 if limit is not None else None)
     ).all()
-    in_case = [row[0] for row in rows] if limit is not None else in_case
-    values: dict[int, dict] = defaultdict(dict)
-    for asset_id, action, amount, currency in session.execute(
-        select(DecisionAsset.asset_id, Decision.action, DecisionAsset.amount, Decision.currency)
-        .join(Decision, Decision.id == DecisionAsset.decision_id)
-        .where(
-            DecisionAsset.asset_id.in_(in_case),
-            Decision.annulled_at.is_(None),
-            Decision.action.in_(tuple(_VALUE_ACTIONS)),
-            DecisionAsset.amount.is_not(None),
-        )
-        .order_by(Decision.decided_on, Decision.id)
-    ):
-        values[asset_id][_VALUE_ACTIONS[action]] = (amount, currency)  # the latest wins
-    ledger: dict[int, dict] = defaultdict(dict)
-    for asset_id, currency, kind, total in session.execute(
-        select(
-            LedgerEntry.asset_id,
-            LedgerEntry.currency,
-            LedgerEntry.kind,
-            func.sum(LedgerEntry.amount),
-        )
-        .where(LedgerEntry.asset_id.in_(in_case))
-        .group_by(LedgerEntry.asset_id, LedgerEntry.currency, LedgerEntry.kind)
-    ):
-        entry = ledger[asset_id].setdefault(currency, {"cost": Decimal(0), "income": Decimal(0)})
-        entry[kind] = Decimal(total)
+    read = asset_reads.read_asset_values(session, [row[0] for row in rows])
     assets = []
     for (
         asset_id,
@@ -239,9 +213,7 @@ def case_assets(
         state = lifecycle.AssetState(
             stage, urgent_unconfirmed=urgent, confiscation_final=final, last_decided_on=None
         )
-        books = ledger.get(asset_id, {})
-        for entry in books.values():
-            entry["net"] = entry["income"] - entry["cost"]
+        values = read.values_of(asset_id)
         assets.append(
             {
                 "id": asset_id,
@@ -262,10 +234,10 @@ def case_assets(
                 "manager": manager,
                 "last_decided_on": last_decided_on,
                 "estimated": (estimated, currency) if estimated is not None else None,
-                "frozen": values[asset_id].get("frozen"),
-                "confiscated": values[asset_id].get("confiscated"),
-                "realised": values[asset_id].get("realised"),
-                "ledger": dict(sorted(books.items())),
+                "frozen": values.get("frozen"),
+                "confiscated": values.get("confiscated"),
+                "realised": values.get("realised"),
+                "ledger": read.ledger_of(asset_id),
                 "allowed": [a.value for a in lifecycle.allowed_actions(state)],
             }
         )
@@ -825,26 +797,26 @@ def _decision_row(decision: Decision, assets: list, users: dict) -> dict:
         else None,
         "assets": assets,
     }
-    if decision.action == "freeze":
+    if decision.action == Action.FREEZE:
         row.update(
             urgent=decision.urgent,
             confirms_urgent=decision.confirms_urgent,
             expires_on=decision.expires_on,
             owner_notified_on=decision.owner_notified_on,
         )
-    elif decision.action == "manage":
+    elif decision.action == Action.MANAGE:
         row.update(
             manager=decision.manager,
             early_sale=decision.early_sale,
             ground=decision.early_sale_ground,
             price=decision.price,
         )
-    elif decision.action == "confiscate":
+    elif decision.action == Action.CONFISCATE:
         row.update(confiscation_type=decision.confiscation_type, final=decision.final)
-    elif decision.action == "dispose":
+    elif decision.action == Action.DISPOSE:
         row.update(
             disposal=decision.disposal, recipient=decision.recipient, purpose=decision.purpose
         )
-    elif decision.action == "release":
+    elif decision.action == Action.RELEASE:
         row.update(reason=decision.reason, returned_on=decision.returned_on)
     return row

@@ -3,7 +3,6 @@
 import re
 from datetime import date
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlalchemy import or_
@@ -13,10 +12,12 @@ from sqlmodel import Session
 
 from .. import access
 from .. import audit
+from .. import clock
 from ..errors import AccessDenied
 from ..errors import Conflict
 from ..errors import Invalid
 from ..errors import Msg
+from ..lifecycle import Stage
 from ..models import TLP
 from ..models import Case
 from ..models import CaseShare
@@ -45,6 +46,7 @@ __all__ = [
     "case_stages",
     "case_as_dict",
     "org_today",
+    "cases_as_dicts",
     "contains_pattern",
     "escape_like",
     "review_date",
@@ -80,7 +82,7 @@ _EDITABLE = (
 
 def org_today(org: Organisation) -> date:
     """Return today's date in the organisation's time zone (rules such as "not in the future")."""
-    return datetime.now(ZoneInfo(org.timezone)).date()
+    return clock.today_in(org.timezone)
 
 
 def contains_pattern(text: str) -> str:
@@ -280,7 +282,7 @@ def search_cases(
 def case_stage(session: Session, case: Case) -> str:
     """Return the case's derived stage (DOMAIN.md): the earliest stage among its assets that
     are not terminal; ``traced`` without assets; ``completed`` when all are terminal."""
-    return case_stages(session, [case.id]).get(case.id, "traced")
+    return case_stages(session, [case.id]).get(case.id, Stage.TRACED.value)
 
 
 def case_stages(session: Session, case_ids) -> dict[int, str]:
@@ -310,27 +312,62 @@ def case_stages(session: Session, case_ids) -> dict[int, str]:
 
 def case_as_dict(session: Session, case: Case) -> dict:
     """Return the public shape of ``case`` (API and exports)."""
-    org = session.get(Organisation, case.organisation_id)
-    officer = session.get(User, case.assigned_officer_id) if case.assigned_officer_id else None
-    return {
-        "id": case.id,
-        "reference": case.reference,
-        "organisation": org.code,
-        "title": case.title,
-        "summary": case.summary,
-        "stage": case_stage(session, case),
-        "status": case.status,
-        "tlp": case.tlp,
-        "handling_code": case.handling_code,
-        "handling_restriction": case.handling_restriction,
-        "shared_with": _share_codes(session, case),
-        "assigned_officer": officer.email if officer else None,
-        "tags": _tags(session, case),
-        "opened_on": case.opened_on.isoformat(),
-        "review_on": case.review_on.isoformat(),
-        "created_at": case.created_at.isoformat(),
-        "updated_at": case.updated_at.isoformat(),
-    }
+    return cases_as_dicts(session, [case])[0]
+
+
+def cases_as_dicts(session: Session, cases: list[Case]) -> list[dict]:
+    """Return the public shape of each of ``cases`` in a constant number of queries."""
+    if not cases:
+        return []
+    ids = [case.id for case in cases]
+    org_codes = dict(
+        session.execute(
+            select(Organisation.id, Organisation.code).where(
+                Organisation.id.in_({case.organisation_id for case in cases})
+            )
+        ).all()
+    )
+    officer_ids = {case.assigned_officer_id for case in cases} - {None}
+    officers = (
+        dict(session.execute(select(User.id, User.email).where(User.id.in_(officer_ids))).all())
+        if officer_ids
+        else {}
+    )
+    stages = case_stages(session, ids)
+    shares: dict[int, list[str]] = {i: [] for i in ids}
+    for case_id, code in session.execute(
+        select(CaseShare.case_id, Organisation.code)
+        .join(Organisation, Organisation.id == CaseShare.organisation_id)
+        .where(CaseShare.case_id.in_(ids))
+    ):
+        shares[case_id].append(code)
+    tags: dict[int, list[str]] = {i: [] for i in ids}
+    for case_id, tag in session.execute(
+        select(CaseTag.case_id, CaseTag.tag).where(CaseTag.case_id.in_(ids))
+    ):
+        tags[case_id].append(tag)
+    return [
+        {
+            "id": case.id,
+            "reference": case.reference,
+            "organisation": org_codes[case.organisation_id],
+            "title": case.title,
+            "summary": case.summary,
+            "stage": stages.get(case.id, Stage.TRACED.value),
+            "status": case.status,
+            "tlp": case.tlp,
+            "handling_code": case.handling_code,
+            "handling_restriction": case.handling_restriction,
+            "shared_with": sorted(shares[case.id]),
+            "assigned_officer": officers.get(case.assigned_officer_id),
+            "tags": sorted(tags[case.id]),
+            "opened_on": case.opened_on.isoformat(),
+            "review_on": case.review_on.isoformat(),
+            "created_at": case.created_at.isoformat(),
+            "updated_at": case.updated_at.isoformat(),
+        }
+        for case in cases
+    ]
 
 
 # --- helpers ---------------------------------------------------------------------------------

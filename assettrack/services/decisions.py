@@ -17,6 +17,8 @@ from ..errors import Conflict
 from ..errors import Invalid
 from ..errors import Msg
 from ..errors import NotFound
+from ..lifecycle import Action
+from ..lifecycle import Stage
 from ..models import Asset
 from ..models import Case
 from ..models import CaseEntity
@@ -31,6 +33,7 @@ from ..models import Valuation
 from ..models import utcnow
 from ..money import money_text
 from ..routing import id_value
+from . import asset_reads
 from .cases import org_today
 from .cases import review_date
 from .validation import clean_date
@@ -46,6 +49,7 @@ __all__ = [
     "decision_as_dict",
     "asset_history",
     "asset_as_dict",
+    "decisions_as_dicts",
     "asset_state",
     "get_asset",
     "money_text",
@@ -63,10 +67,10 @@ DOCUMENT_TYPES = {
     b"MM\x00*": "image/tiff",
 }
 _VALUE_FIELD = {
-    "freeze": "value_at_freezing",
-    "confiscate": "value_at_confiscation",
-    "dispose": "realised_value",
-    "manage": "price",
+    Action.FREEZE: "value_at_freezing",
+    Action.CONFISCATE: "value_at_confiscation",
+    Action.DISPOSE: "realised_value",
+    Action.MANAGE: "price",
 }
 
 
@@ -368,7 +372,7 @@ def add_valuation(session: Session, user: User, asset_id: int, data: dict) -> Va
 def add_ledger_entry(session: Session, user: User, asset_id: int, data: dict) -> LedgerEntry:
     """Book a management cost or income on a frozen, managed or confiscated asset."""
     asset, _entity = _get_asset_for_edit(session, user, asset_id)
-    if asset.stage not in ("frozen", "managed", "confiscated"):
+    if asset.stage not in (Stage.FROZEN, Stage.MANAGED, Stage.CONFISCATED):
         raise Conflict(
             f"costs and income are booked on frozen, managed or confiscated assets; "
             f"this one is {asset.stage}",
@@ -438,7 +442,7 @@ def assign_manager(
 ) -> ManagerAssignment:
     """Hand a managed asset to another manager from a date (not a lifecycle move)."""
     asset, _entity = _get_asset_for_edit(session, user, asset_id)
-    if asset.stage != "managed":
+    if asset.stage != Stage.MANAGED:
         raise Conflict(f"only a managed asset changes manager; this one is {asset.stage}")
     errors: dict = {}
     manager = _text(errors, {"manager": manager}, "manager", 200)
@@ -471,13 +475,26 @@ def assign_manager(
 
 def decision_as_dict(session: Session, decision: Decision) -> dict:
     """Return the public shape of a decision: every field, money as decimal strings."""
+    return decisions_as_dicts(session, [decision])[0]
 
+
+def decisions_as_dicts(session: Session, decisions: list[Decision]) -> list[dict]:
+    """Return the public shape of each of ``decisions``, their assets read in one query."""
+    links: dict[int, list[DecisionAsset]] = {d.id: [] for d in decisions}
+    if links:
+        for link in session.scalars(
+            select(DecisionAsset)
+            .where(DecisionAsset.decision_id.in_(list(links)))
+            .order_by(DecisionAsset.decision_id, DecisionAsset.asset_id)
+        ):
+            links[link.decision_id].append(link)
+    return [_decision_body(decision, links[decision.id]) for decision in decisions]
+
+
+def _decision_body(decision: Decision, links: list[DecisionAsset]) -> dict:
     def day(value):
         return None if value is None else value.isoformat()
 
-    links = list(
-        session.scalars(select(DecisionAsset).where(DecisionAsset.decision_id == decision.id))
-    )
     body = {
         "id": decision.id,
         "case_id": decision.case_id,
@@ -507,7 +524,7 @@ def decision_as_dict(session: Session, decision: Decision) -> dict:
             for link in links
         ],
     }
-    if decision.action == "freeze":
+    if decision.action == Action.FREEZE:
         body.update(
             urgent=decision.urgent,
             confirms_urgent=decision.confirms_urgent,
@@ -515,27 +532,27 @@ def decision_as_dict(session: Session, decision: Decision) -> dict:
             owner_notified_on=day(decision.owner_notified_on),
             value_at_freezing=money_text(decision.amount),
         )
-    elif decision.action == "manage":
+    elif decision.action == Action.MANAGE:
         body.update(
             manager=decision.manager,
             early_sale=decision.early_sale,
             ground=decision.early_sale_ground,
             price=money_text(decision.price),
         )
-    elif decision.action == "confiscate":
+    elif decision.action == Action.CONFISCATE:
         body.update(
             confiscation_type=decision.confiscation_type,
             final=decision.final,
             value_at_confiscation=money_text(decision.amount),
         )
-    elif decision.action == "dispose":
+    elif decision.action == Action.DISPOSE:
         body.update(
             disposal=decision.disposal,
             recipient=decision.recipient,
             purpose=decision.purpose,
             realised_value=money_text(decision.amount),
         )
-    elif decision.action == "release":
+    elif decision.action == Action.RELEASE:
         body.update(reason=decision.reason, returned_on=day(decision.returned_on))
     return body
 
@@ -553,41 +570,14 @@ def asset_history(session: Session, asset_id: int) -> list[Decision]:
 
 
 def asset_as_dict(session: Session, asset: Asset) -> dict:
-    """Return an asset with its values, ledger totals and decision history."""
-    from sqlalchemy import func
-
+    """Return an asset with its values, ledger totals and decision history (constant queries)."""
     entity = session.get(Entity, asset.entity_id)
     history = asset_history(session, asset.entity_id)
-    amounts = {
-        link.decision_id: link.amount
-        for link in session.scalars(
-            select(DecisionAsset).where(DecisionAsset.asset_id == asset.entity_id)
-        )
-    }
-
-    def latest(action, **match):
-        # The latest standing order of that kind that carries a value for this asset.
-        for decision in reversed(history):
-            if decision.action != action or decision.annulled_at is not None:
-                continue
-            if not all(getattr(decision, k) == v for k, v in match.items()):
-                continue
-            value = amounts.get(decision.id)
-            if value is not None:
-                return value, decision.currency
-        return None, None
-
-    frozen, frozen_cur = latest("freeze")
-    confiscated, conf_cur = latest("confiscate")
-    realised, real_cur = latest("dispose")
-    ledger = session.execute(
-        select(LedgerEntry.kind, LedgerEntry.currency, func.sum(LedgerEntry.amount))
-        .where(LedgerEntry.asset_id == asset.entity_id)
-        .group_by(LedgerEntry.kind, LedgerEntry.currency)
-    ).all()
-    totals: dict = {}
-    for kind, currency, total in ledger:
-        totals.setdefault(currency, {"cost": Decimal(0), "income": Decimal(0)})[kind] = total
+    read = asset_reads.read_asset_values(session, [asset.entity_id])
+    values = read.values_of(asset.entity_id)
+    frozen, frozen_cur = values.get("frozen", (None, None))
+    confiscated, conf_cur = values.get("confiscated", (None, None))
+    realised, real_cur = values.get("realised", (None, None))
     valuations = session.scalars(
         select(Valuation)
         .where(Valuation.asset_id == asset.entity_id)
@@ -619,7 +609,7 @@ def asset_as_dict(session: Session, asset: Asset) -> dict:
                 "income": money_text(t["income"]),
                 "net": money_text(t["income"] - t["cost"]),
             }
-            for cur, t in totals.items()
+            for cur, t in read.ledger_of(asset.entity_id).items()
         },
         "valuations": [
             {
@@ -631,7 +621,7 @@ def asset_as_dict(session: Session, asset: Asset) -> dict:
             }
             for v in valuations
         ],
-        "history": [decision_as_dict(session, d) for d in history],
+        "history": decisions_as_dicts(session, history),
     }
 
 

@@ -45,10 +45,10 @@ from ..models import Decision
 from ..models import DecisionAsset
 from ..models import Entity
 from ..models import EntityIdentifier
-from ..models import LedgerEntry
 from ..models import Organisation
 from ..models import Permission
 from ..models import User
+from . import asset_reads
 from . import sharing
 from . import stats
 from .cases import org_today
@@ -77,7 +77,6 @@ LANGUAGES = ("en", "fr")
 #: Justifications are free text up to this length (they go into the audit log).
 JUSTIFICATION_MAX = 2000
 _TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
-_VALUE_ACTIONS = {"freeze": "frozen", "confiscate": "confiscated", "dispose": "realised"}
 _PARTY_SCHEMATA = ("Person", "Company", "Organization", "LegalEntity")
 _UBO_TARGETS = 12
 _UBO_PATHS = 3
@@ -539,34 +538,7 @@ def _load_details(session: Session, case_ids: list[int], loaded: _Entities) -> _
     asset_ids = sorted(
         {entity.id for cid in case_ids for _l, entity, asset in loaded.links.get(cid, []) if asset}
     )
-    values: dict = defaultdict(dict)
-    ledger: dict = defaultdict(dict)
-    for chunk in _chunks(asset_ids):
-        for asset_id, action, amount, currency in session.execute(
-            select(DecisionAsset.asset_id, Decision.action, DecisionAsset.amount, Decision.currency)
-            .join(Decision, Decision.id == DecisionAsset.decision_id)
-            .where(
-                DecisionAsset.asset_id.in_(chunk),
-                Decision.annulled_at.is_(None),
-                Decision.action.in_(tuple(_VALUE_ACTIONS)),
-                DecisionAsset.amount.is_not(None),
-            )
-            .order_by(Decision.decided_on, Decision.id)
-        ):
-            values[asset_id][_VALUE_ACTIONS[action]] = (amount, currency)  # the latest wins
-        for asset_id, currency, kind, total in session.execute(
-            select(
-                LedgerEntry.asset_id,
-                LedgerEntry.currency,
-                LedgerEntry.kind,
-                func.sum(LedgerEntry.amount),
-            )
-            .where(LedgerEntry.asset_id.in_(chunk))
-            .group_by(LedgerEntry.asset_id, LedgerEntry.currency, LedgerEntry.kind)
-        ):
-            empty = {"cost": Decimal(0), "income": Decimal(0)}
-            books = ledger[asset_id].setdefault(currency, empty)
-            books[kind] = Decimal(total)
+    read = asset_reads.read_asset_values(session, asset_ids)
     decisions: dict = defaultdict(list)
     covered: dict = defaultdict(list)
     if case_ids:
@@ -585,7 +557,7 @@ def _load_details(session: Session, case_ids: list[int], loaded: _Entities) -> _
             covered[decision_id].append(asset_id)
     user_ids = {d.entered_by_id for ds in decisions.values() for d in ds} - {None}
     users = dict(session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all())
-    return _Details(dict(values), dict(ledger), dict(decisions), dict(covered), users)
+    return _Details(read.values, read.ledger, dict(decisions), dict(covered), users)
 
 
 # --- sections ----------------------------------------------------------------------------------
@@ -982,8 +954,3 @@ def _iso_date(errors, field, value, *, required=False) -> date | None:
     except ValueError:
         errors[field] = Msg("must be a date written YYYY-MM-DD")
         return None
-
-
-def _chunks(values: list, size: int = 5000):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
