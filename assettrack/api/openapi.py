@@ -3,6 +3,8 @@
 A test compares the app's URL map with ``PATHS``: a route missing here fails the suite.
 """
 
+from .. import shapes
+from ..shapes import MONEY_JSON
 from . import bp
 
 __all__ = ["document", "register", "PATHS", "SCHEMAS"]
@@ -29,11 +31,7 @@ def _id_param(name: str, what: str) -> dict:
     }
 
 
-_MONEY = {
-    "type": "string",
-    "pattern": "^[0-9]{1,15}(\\.[0-9]{1,4})?$",
-    "description": "a decimal string, never a float",
-}
+_MONEY = MONEY_JSON
 _NULLABLE_MONEY = {**_MONEY, "type": ["string", "null"]}
 _CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$", "default": "EUR", "description": "ISO 4217"}
 _ERRORS = {"401": _PROBLEM, "403": _PROBLEM, "404": _PROBLEM, "422": _PROBLEM}
@@ -514,71 +512,6 @@ SCHEMAS = {
             "info_grade": {"enum": ["1", "2", "3", "4", None]},
         },
     },
-    "DecisionIn": {
-        "type": "object",
-        "required": ["action", "asset_ids", "decided_on", "authority", "reference", "legal_basis"],
-        "properties": {
-            "action": {"enum": ["freeze", "manage", "confiscate", "dispose", "release"]},
-            "asset_ids": {"type": "array", "items": {"type": "integer"}, "minItems": 1},
-            "decided_on": {"type": "string", "format": "date"},
-            "authority": {"type": "string", "maxLength": 200},
-            "reference": {"type": "string", "maxLength": 200},
-            "legal_basis": {"type": "string", "maxLength": 500},
-            "urgent": {"type": "boolean"},
-            "value_at_freezing": _MONEY,
-            "owner_notified_on": {"type": "string", "format": "date"},
-            "manager": {"type": "string"},
-            "early_sale": {"type": "boolean"},
-            "ground": {"enum": ["perishable", "rapidly_depreciating", "disproportionate_cost"]},
-            "price": _MONEY,
-            "confiscation_type": {
-                "enum": [
-                    "ordinary",
-                    "value",
-                    "third_party",
-                    "extended",
-                    "non_conviction_based",
-                    "unexplained_wealth",
-                ]
-            },
-            "final": {"type": "boolean"},
-            "value_at_confiscation": _MONEY,
-            "disposal": {
-                "enum": [
-                    "social_reuse",
-                    "public_use",
-                    "sale",
-                    "destruction",
-                    "victim_compensation",
-                    "returned_abroad",
-                ]
-            },
-            "recipient": {"type": "string"},
-            "purpose": {"type": "string"},
-            "realised_value": _MONEY,
-            "reason": {"type": "string"},
-            "returned_on": {"type": "string", "format": "date"},
-            "currency": _CURRENCY,
-            "asset_values": {
-                "type": "object",
-                "additionalProperties": _MONEY,
-                "description": "per-asset values of a decision on several assets",
-            },
-        },
-    },
-    "Decision": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "action": {"type": "string"},
-            "asset_ids": {"type": "array", "items": {"type": "integer"}},
-            "decided_on": {"type": "string", "format": "date"},
-            "authority": {"type": "string"},
-            "reference": {"type": "string"},
-            "legal_basis": {"type": "string"},
-            "annulled": {"type": "boolean"},
-        },
-    },
     "Asset": {
         "type": "object",
         "properties": {
@@ -619,6 +552,13 @@ SCHEMAS = {
         },
     },
 }
+
+# Generated from the pydantic models: the request body of each decision action, one model per
+# action discriminated by ``action``, and the decision as the API returns it.
+SCHEMAS.update(
+    shapes.component_schemas(named={"DecisionIn": shapes.DecisionIn}, mode="validation")
+)
+SCHEMAS.update(shapes.component_schemas(shapes.Decision))
 
 
 def register(paths: dict, schemas: dict | None = None) -> None:
