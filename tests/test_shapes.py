@@ -1,6 +1,7 @@
 """The decision shapes are declared once (assettrack.shapes) and everything else follows them."""
 
 from datetime import date
+from types import SimpleNamespace
 
 import jsonschema
 import pytest
@@ -21,16 +22,12 @@ def officer(make_user):
 
 @pytest.fixture
 def api(client, officer, token_for):
+    """Post and get as the officer, like test_lifecycle_api's ``api``."""
     headers = bearer(token_for(officer))
-
-    class Api:
-        def post(self, url, body):
-            return client.post(url, json=body, headers=headers)
-
-        def get(self, url):
-            return client.get(url, headers=headers)
-
-    return Api()
+    return SimpleNamespace(
+        post=lambda url, body: client.post(url, json=body, headers=headers),
+        get=lambda url: client.get(url, headers=headers),
+    )
 
 
 def _validator(name):

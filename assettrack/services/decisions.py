@@ -64,6 +64,8 @@ DOCUMENT_TYPES = {
     b"II*\x00": "image/tiff",
     b"MM\x00*": "image/tiff",
 }
+
+
 def asset_state(asset: Asset) -> lifecycle.AssetState:
     """Return the lifecycle state of an asset row."""
     return lifecycle.AssetState(
