@@ -41,6 +41,8 @@ __all__ = [
     "DEFAULT_CURRENCY",
     "ISO_4217_CURRENCIES",
     "MAX_LENGTHS",
+    "MONEY_MAX_INTEGER_DIGITS",
+    "MONEY_MAX_DECIMAL_PLACES",
     "RECIPIENT_REQUIRED",
     "URGENT_FREEZE_WORKING_DAYS",
     "AssetState",
@@ -155,8 +157,8 @@ RECIPIENT_REQUIRED = frozenset(
 
 # Money bounds, so that every accepted value fits a NUMERIC(19, 4) column on SQLite and
 # PostgreSQL alike (0, 2 and 3 decimal currencies, with room for unit prices).
-_MONEY_MAX_INTEGER_DIGITS = 15
-_MONEY_MAX_DECIMAL_PLACES = 4
+MONEY_MAX_INTEGER_DIGITS = 15
+MONEY_MAX_DECIMAL_PLACES = 4
 
 
 @dataclass(frozen=True)
@@ -809,18 +811,18 @@ class _FieldReader:
             self.fail(name, Msg("must not be negative"))
             return None
         _sign, digits, exponent = value.as_tuple()
-        if max(0, -exponent) > _MONEY_MAX_DECIMAL_PLACES:
+        if max(0, -exponent) > MONEY_MAX_DECIMAL_PLACES:
             self.fail(
                 name,
-                Msg("must have at most {places} decimal places", places=_MONEY_MAX_DECIMAL_PLACES),
+                Msg("must have at most {places} decimal places", places=MONEY_MAX_DECIMAL_PLACES),
             )
             return None
-        if len(digits) + exponent > _MONEY_MAX_INTEGER_DIGITS:
+        if len(digits) + exponent > MONEY_MAX_INTEGER_DIGITS:
             self.fail(
                 name,
                 Msg(
                     "must have at most {digits} digits before the point",
-                    digits=_MONEY_MAX_INTEGER_DIGITS,
+                    digits=MONEY_MAX_INTEGER_DIGITS,
                 ),
             )
             return None

@@ -3,6 +3,8 @@
 A test compares the app's URL map with ``PATHS``: a route missing here fails the suite.
 """
 
+from .. import shapes
+from ..shapes import MONEY_JSON
 from . import bp
 
 __all__ = ["document", "register", "PATHS", "SCHEMAS"]
@@ -29,11 +31,7 @@ def _id_param(name: str, what: str) -> dict:
     }
 
 
-_MONEY = {
-    "type": "string",
-    "pattern": "^[0-9]{1,15}(\\.[0-9]{1,4})?$",
-    "description": "a decimal string, never a float",
-}
+_MONEY = MONEY_JSON
 _NULLABLE_MONEY = {**_MONEY, "type": ["string", "null"]}
 _CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$", "default": "EUR", "description": "ISO 4217"}
 _ERRORS = {"401": _PROBLEM, "403": _PROBLEM, "404": _PROBLEM, "422": _PROBLEM}
@@ -239,7 +237,7 @@ PATHS = {
                     }
                 },
             },
-            "responses": {"201": {"description": "the valuation"}, **_ERRORS},
+            "responses": {"201": _json(_ref("ValuationEntry"), "the valuation"), **_ERRORS},
         },
     },
     "/assets/{asset_id}/ledger": {
@@ -266,7 +264,11 @@ PATHS = {
                     }
                 },
             },
-            "responses": {"201": {"description": "the ledger entry"}, "409": _PROBLEM, **_ERRORS},
+            "responses": {
+                "201": _json(_ref("LedgerEntry"), "the ledger entry"),
+                "409": _PROBLEM,
+                **_ERRORS,
+            },
         },
     },
     "/stats": {
@@ -274,7 +276,9 @@ PATHS = {
             "summary": "Directive 2014/42/EU Art. 11 statistics of the caller's organisation",
             "parameters": [{"name": "year", "in": "query", "schema": {"type": "integer"}}],
             "responses": {
-                "200": {"description": "counts, and totals per currency as decimal strings"},
+                "200": _json(
+                    _ref("Statistics"), "counts, and totals per currency as decimal strings"
+                ),
                 **_ERRORS,
             },
         },
@@ -290,7 +294,12 @@ PATHS = {
         "get": {
             "summary": "This document",
             "security": [],
-            "responses": {"200": {"description": "OpenAPI 3.1 document"}},
+            "responses": {
+                "200": _json(
+                    {"type": "object", "required": ["openapi", "info", "paths"]},
+                    "OpenAPI 3.1 document",
+                )
+            },
         },
     },
 }
@@ -299,49 +308,6 @@ _TLP = {"enum": ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"]}
 _HANDLING = {"enum": ["H0", "H1", "H2", "H3"]}
 
 SCHEMAS = {
-    "Case": {
-        "type": "object",
-        "required": [
-            "id",
-            "reference",
-            "organisation",
-            "title",
-            "stage",
-            "status",
-            "tlp",
-            "handling_code",
-            "shared_with",
-        ],
-        "properties": {
-            "id": {"type": "integer"},
-            "reference": {"type": "string", "examples": ["NLRTM-2026-0001"]},
-            "organisation": {"type": "string", "description": "UN/LOCODE"},
-            "title": {"type": "string", "maxLength": 200},
-            "summary": {"type": "string", "maxLength": 10000},
-            "stage": {"enum": ["traced", "frozen", "managed", "confiscated", "completed"]},
-            "assets": {
-                "type": "array",
-                "items": {"type": "object"},
-                "description": "in GET /cases/{id} only",
-            },
-            "entities": {
-                "type": "array",
-                "items": {"type": "object"},
-                "description": "in GET /cases/{id} only, with roles and grades",
-            },
-            "status": {"enum": ["open", "closed"]},
-            "tlp": _TLP,
-            "handling_code": _HANDLING,
-            "handling_restriction": {"type": ["string", "null"]},
-            "shared_with": {"type": "array", "items": {"type": "string"}},
-            "assigned_officer": {"type": ["string", "null"], "format": "email"},
-            "tags": {"type": "array", "items": {"type": "string", "maxLength": 40}},
-            "opened_on": {"type": "string", "format": "date"},
-            "review_on": {"type": "string", "format": "date"},
-            "created_at": {"type": "string", "format": "date-time"},
-            "updated_at": {"type": "string", "format": "date-time"},
-        },
-    },
     "CaseCreate": {
         "type": "object",
         "required": ["title"],
@@ -387,63 +353,6 @@ SCHEMAS = {
             "tags": {"type": "array", "items": {"type": "string"}},
             "opened_on": {"type": "string", "format": "date"},
         },
-    },
-    "CaseList": {
-        "type": "object",
-        "required": ["items", "total"],
-        "properties": {
-            "items": {"type": "array", "items": _ref("Case")},
-            "total": {"type": "integer"},
-            "limit": {"type": "integer"},
-            "offset": {"type": "integer"},
-        },
-    },
-    "Job": {
-        "type": "object",
-        "required": ["id", "status", "progress", "result", "error"],
-        "properties": {
-            "id": {"type": "integer"},
-            "kind": {"type": "string"},
-            "status": {"enum": ["queued", "running", "done", "failed"]},
-            "progress": {"type": "integer", "minimum": 0, "maximum": 100},
-            "message": {"type": ["string", "null"]},
-            "result": {"type": ["string", "null"], "format": "uri-reference"},
-            "error": {"type": ["string", "null"]},
-            "attempts": {
-                "type": "integer",
-                "minimum": 0,
-                "description": "times a worker started it (more than 1: an earlier worker died)",
-            },
-            "created_at": {"type": "string", "format": "date-time"},
-            "started_at": {"type": ["string", "null"], "format": "date-time"},
-            "finished_at": {"type": ["string", "null"], "format": "date-time"},
-        },
-    },
-    "EntitySummary": {
-        "type": "object",
-        "required": ["id", "schema", "name"],
-        "properties": {
-            "id": {"type": "integer"},
-            "schema": {"type": "string"},
-            "name": {"type": "string"},
-            "external_id": {"type": ["string", "null"]},
-        },
-    },
-    "Entity": {
-        "allOf": [
-            _ref("EntitySummary"),
-            {
-                "type": "object",
-                "properties": {
-                    "properties": {
-                        "type": "object",
-                        "additionalProperties": {"type": "array", "items": {"type": "string"}},
-                    },
-                    "asset": {"type": ["object", "null"]},
-                    "cases": {"type": "array", "items": {"type": "object"}},
-                },
-            },
-        ],
     },
     "CaseEntityIn": {
         "type": "object",
@@ -514,111 +423,16 @@ SCHEMAS = {
             "info_grade": {"enum": ["1", "2", "3", "4", None]},
         },
     },
-    "DecisionIn": {
-        "type": "object",
-        "required": ["action", "asset_ids", "decided_on", "authority", "reference", "legal_basis"],
-        "properties": {
-            "action": {"enum": ["freeze", "manage", "confiscate", "dispose", "release"]},
-            "asset_ids": {"type": "array", "items": {"type": "integer"}, "minItems": 1},
-            "decided_on": {"type": "string", "format": "date"},
-            "authority": {"type": "string", "maxLength": 200},
-            "reference": {"type": "string", "maxLength": 200},
-            "legal_basis": {"type": "string", "maxLength": 500},
-            "urgent": {"type": "boolean"},
-            "value_at_freezing": _MONEY,
-            "owner_notified_on": {"type": "string", "format": "date"},
-            "manager": {"type": "string"},
-            "early_sale": {"type": "boolean"},
-            "ground": {"enum": ["perishable", "rapidly_depreciating", "disproportionate_cost"]},
-            "price": _MONEY,
-            "confiscation_type": {
-                "enum": [
-                    "ordinary",
-                    "value",
-                    "third_party",
-                    "extended",
-                    "non_conviction_based",
-                    "unexplained_wealth",
-                ]
-            },
-            "final": {"type": "boolean"},
-            "value_at_confiscation": _MONEY,
-            "disposal": {
-                "enum": [
-                    "social_reuse",
-                    "public_use",
-                    "sale",
-                    "destruction",
-                    "victim_compensation",
-                    "returned_abroad",
-                ]
-            },
-            "recipient": {"type": "string"},
-            "purpose": {"type": "string"},
-            "realised_value": _MONEY,
-            "reason": {"type": "string"},
-            "returned_on": {"type": "string", "format": "date"},
-            "currency": _CURRENCY,
-            "asset_values": {
-                "type": "object",
-                "additionalProperties": _MONEY,
-                "description": "per-asset values of a decision on several assets",
-            },
-        },
-    },
-    "Decision": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "action": {"type": "string"},
-            "asset_ids": {"type": "array", "items": {"type": "integer"}},
-            "decided_on": {"type": "string", "format": "date"},
-            "authority": {"type": "string"},
-            "reference": {"type": "string"},
-            "legal_basis": {"type": "string"},
-            "annulled": {"type": "boolean"},
-        },
-    },
-    "Asset": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "schema": {"type": "string"},
-            "name": {"type": "string"},
-            "stage": {
-                "enum": ["traced", "frozen", "managed", "confiscated", "disposed", "released"]
-            },
-            # null until the asset is valued, frozen, confiscated or sold.
-            "estimated_value": _NULLABLE_MONEY,
-            "currency": _CURRENCY,
-            "value_at_freezing": _NULLABLE_MONEY,
-            "value_at_confiscation": _NULLABLE_MONEY,
-            "realised_value": _NULLABLE_MONEY,
-            "history": {"type": "array", "items": _ref("Decision")},
-        },
-    },
-    "Problem": {
-        "type": "object",
-        "description": "RFC 9457 problem details",
-        "properties": {
-            "type": {"type": "string"},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string"},
-            "errors": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "pointer": {"type": "string", "description": "JSON Pointer into the body"},
-                        "parameter": {"type": "string", "description": "a query parameter"},
-                        "detail": {"type": "string"},
-                    },
-                },
-            },
-        },
-    },
+
 }
+
+# Generated from the pydantic models (assettrack/shapes.py): the request body of each decision
+# action, one model per action discriminated by ``action``, and each resource as the API
+# returns it.
+SCHEMAS.update(
+    shapes.component_schemas(named={"DecisionIn": shapes.DecisionIn}, mode="validation")
+)
+SCHEMAS.update(shapes.component_schemas(*shapes.RESPONSES))
 
 
 def register(paths: dict, schemas: dict | None = None) -> None:

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlmodel import Session
@@ -13,6 +14,7 @@ from sqlmodel import Session
 from .. import access
 from .. import audit
 from .. import lifecycle
+from .. import shapes
 from ..errors import Conflict
 from ..errors import Invalid
 from ..errors import Msg
@@ -66,12 +68,6 @@ DOCUMENT_TYPES = {
     b"II*\x00": "image/tiff",
     b"MM\x00*": "image/tiff",
 }
-_VALUE_FIELD = {
-    Action.FREEZE: "value_at_freezing",
-    Action.CONFISCATE: "value_at_confiscation",
-    Action.DISPOSE: "realised_value",
-    Action.MANAGE: "price",
-}
 
 
 def asset_state(asset: Asset) -> lifecycle.AssetState:
@@ -112,6 +108,7 @@ def record_decision(
     asset_ids = _check_asset_ids(session, case, payload.get("asset_ids"), errors)
     if errors:
         raise Invalid(errors)
+    shape = _shape(clean, payload, asset_ids)
     action = clean["action"]
     assets = _lock_assets(session, asset_ids)
     refused = []
@@ -121,9 +118,9 @@ def record_decision(
             new_states[asset.entity_id] = lifecycle.next_state(
                 asset_state(asset),
                 action,
-                urgent=bool(clean.get("urgent")),
-                final=bool(clean.get("final")),
-                decided_on=clean["decided_on"],
+                urgent=bool(getattr(shape, "urgent", False)),
+                final=bool(getattr(shape, "final", False)),
+                decided_on=shape.decided_on,
             )
         except lifecycle.IllegalTransition as exc:
             refused.append({"id": asset.entity_id, "stage": asset.stage, "reason": exc.reason})
@@ -140,10 +137,10 @@ def record_decision(
             + ", ".join(f"asset {r['id']} ({r['stage']})" for r in refused),
             assets=refused,
         )
-    decision = _decision_row(user, case, org, clean, assets, source, register_label)
+    decision = _decision_row(user, case, org, shape, assets, source, register_label)
     session.add(decision)
     session.flush()
-    amounts = _per_asset_amounts(payload, clean, asset_ids)
+    amounts = _per_asset_amounts(shape)
     for asset in assets:
         state = new_states[asset.entity_id]
         session.add(
@@ -164,18 +161,18 @@ def record_decision(
             "last_decided_on": state.last_decided_on,
         }
         if action is lifecycle.Action.MANAGE:
-            changes["manager"] = clean["manager"]
+            changes["manager"] = shape.manager
             session.add(
                 ManagerAssignment(
                     asset_id=asset.entity_id,
-                    manager=clean["manager"],
-                    assigned_on=clean["decided_on"],
+                    manager=shape.manager,
+                    assigned_on=shape.decided_on,
                     decision_id=decision.id,
                     entered_by_id=user.id,
                 )
             )
         _compare_and_set(session, asset, changes)
-    case.review_on = max(case.review_on, review_date(clean["decided_on"]))
+    case.review_on = max(case.review_on, review_date(shape.decided_on))
     case.updated_at = utcnow()
     session.add(case)
     session.flush()
@@ -474,7 +471,7 @@ def assign_manager(
 
 
 def decision_as_dict(session: Session, decision: Decision) -> dict:
-    """Return the public shape of a decision: every field, money as decimal strings."""
+    """Return the public shape of a decision (``shapes.Decision``), money as decimal strings."""
     return decisions_as_dicts(session, [decision])[0]
 
 
@@ -554,7 +551,9 @@ def _decision_body(decision: Decision, links: list[DecisionAsset]) -> dict:
         )
     elif decision.action == Action.RELEASE:
         body.update(reason=decision.reason, returned_on=day(decision.returned_on))
-    return body
+    # The model is the declaration of this shape: a key it does not know, or a value of the
+    # wrong type, fails here rather than in a client.
+    return shapes.Decision.model_validate(body).model_dump(mode="json", exclude_unset=True)
 
 
 def asset_history(session: Session, asset_id: int) -> list[Decision]:
@@ -745,71 +744,111 @@ def _state_dict(asset: Asset) -> dict:
     }
 
 
-def _decision_row(user, case, org, clean, assets, source, register_label) -> Decision:
-    action = clean["action"]
+def _shape(clean, payload, asset_ids):
+    # The lifecycle has checked and typed the fields (its messages name each one); the model
+    # of the action is the one shape the rest of the service reads, and checks what the
+    # lifecycle does not see: the per-asset values of a decision on several assets.
+    given = payload.get("asset_values") if len(asset_ids) > 1 else None
+    try:
+        return shapes.DECISION_IN.validate_python(
+            {
+                **clean,
+                "action": clean["action"].value,
+                "asset_ids": asset_ids,
+                "asset_values": given if isinstance(given, dict) else None,
+            }
+        )
+    except ValidationError as exc:
+        raise Invalid(_shape_errors(exc)) from None
+
+
+def _shape_errors(exc) -> dict:
+    errors: dict = {}
+    for error in exc.errors():
+        loc = error["loc"][1:]  # the first item names the action's model
+        field = str(loc[0]) if loc else ""
+        if field == "asset_values" and len(loc) >= 2:
+            errors.setdefault(field, _amount_error(loc[1], error))
+        else:
+            errors.setdefault(field, Msg("is not valid"))
+    return errors
+
+
+def _amount_error(key, error):
+    kind = error["type"]
+    if "[key]" in error["loc"]:
+        return Msg("must map asset ids to decimal amounts")
+    if kind == "greater_than_equal":
+        return Msg("must map asset ids of this decision to amounts of 0 or more")
+    if kind == "decimal_max_places":
+        problem = Msg(
+            "must have at most {places} decimal places",
+            places=lifecycle.MONEY_MAX_DECIMAL_PLACES,
+        )
+    elif kind in {"decimal_whole_digits", "decimal_max_digits"}:
+        problem = Msg(
+            "must have at most {digits} digits before the point",
+            digits=lifecycle.MONEY_MAX_INTEGER_DIGITS,
+        )
+    else:
+        return Msg("must map asset ids to decimal amounts")
+    return Msg("asset {id}: {problem}", id=key, problem=problem)
+
+
+def _decision_row(user, case, org, shape, assets, source, register_label) -> Decision:
+    action = lifecycle.Action(shape.action)
     decision = Decision(
         case_id=case.id,
         organisation_id=org.id,
         action=action.value,
-        decided_on=clean["decided_on"],
-        authority=clean["authority"],
-        reference=clean["reference"],
-        legal_basis=clean["legal_basis"],
-        currency=clean.get("currency") or "EUR",
+        decided_on=shape.decided_on,
+        authority=shape.authority,
+        reference=shape.reference,
+        legal_basis=shape.legal_basis,
+        currency=getattr(shape, "currency", None) or lifecycle.DEFAULT_CURRENCY,
         source=source,
         register_label=register_label,
         entered_by_id=user.id,
     )
+    value_field = shapes.VALUE_FIELD.get(action.value)
+    if value_field and action is not lifecycle.Action.MANAGE:
+        decision.amount = getattr(shape, value_field)
     if action is lifecycle.Action.FREEZE:
-        decision.urgent = bool(clean["urgent"])
+        decision.urgent = shape.urgent
         decision.confirms_urgent = (not decision.urgent) and any(
             a.urgent_unconfirmed for a in assets
         )
         if decision.urgent:
-            decision.expires_on = lifecycle.urgent_freeze_expiry(clean["decided_on"], org.country)
-        decision.owner_notified_on = clean.get("owner_notified_on")
-        decision.amount = clean.get("value_at_freezing")
+            decision.expires_on = lifecycle.urgent_freeze_expiry(shape.decided_on, org.country)
+        decision.owner_notified_on = shape.owner_notified_on
     elif action is lifecycle.Action.MANAGE:
-        decision.manager = clean["manager"]
-        decision.early_sale = bool(clean.get("early_sale"))
-        ground = clean.get("ground")
-        decision.early_sale_ground = ground.value if ground else None
-        decision.price = clean.get("price")
+        decision.manager = shape.manager
+        decision.early_sale = shape.early_sale
+        decision.early_sale_ground = shape.ground.value if shape.ground else None
+        decision.price = shape.price
     elif action is lifecycle.Action.CONFISCATE:
-        decision.confiscation_type = clean["confiscation_type"].value
-        decision.final = bool(clean.get("final"))
-        decision.amount = clean.get("value_at_confiscation")
+        decision.confiscation_type = shape.confiscation_type.value
+        decision.final = shape.final
     elif action is lifecycle.Action.DISPOSE:
-        decision.disposal = clean["disposal"].value
-        decision.recipient = clean.get("recipient")
-        decision.purpose = clean.get("purpose")
-        decision.amount = clean.get("realised_value")
+        decision.disposal = shape.disposal.value
+        decision.recipient = shape.recipient
+        decision.purpose = shape.purpose
     elif action is lifecycle.Action.RELEASE:
-        decision.reason = clean["reason"]
-        decision.returned_on = clean.get("returned_on")
+        decision.reason = shape.reason
+        decision.returned_on = shape.returned_on
     return decision
 
 
-def _per_asset_amounts(payload, clean, asset_ids) -> dict[int, Decimal]:
+def _per_asset_amounts(shape) -> dict[int, Decimal]:
     # One asset: the order's value is the asset's. Several: per-asset values only if given
     # (``asset_values``: {id: amount}); an order total is never split by guesswork.
-    field = _VALUE_FIELD.get(clean["action"].value)
-    total = clean.get(field) if field else None
-    if len(asset_ids) == 1:
-        return {asset_ids[0]: total} if total is not None else {}
-    given = payload.get("asset_values")
-    if not isinstance(given, dict):
-        return {}
-    amounts = {}
-    for key, value in given.items():
-        try:
-            asset_id = id_value(key)
-            amount = Decimal(str(value))
-        except (TypeError, ValueError, ArithmeticError):
-            raise Invalid({"asset_values": Msg("must map asset ids to decimal amounts")}) from None
-        if asset_id not in asset_ids or amount < 0:
-            raise Invalid(
-                {"asset_values": Msg("must map asset ids of this decision to amounts of 0 or more")}
-            )
-        amounts[asset_id] = amount
-    return amounts
+    field = shapes.VALUE_FIELD.get(shape.action)
+    total = getattr(shape, field) if field else None
+    if len(shape.asset_ids) == 1:
+        return {shape.asset_ids[0]: total} if total is not None else {}
+    amounts = shape.asset_values or {}
+    if not set(amounts) <= set(shape.asset_ids):
+        raise Invalid(
+            {"asset_values": Msg("must map asset ids of this decision to amounts of 0 or more")}
+        )
+    return dict(amounts)

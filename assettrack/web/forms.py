@@ -37,6 +37,7 @@ from ..models.entities import CASE_ROLES
 from ..models.entities import INFO_GRADES
 from ..models.entities import RELATION_SCHEMATA
 from ..models.entities import SOURCE_GRADES
+from ..shapes import ACTION_FIELDS
 
 __all__ = [
     "options",
@@ -472,14 +473,8 @@ CONFISCATION_CHOICES = options(
 DISPOSAL_CHOICES = options([("", "—")] + [(d.value, VALUE_LABELS[d.value]) for d in DisposalKind])
 GROUND_CHOICES = options([("", "—")] + [(g.value, VALUE_LABELS[g.value]) for g in EarlySaleGround])
 
-#: The fields of each action, in the order the decision form shows them.
-DECISION_FIELDS = {
-    "freeze": ("urgent", "value_at_freezing", "currency", "owner_notified_on"),
-    "manage": ("manager", "early_sale", "ground", "price", "currency"),
-    "confiscate": ("confiscation_type", "final", "value_at_confiscation", "currency"),
-    "dispose": ("disposal", "recipient", "purpose", "realised_value", "currency"),
-    "release": ("reason", "returned_on"),
-}
+#: The fields each action adds to the common ones, from the action's model (assettrack.shapes).
+DECISION_FIELDS = ACTION_FIELDS
 
 
 class DecisionActionForm(FlaskForm):
