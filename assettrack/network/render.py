@@ -267,7 +267,14 @@ def layout(nodes, edges, *, iterations=500) -> dict:
 
 
 def graph_svg(
-    body, *, title=None, marking=None, width=800, max_nodes=SVG_MAX_NODES, alt=None
+    body,
+    *,
+    title=None,
+    marking=None,
+    width=800,
+    max_nodes=SVG_MAX_NODES,
+    alt=None,
+    description=None,
 ) -> str:
     """Draw a graph (the dict of :func:`graph_json`) as a standalone SVG document.
 
@@ -286,7 +293,10 @@ def graph_svg(
         Larger graphs are drawn by their ``max_nodes`` strongest brokers, with a note.
     alt : str, optional
         The picture's accessible name (its ``<title>``, read by screen readers and tagged PDF);
-        by default the title, else the number of entities and relations drawn.
+        by default the title, else the number of entities and relations drawn. The
+        ``marking`` leads it.
+    description : str, optional
+        The picture's ``<desc>`` (a file's handling: TLP, handling code and its notice).
 
     Returns
     -------
@@ -340,11 +350,15 @@ def graph_svg(
         for n in sorted(nodes, key=lambda n: -(n.get("betweenness") or 0))[:5]
         if (n.get("betweenness") or 0) > 0
     }
+    name = alt or title or _default_alt(len(nodes), len(edges))
+    if marking:
+        name = f"{marking} — {name}"
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0f}" '
         f'viewBox="0 0 {width} {height:.0f}" font-family="Noto Sans, DejaVu Sans, sans-serif" '
         'role="img">',
-        f"<title>{escape(alt or title or _default_alt(len(nodes), len(edges)))}</title>",
+        f"<title>{escape(name)}</title>",
+        *([f"<desc>{escape(description)}</desc>"] if description else []),
         "<defs>",
         '<marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '

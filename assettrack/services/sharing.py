@@ -1239,3 +1239,41 @@ def _scrub(value, redaction):
     if isinstance(value, dict):
         return {k: _scrub(v, redaction) for k, v in value.items()}
     return value
+
+
+# --- files exported from a case (FtM, GEXF, GraphML, diagram) -----------------------------------
+
+
+def export_withheld(session: Session, user: User, case: Case) -> str | None:
+    """Return why a file ``user`` exports from ``case`` may not leave (a key of
+    :data:`WITHHELD_REASONS`), or None when it may.
+
+    The owning organisation's own files stay at home. Anyone else's (a liaison's) go to the
+    user's organisation, so the case passes the sharing rules for it, as a report would.
+    """
+    if user.organisation_id == case.organisation_id:
+        return None
+    shared = session.scalar(
+        select(
+            exists().where(
+                CaseShare.case_id == case.id, CaseShare.organisation_id == user.organisation_id
+            )
+        )
+    )
+    permitted = case.id in permitted_case_ids(session, [case.id], user.organisation_id)
+    return withheld_because(
+        case.tlp, case.handling_code, shared=bool(shared), relevant=True, permitted=permitted
+    )
+
+
+def file_marking(case: Case) -> dict:
+    """The marking a file exported from ``case`` carries inside it: its TLP and handling code.
+
+    >>> file_marking(Case(tlp="AMBER", handling_code="H1"))
+    {'tlp': 'AMBER', 'handling_code': 'H1', 'marking': 'TLP:AMBER H1'}
+    """
+    return {
+        "tlp": case.tlp,
+        "handling_code": case.handling_code,
+        "marking": f"TLP:{case.tlp} {case.handling_code}",
+    }
