@@ -427,6 +427,10 @@ SCHEMAS = {
             "schema": {"type": "string"},
             "name": {"type": "string"},
             "external_id": {"type": ["string", "null"]},
+            "redacted": {
+                "type": "boolean",
+                "description": "a protected person shown by its label (the names flag)",
+            },
         },
     },
     "Entity": {

@@ -52,6 +52,7 @@ from ..network import analysis
 from ..network import render
 from ..network import store
 from ..routing import is_id
+from . import case_view
 from . import sharing
 from .cases import org_today
 from .entities import get_entity
@@ -198,7 +199,9 @@ def case_graph(session: Session, user: User, case_id: int, *, expand=False, limi
     """
     case = access.get_case(session, user, case_id)
     body = _case_body(session, user, case, expand=expand, limit=limit)
+    labels = {k: str(v) for k, v in case_view.protected_labels(session, user, case).items()}
     outside = [n["id"] for n in body["nodes"] if not n.get("in_case")]
+    label_on_screen(session, user, body["nodes"], labels)
     audit.record(
         session,
         user,
@@ -227,6 +230,7 @@ def neighbourhood(
     orgs = access.readable_organisation_ids(session, user)
     subgraph = store.neighbourhood(session, entity.id, orgs, depth=depth, limit=limit)
     body = render.graph_json(subgraph, organisations=_codes(session))
+    label_on_screen(session, user, body["nodes"])
     _audit_entity_read(
         session,
         user,
@@ -250,6 +254,7 @@ def owners(session: Session, user: User, entity_id: int, *, as_of=None, threshol
     graph = store.as_multidigraph(subgraph)
     result = analysis.effective_owners(graph, entity.id, as_of=as_of, threshold=threshold)
     body = render.ownership_json(result)
+    label_on_screen(session, user, [*body["owners"], *body["declared"]])
     body["threshold"] = render.json_number(Decimal(threshold))
     body["truncated"] = subgraph.truncated
     if subgraph.truncated:
@@ -286,6 +291,7 @@ def paths(session: Session, user: User, source_id: int, target_id: int, *, max_d
         "nodes": [render.node_json(n, codes) for n in sorted(found.nodes.values())],
         "edges": [render.edge_json(e) for e in found.edges],
     }
+    label_on_screen(session, user, body["nodes"])
     _audit_entity_read(
         session,
         user,
@@ -423,6 +429,18 @@ def case_brokers(subgraph, *, k=None, seed=0) -> dict:
         }
         for node, i in index.items()
     }
+
+
+def label_on_screen(session: Session, user: User, nodes: list[dict], labels=None) -> None:
+    """Name by their labels, in place, the nodes ``user`` may not see named (the names flag,
+    :func:`sharing.screen_labels`); ``labels`` (entity id -> label) are a case page's own."""
+    labels = dict(labels or {})
+    rest = [n["id"] for n in nodes if n["id"] not in labels]
+    labels.update(sharing.screen_labels(session, user, rest))
+    for node in nodes:
+        if node["id"] in labels:
+            node["name"] = labels[node["id"]]
+            node["redacted"] = True
 
 
 def export_case_graph(
