@@ -491,10 +491,30 @@ def to_networkx(body, graph_attributes=None) -> nx.MultiDiGraph:
 
 
 def to_gexf(body, graph_attributes=None) -> bytes:
-    """Return the graph as GEXF 1.2 (Gephi), written by networkx."""
+    """Return the graph as GEXF 1.2 (Gephi), written by networkx.
+
+    GEXF has no graph-level attributes: the graph's attributes (a file's TLP and handling
+    code) go into ``<meta>``, as its ``<description>`` (``marking``) and ``<keywords>``
+    (``name=value`` pairs, ``;``-separated).
+
+    >>> gexf = to_gexf({"nodes": [], "edges": []}, {"tlp": "AMBER", "marking": "TLP:AMBER H1"})
+    >>> "<description>TLP:AMBER H1</description>" in gexf.decode()
+    True
+    >>> "<keywords>tlp=AMBER; marking=TLP:AMBER H1</keywords>" in gexf.decode()
+    True
+    """
     buffer = io.BytesIO()
     nx.write_gexf(to_networkx(body, graph_attributes), buffer)
-    return buffer.getvalue()
+    data = buffer.getvalue()
+    attributes = {k: str(v) for k, v in (graph_attributes or {}).items() if v is not None}
+    if not attributes:
+        return data
+    meta = ""
+    if "marking" in attributes:
+        meta += f"<description>{escape(attributes['marking'])}</description>"
+    pairs = "; ".join(f"{k}={v}" for k, v in attributes.items())
+    meta += f"<keywords>{escape(pairs)}</keywords>"
+    return data.replace(b"</meta>", meta.encode() + b"</meta>", 1)
 
 
 def to_graphml(body, graph_attributes=None) -> bytes:
