@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import select
 
 from assettrack.models import AuditEntry
+from assettrack.models import Entity
 from assettrack.models import UserOrganisation
 from assettrack.services import entities as entity_service
 from assettrack.services import issuing
@@ -490,3 +491,33 @@ def test_each_export_is_audited_as_a_disclosure_with_its_hash(client, session, w
     assert details["sha256"] == hashlib.sha256(data).hexdigest()
     assert details["kind"] == "graphml" and details["tlp"] == "AMBER"
     assert details["cases"] and entry.justification == JUSTIFICATION
+
+
+@pytest.mark.backends
+def test_a_person_protected_in_another_case_is_labelled_one_link_out(
+    client, session, world, token_for
+):
+    viewers, cases, people = world
+    company = session.scalar(select(Entity).where(Entity.caption == "Visser Havenservice BV"))
+    entity_service.create_relation(
+        session,
+        viewers["owner"],
+        {"schema": "Directorship", "source": people["victim"], "target": company.id},
+    )
+    session.commit()
+    share_with_hamburg(session, cases["witness"])
+    status, report, data = _issue(
+        client,
+        token_for(viewers["liaison"]),
+        {
+            "kind": "graphml",
+            "case": cases["witness"].id,
+            "expand": True,
+            "justification": JUSTIFICATION,
+        },
+    )
+    assert status == 202, report
+    graph = nx.read_graphml(io.BytesIO(data))
+    names = sorted(data["name"] for _node, data in graph.nodes(data=True))
+    assert names == ["Victim 1", "Visser Havenservice BV", "Witness 1"]
+    assert "Kees Jansen" not in data.decode() and "NLID-4471-KJ" not in data.decode()

@@ -558,6 +558,17 @@ def redact_graph(
     redaction = sharing.Redaction(sharing.PARTNER, translate=translate)
     for entity in sharing.load_entities(session, [case.id]).values():
         redaction.register(entity)
+    # One link out of the case (``expand``): an entity protected in another case is too.
+    outside = [n["id"] for n in body["nodes"] if not n.get("in_case")]
+    for entity_id, schema_name, caption, properties, role in session.execute(
+        select(Entity.id, Entity.schema_name, Entity.caption, Entity.properties, CaseEntity.role)
+        .join(CaseEntity, CaseEntity.entity_id == Entity.id)
+        .where(Entity.id.in_(outside or [-1]), CaseEntity.role.in_(("victim", "witness", "other")))
+        .order_by(Entity.id)
+    ):
+        redaction.register(
+            sharing.EntityData(entity_id, schema_name, caption, json.loads(properties), {role})
+        )
     ids: dict = {}
     nodes = []
     for node in body["nodes"]:
