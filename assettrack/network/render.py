@@ -293,8 +293,7 @@ def graph_svg(
         Larger graphs are drawn by their ``max_nodes`` strongest brokers, with a note.
     alt : str, optional
         The picture's accessible name (its ``<title>``, read by screen readers and tagged PDF);
-        by default the title, else the number of entities and relations drawn. The
-        ``marking`` leads it.
+        by default the title, else the number of entities and relations drawn.
     description : str, optional
         The picture's ``<desc>`` (a file's handling: TLP, handling code and its notice).
 
@@ -351,8 +350,6 @@ def graph_svg(
         if (n.get("betweenness") or 0) > 0
     }
     name = alt or title or _default_alt(len(nodes), len(edges))
-    if marking:
-        name = f"{marking} — {name}"
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0f}" '
         f'viewBox="0 0 {width} {height:.0f}" font-family="Noto Sans, DejaVu Sans, sans-serif" '

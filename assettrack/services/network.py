@@ -534,10 +534,12 @@ def case_graph_svg(
             organisation_id=case.organisation_id,
         )
     marking = sharing.file_marking(case)["marking"]
+    title = f"{case.reference} {case.title}"
     return render.graph_svg(
         body,
-        title=f"{case.reference} {case.title}",
+        title=title,
         marking=marking,
+        alt=f"{marking} — {title}",
         description=f"{marking}. {sharing.handling_notice(case.handling_code)}",
     )
 
