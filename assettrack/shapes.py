@@ -368,6 +368,10 @@ class EntitySummary(BaseModel):
     schema_: str = Field(alias="schema")
     name: str
     external_id: str | None = None
+    redacted: bool | None = Field(
+        default=None,
+        description="a protected person shown by its label (the grant's names flag)",
+    )
 
 
 class AssetState(BaseModel):

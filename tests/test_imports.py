@@ -529,7 +529,7 @@ def test_api_import_is_a_job_and_export_is_ndjson(
     found = client.get(f"/api/v1/entities?external_id={MLPD_ID}", headers=headers).json
     assert found["total"] == 1 and found["items"][0]["name"] == "MLPD"
 
-    export = _issue(client, headers, kind="ftm", case=case.id)
+    export = _issue(client, headers, kind="ftm", case=case.id, justification="JIT-2026-07")
     assert export.report["mimetype"] == "application/x-ndjson"
     assert len(export.data.decode().splitlines()) == 474
     session.expire_all()
@@ -542,7 +542,8 @@ def test_api_import_is_a_job_and_export_is_ndjson(
 
     liaison = make_user("liaison", "NLRTM")
     liaison_headers = bearer(token_for(liaison))
-    assert _issue(client, liaison_headers, kind="ftm", case=case.id).status_code == 202
+    asked = {"kind": "ftm", "case": case.id, "justification": "JIT"}
+    assert _issue(client, liaison_headers, **asked).status_code == 202
     with path.open("rb") as fh:
         refused = client.post(
             f"/api/v1/cases/{case.id}/imports",
@@ -552,7 +553,7 @@ def test_api_import_is_a_job_and_export_is_ndjson(
         )
     assert refused.status_code == 403
     stranger = bearer(token_for(make_user("officer", "BEANR")))
-    assert _issue(client, stranger, kind="ftm", case=case.id).status_code == 404
+    assert _issue(client, stranger, **asked).status_code == 404
 
 
 def test_api_import_of_a_bad_file_fails_the_job_naming_the_line(

@@ -233,8 +233,8 @@ def test_another_citys_entity_is_not_found(client, headers, build, antwerp):
         assert "Antwerp Only" not in response.get_data(as_text=True)
         assert "Scheldt" not in response.get_data(as_text=True)
     for kind in ("gexf", "graphml", "diagram"):
-        response = client.post("/api/v1/reports", json={"kind": kind, "case": their_case.id},
-                               headers=headers)
+        response = client.post("/api/v1/reports", json={"kind": kind, "case": their_case.id,
+                                                        "justification": "JIT"}, headers=headers)
         assert response.status_code == 404, kind
 
 

@@ -14,6 +14,7 @@ from ..services import case_view
 from ..services import cases as case_service
 from ..services import decisions as decision_service
 from ..services import entities as entity_service
+from ..services import sharing
 from ..services import stats as stats_service
 from . import bp
 from . import json_body
@@ -52,8 +53,14 @@ def list_entities():
         limit=limit,
         offset=offset,
     )
+    found = [entity_service.entity_as_dict(db, e, full=False) for e in items]
+    items = _labelled(db, found)
+    if request.args.get("q") or request.args.get("external_id"):
+        # A protected person found by its name or id would tell its name: left out.
+        items = [item for item in items if not item.get("redacted")]
+        total -= len(found) - len(items)
     return {
-        "items": [entity_service.entity_as_dict(db, e, full=False) for e in items],
+        "items": items,
         "total": total,
         "limit": limit,
         "offset": offset,
@@ -66,7 +73,19 @@ def get_entity(entity_id: int):
     db = get_session()
     entity = entity_service.get_entity(db, current_user, entity_id)
     db.commit()
-    return entity_service.entity_as_dict(db, entity)
+    return _labelled(db, [entity_service.entity_as_dict(db, entity)])[0]
+
+
+def _labelled(db, bodies: list[dict]) -> list[dict]:
+    """The entities as the caller may see them: a protected person by its label, without its
+    ids or properties, where the caller's grant lacks the names flag (DECISIONS #10)."""
+    labels = sharing.screen_labels(db, current_user, [body["id"] for body in bodies])
+    for body in bodies:
+        if body["id"] in labels:
+            body.update(name=labels[body["id"]], external_id=None, redacted=True)
+            if "properties" in body:
+                body["properties"] = {}
+    return bodies
 
 
 @bp.post("/relations")

@@ -267,7 +267,14 @@ def layout(nodes, edges, *, iterations=500) -> dict:
 
 
 def graph_svg(
-    body, *, title=None, marking=None, width=800, max_nodes=SVG_MAX_NODES, alt=None
+    body,
+    *,
+    title=None,
+    marking=None,
+    width=800,
+    max_nodes=SVG_MAX_NODES,
+    alt=None,
+    description=None,
 ) -> str:
     """Draw a graph (the dict of :func:`graph_json`) as a standalone SVG document.
 
@@ -287,6 +294,8 @@ def graph_svg(
     alt : str, optional
         The picture's accessible name (its ``<title>``, read by screen readers and tagged PDF);
         by default the title, else the number of entities and relations drawn.
+    description : str, optional
+        The picture's ``<desc>`` (a file's handling: TLP, handling code and its notice).
 
     Returns
     -------
@@ -340,11 +349,13 @@ def graph_svg(
         for n in sorted(nodes, key=lambda n: -(n.get("betweenness") or 0))[:5]
         if (n.get("betweenness") or 0) > 0
     }
+    name = alt or title or _default_alt(len(nodes), len(edges))
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0f}" '
         f'viewBox="0 0 {width} {height:.0f}" font-family="Noto Sans, DejaVu Sans, sans-serif" '
         'role="img">',
-        f"<title>{escape(alt or title or _default_alt(len(nodes), len(edges)))}</title>",
+        f"<title>{escape(name)}</title>",
+        *([f"<desc>{escape(description)}</desc>"] if description else []),
         "<defs>",
         '<marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
@@ -477,10 +488,30 @@ def to_networkx(body, graph_attributes=None) -> nx.MultiDiGraph:
 
 
 def to_gexf(body, graph_attributes=None) -> bytes:
-    """Return the graph as GEXF 1.2 (Gephi), written by networkx."""
+    """Return the graph as GEXF 1.2 (Gephi), written by networkx.
+
+    GEXF has no graph-level attributes: the graph's attributes (a file's TLP and handling
+    code) go into ``<meta>``, as its ``<description>`` (``marking``) and ``<keywords>``
+    (``name=value`` pairs, ``;``-separated).
+
+    >>> gexf = to_gexf({"nodes": [], "edges": []}, {"tlp": "AMBER", "marking": "TLP:AMBER H1"})
+    >>> "<description>TLP:AMBER H1</description>" in gexf.decode()
+    True
+    >>> "<keywords>tlp=AMBER; marking=TLP:AMBER H1</keywords>" in gexf.decode()
+    True
+    """
     buffer = io.BytesIO()
     nx.write_gexf(to_networkx(body, graph_attributes), buffer)
-    return buffer.getvalue()
+    data = buffer.getvalue()
+    attributes = {k: str(v) for k, v in (graph_attributes or {}).items() if v is not None}
+    if not attributes:
+        return data
+    meta = ""
+    if "marking" in attributes:
+        meta += f"<description>{escape(attributes['marking'])}</description>"
+    pairs = "; ".join(f"{k}={v}" for k, v in attributes.items())
+    meta += f"<keywords>{escape(pairs)}</keywords>"
+    return data.replace(b"</meta>", meta.encode() + b"</meta>", 1)
 
 
 def to_graphml(body, graph_attributes=None) -> bytes:

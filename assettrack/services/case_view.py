@@ -732,6 +732,10 @@ def _protected_labels(session: Session, user: User, case: Case) -> dict:
     return labels
 
 
+#: The case's labels for other views of it (its network), numbered as on the case page.
+protected_labels = _protected_labels
+
+
 def _stage_counts(session: Session, case: Case) -> dict:
     """Stage → {"count", "value" {currency: estimated}} of all the case's assets (one query)."""
     by_stage: dict = {}

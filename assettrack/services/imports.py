@@ -45,6 +45,7 @@ from .. import bods
 from .. import ftm
 from .. import jobs
 from .. import schema as ftm_schema
+from ..errors import AccessDenied
 from ..errors import Invalid
 from ..errors import Msg
 from ..ftm import ImportFailed
@@ -61,6 +62,7 @@ from ..models import Relation
 from ..models import User
 from ..models import utcnow
 from ..money import money_text
+from . import sharing
 from .entities import identifiers_of
 from .entities import normalise_name
 
@@ -202,14 +204,73 @@ def export_ftm(
     *,
     justification: str | None = None,
     audited: bool = True,
+    translate=None,
 ) -> dict:
     """Write ``case`` as FtM JSON lines to ``out``: its entities, then the relations among them.
 
     Logged as a disclosure. Each entity carries its role and grades in the case, and an asset
     its lifecycle (stage, values, decisions), under the ``assettrack`` extension key
-    (docs/ftm.md). Returns ``{"entities": n, "relations": m}``.
+    (docs/ftm.md); every line carries the case's marking there (``marking``: TLP and handling
+    code). An export by anyone outside the owning organisation is redacted
+    (:func:`sharing.redacted_ftm`: a protected person under a new id, named by its label) and
+    refused when the sharing rules keep the case from the user's organisation.
+    Returns ``{"entities": n, "relations": m}``.
     """
     access.get_case(session, user, case.id)
+    why = sharing.export_withheld(session, user, case)
+    if why:
+        raise AccessDenied(str(sharing.WITHHELD_REASONS[why]))
+    lines = _ftm_lines(session, case)
+    if sharing.export_level(user, case) == sharing.PARTNER:
+        lines = _redacted_lines(session, case, lines, translate)
+    marking = sharing.file_marking(case)
+    entities = relations = 0
+    for line in lines:
+        line.setdefault(ftm_schema.EXTENSION_KEY, {})["marking"] = marking
+        out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+        if ftm_schema.is_relation_schema(line["schema"]):
+            relations += 1
+        else:
+            entities += 1
+    if not audited:  # the caller logs the disclosure itself (an issued report, with its hash)
+        return {"entities": entities, "relations": relations}
+    audit.record(
+        session,
+        user,
+        audit.Action.DISCLOSE,
+        "case",
+        case.id,
+        details={
+            "format": "ftm",
+            "case": case.reference,
+            "entities": entities,
+            "relations": relations,
+        },
+        justification=justification or "FollowTheMoney export of the case",
+        organisation_id=case.organisation_id,
+    )
+    return {"entities": entities, "relations": relations}
+
+
+def _redacted_lines(session, case, lines, translate):
+    """The lines as they leave the owning organisation (:func:`sharing.redacted_ftm`)."""
+    org = session.get(Organisation, case.organisation_id)
+    redaction = sharing.Redaction(sharing.PARTNER, translate=translate)
+    for entity in sharing.load_entities(session, [case.id]).values():
+        redaction.register(entity)
+    ftm_ids = {
+        export_id(org.code, entity): entity.id
+        for entity in session.scalars(
+            select(Entity)
+            .join(CaseEntity, CaseEntity.entity_id == Entity.id)
+            .where(CaseEntity.case_id == case.id, Entity.merged_into_id.is_(None))
+        )
+    }
+    return sharing.redacted_ftm(lines, redaction, ftm_ids)
+
+
+def _ftm_lines(session, case) -> Iterator[dict]:
+    """A case's FtM lines, as they are at home: its entities, then the relations among them."""
     org = session.get(Organisation, case.organisation_id)
     prefix = f"assettrack-{org.code.lower()}"
     decisions = _decisions_by_asset(session, case)
@@ -239,7 +300,6 @@ def export_ftm(
         .order_by(Entity.id)
         .execution_options(yield_per=_BATCH)
     )
-    entities = 0
     for row in session.execute(stmt):
         extra = {
             "case": _drop_empty(
@@ -273,8 +333,7 @@ def export_ftm(
             json.loads(row.properties),
             extra,
         )
-        out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
-        entities += 1
+        yield line
     source = aliased(Entity)
     target = aliased(Entity)
     rel_stmt = (
@@ -285,7 +344,6 @@ def export_ftm(
         .order_by(Relation.id)
         .execution_options(yield_per=_BATCH)
     )
-    relations = 0
     for relation, source_ext, target_ext in session.execute(rel_stmt):
         properties = _relation_properties(
             relation,
@@ -303,26 +361,7 @@ def export_ftm(
             properties,
             extra,
         )
-        out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
-        relations += 1
-    if not audited:  # the caller logs the disclosure itself (an issued report, with its hash)
-        return {"entities": entities, "relations": relations}
-    audit.record(
-        session,
-        user,
-        audit.Action.DISCLOSE,
-        "case",
-        case.id,
-        details={
-            "format": "ftm",
-            "case": case.reference,
-            "entities": entities,
-            "relations": relations,
-        },
-        justification=justification or "FollowTheMoney export of the case",
-        organisation_id=case.organisation_id,
-    )
-    return {"entities": entities, "relations": relations}
+        yield line
 
 
 def export_id(organisation_code: str, entity: Entity) -> str:

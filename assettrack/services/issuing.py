@@ -49,6 +49,7 @@ from ..models import Role
 from ..models import User
 from ..models import utcnow
 from . import reports as content
+from . import sharing
 from .cases import org_today
 
 __all__ = [
@@ -91,6 +92,9 @@ KINDS = {
     "diagram": Kind("case", "image/svg+xml", "svg", "Network diagram (SVG)"),
     "open_data": Kind("organisation", "text/csv", "csv", "Open data (CSV)"),
 }
+#: Exports that can carry personal data: each asks for a justification (the PDFs' own rule is
+#: ``partner``'s). They pass ``sharing.export_withheld`` and label for anyone but the owner.
+_PERSONAL_EXPORTS = ("ftm", "gexf", "graphml", "diagram")
 #: Kinds whose network may reach one link out of the case (``expand``).
 _EXPANDABLE = ("gexf", "graphml", "diagram")
 #: Redaction choices are stored as given (JSON), up to this size.
@@ -132,7 +136,8 @@ def request_report(
     if kind not in KINDS:
         raise Invalid({"kind": Msg("must be one of {choices}", choices=", ".join(KINDS))})
     errors: dict = {}
-    justification = _justification(errors, data.get("justification"), required=kind == "partner")
+    required = kind == "partner" or kind in _PERSONAL_EXPORTS
+    justification = _justification(errors, data.get("justification"), required=required)
     redaction = _redaction(errors, data.get("redaction"))
     expand = data.get("expand", False)
     if not isinstance(expand, bool) or (expand and kind not in _EXPANDABLE):
@@ -178,6 +183,9 @@ def _case_request(session, user, kind, data, language, limits) -> dict:
         raise Invalid({"case": Msg("is required: the id of a case")})
     case = access.get_case(session, user, case_id)
     _check_size(session, [case.id], limits, field="case")
+    why = sharing.export_withheld(session, user, case) if kind in _PERSONAL_EXPORTS else None
+    if why:
+        raise Invalid({"case": sharing.WITHHELD_REASONS[why]})
     org = session.get(Organisation, case.organisation_id)
     home = session.get(Organisation, user.organisation_id)
     return {
@@ -380,12 +388,13 @@ def _produce(session, user, report: Report, limits: Limits) -> tuple[bytes, dict
     if kind == "case_brief":
         context = content.case_brief_context(session, user, case, language=report.language)
         return _render(context, report, limits), context
+    translate = _translator(report.language)
     if kind == "ftm":
         from . import imports
 
         with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as buffer:
             text = io.TextIOWrapper(buffer, encoding="utf-8", newline="\n")
-            imports.export_ftm(session, user, case, text, audited=False)
+            imports.export_ftm(session, user, case, text, audited=False, translate=translate)
             text.flush()
             text.detach()
             buffer.seek(0)
@@ -393,7 +402,14 @@ def _produce(session, user, report: Report, limits: Limits) -> tuple[bytes, dict
     from . import network
 
     if kind == "diagram":
-        svg = network.case_graph_svg(session, user, case.id, expand=params.get("expand", False))
+        svg = network.case_graph_svg(
+            session,
+            user,
+            case.id,
+            expand=params.get("expand", False),
+            translate=translate,
+            audited=False,
+        )
         return svg.encode(), None
     data, _name, _mimetype = network.export_case_graph(
         session,
@@ -403,8 +419,17 @@ def _produce(session, user, report: Report, limits: Limits) -> tuple[bytes, dict
         expand=params.get("expand", False),
         justification=report.justification,
         audited=False,
+        translate=translate,
     )
     return data if isinstance(data, bytes) else data.encode(), None
+
+
+def _translator(language: str):
+    """gettext of the package's catalogue for ``language`` (labels written into a file)."""
+    from babel.support import Translations
+
+    folder = Path(__file__).resolve().parent.parent / "translations"
+    return Translations.load(str(folder), [language], domain="messages").gettext
 
 
 def _render(context: dict, report: Report, limits: Limits) -> bytes:
@@ -750,4 +775,3 @@ def _references(session, case_ids: list[int]) -> list[str]:
         session.execute(select(Case.id, Case.reference).where(Case.id.in_(case_ids or [-1]))).all()
     )
     return [references.get(i, f"#{i}") for i in case_ids]
-

@@ -21,6 +21,7 @@ which remain the fallback when igraph is missing.
 
 import json
 import random
+import secrets
 import threading
 import time
 from array import array
@@ -51,6 +52,8 @@ from ..network import analysis
 from ..network import render
 from ..network import store
 from ..routing import is_id
+from . import case_view
+from . import sharing
 from .cases import org_today
 from .entities import get_entity
 
@@ -196,7 +199,9 @@ def case_graph(session: Session, user: User, case_id: int, *, expand=False, limi
     """
     case = access.get_case(session, user, case_id)
     body = _case_body(session, user, case, expand=expand, limit=limit)
+    labels = {k: str(v) for k, v in case_view.protected_labels(session, user, case).items()}
     outside = [n["id"] for n in body["nodes"] if not n.get("in_case")]
+    label_on_screen(session, user, body["nodes"], labels)
     audit.record(
         session,
         user,
@@ -225,6 +230,7 @@ def neighbourhood(
     orgs = access.readable_organisation_ids(session, user)
     subgraph = store.neighbourhood(session, entity.id, orgs, depth=depth, limit=limit)
     body = render.graph_json(subgraph, organisations=_codes(session))
+    label_on_screen(session, user, body["nodes"])
     _audit_entity_read(
         session,
         user,
@@ -248,6 +254,7 @@ def owners(session: Session, user: User, entity_id: int, *, as_of=None, threshol
     graph = store.as_multidigraph(subgraph)
     result = analysis.effective_owners(graph, entity.id, as_of=as_of, threshold=threshold)
     body = render.ownership_json(result)
+    label_on_screen(session, user, [*body["owners"], *body["declared"]])
     body["threshold"] = render.json_number(Decimal(threshold))
     body["truncated"] = subgraph.truncated
     if subgraph.truncated:
@@ -284,6 +291,7 @@ def paths(session: Session, user: User, source_id: int, target_id: int, *, max_d
         "nodes": [render.node_json(n, codes) for n in sorted(found.nodes.values())],
         "edges": [render.edge_json(e) for e in found.edges],
     }
+    label_on_screen(session, user, body["nodes"])
     _audit_entity_read(
         session,
         user,
@@ -423,6 +431,18 @@ def case_brokers(subgraph, *, k=None, seed=0) -> dict:
     }
 
 
+def label_on_screen(session: Session, user: User, nodes: list[dict], labels=None) -> None:
+    """Name by their labels, in place, the nodes ``user`` may not see named (the names flag,
+    :func:`sharing.screen_labels`); ``labels`` (entity id -> label) are a case page's own."""
+    labels = dict(labels or {})
+    rest = [n["id"] for n in nodes if n["id"] not in labels]
+    labels.update(sharing.screen_labels(session, user, rest))
+    for node in nodes:
+        if node["id"] in labels:
+            node["name"] = labels[node["id"]]
+            node["redacted"] = True
+
+
 def export_case_graph(
     session: Session,
     user: User,
@@ -432,23 +452,26 @@ def export_case_graph(
     expand=False,
     justification=None,
     audited=True,
+    translate=None,
 ):
     """Return ``(bytes, filename, mimetype)`` of a case's network as GEXF or GraphML.
 
-    Audited as a disclosure (the file leaves the application) to the requesting user, unless
-    ``audited`` is false: then the caller logs it (an issued report, with the file's hash).
+    Drawn from the redacted graph (:func:`export_graph`); the file carries the case's TLP and
+    handling code as graph attributes (``tlp``, ``handling_code``, ``marking``). Audited as a
+    disclosure to the requesting user, unless ``audited`` is false: then the caller logs it
+    (an issued report, with the file's hash).
     """
     if fmt not in _EXPORTS:
         raise Invalid({"format": Msg("must be gexf or graphml")})
     case = access.get_case(session, user, case_id)
-    body = _case_body(session, user, case, expand=expand, limit=CASE_LIMIT)
+    body = export_graph(session, user, case, expand=expand, translate=translate)
     writer, mimetype = _EXPORTS[fmt]
     data = writer(
         body,
         {
             "case": case.reference,
-            "tlp": case.tlp,
-            "handling_code": case.handling_code,
+            **sharing.file_marking(case),
+            "redacted": sharing.export_level(user, case) == sharing.PARTNER,
             "exported_at": utcnow().isoformat(timespec="seconds"),
         },
     )
@@ -473,20 +496,107 @@ def export_case_graph(
     return data, f"{case.reference}-network.{fmt}", mimetype
 
 
-def case_graph_svg(session: Session, user: User, case_id: int, *, expand=False) -> str:
-    """Return a case's network drawn as SVG (for pages and PDF reports), audited as a read."""
-    case = access.get_case(session, user, case_id)
+def export_graph(session: Session, user: User, case: Case, *, expand=False, translate=None):
+    """Return a case's network as a file exported by ``user`` may hold it.
+
+    Refused (:class:`AccessDenied`) when the sharing rules keep the case from the user's
+    organisation (:func:`sharing.export_withheld`). For anyone outside the owning organisation
+    every protected person is its label, under a new random node id: none of its ids,
+    identifiers or properties leave (:func:`redact_graph`).
+    """
+    why = sharing.export_withheld(session, user, case)
+    if why:
+        raise AccessDenied(str(sharing.WITHHELD_REASONS[why]))
     body = _case_body(session, user, case, expand=expand, limit=CASE_LIMIT)
-    audit.record(
-        session,
-        user,
-        audit.Action.READ,
-        "case",
-        case.id,
-        details={"view": "network.svg", "nodes": len(body["nodes"]), "expand": expand},
-        organisation_id=case.organisation_id,
+    level = sharing.export_level(user, case)
+    return redact_graph(session, case, body, level, translate=translate, new_ids=True)
+
+
+def case_graph_svg(
+    session: Session, user: User, case_id: int, *, expand=False, translate=None, audited=True
+) -> str:
+    """Return a case's network drawn as SVG from the redacted graph (:func:`export_graph`).
+
+    The picture carries the case's TLP and handling code as a visible text and in its
+    ``<desc>``. Audited as a read unless ``audited`` is false (an issued diagram: its
+    disclosure is logged with the file's hash).
+    """
+    case = access.get_case(session, user, case_id)
+    body = export_graph(session, user, case, expand=expand, translate=translate)
+    if audited:
+        audit.record(
+            session,
+            user,
+            audit.Action.READ,
+            "case",
+            case.id,
+            details={"view": "network.svg", "nodes": len(body["nodes"]), "expand": expand},
+            organisation_id=case.organisation_id,
+        )
+    marking = sharing.file_marking(case)["marking"]
+    title = f"{case.reference} {case.title}"
+    return render.graph_svg(
+        body,
+        title=title,
+        marking=marking,
+        alt=f"{marking} — {title}",
+        description=f"{marking}. {sharing.handling_notice(case.handling_code)}",
     )
-    return render.graph_svg(body, title=f"{case.reference} {case.title}", marking=f"TLP:{case.tlp}")
+
+
+def redact_graph(
+    session: Session, case: Case, body: dict, level: str, *, translate=None, new_ids=False
+) -> dict:
+    """Return a network body with ``case``'s protected persons labelled at ``level``.
+
+    At ``sharing.INTERNAL`` level the body is returned as is. At ``PARTNER`` level a victim,
+    witness or ``other`` person keeps only its schema, its label as name, its role and the
+    graph metrics; with ``new_ids`` (a file) its node and relations get random ids for this
+    disclosure. Other names are never rewritten into a label: a protected full name inside
+    them is masked, as in every document (:class:`sharing.Redaction`).
+    """
+    if level == sharing.INTERNAL:
+        return body
+    redaction = sharing.Redaction(sharing.PARTNER, translate=translate)
+    for entity in sharing.load_entities(session, [case.id]).values():
+        redaction.register(entity)
+    # One link out of the case (``expand``): an entity protected in another case is too.
+    outside = [n["id"] for n in body["nodes"] if not n.get("in_case")]
+    for entity_id, schema_name, caption, properties, role in session.execute(
+        select(Entity.id, Entity.schema_name, Entity.caption, Entity.properties, CaseEntity.role)
+        .join(CaseEntity, CaseEntity.entity_id == Entity.id)
+        .where(Entity.id.in_(outside or [-1]), CaseEntity.role.in_(("victim", "witness", "other")))
+        .order_by(Entity.id)
+    ):
+        redaction.register(
+            sharing.EntityData(entity_id, schema_name, caption, json.loads(properties), {role})
+        )
+    ids: dict = {}
+    nodes = []
+    for node in body["nodes"]:
+        if redaction.is_redacted(node["id"]):
+            new = f"redacted-{secrets.token_hex(16)}" if new_ids else node["id"]
+            ids[node["id"]] = new
+            kept = {k: node[k] for k in _LABELLED_NODE_KEYS if k in node}
+            kept.update(id=new, name=redaction.name(node["id"], ""), redacted=True)
+            nodes.append(kept)
+        else:
+            nodes.append({**node, "name": redaction.name(node["id"], node.get("name") or "")})
+    edges = []
+    for edge in body["edges"]:
+        edge = dict(edge)
+        if new_ids and (edge["source"] in ids or edge["target"] in ids):
+            edge["id"] = f"redacted-{secrets.token_hex(8)}"
+        edge["source"] = ids.get(edge["source"], edge["source"])
+        edge["target"] = ids.get(edge["target"], edge["target"])
+        if edge.get("role"):
+            edge["role"] = redaction.text(edge["role"])
+        edges.append(edge)
+    return {**body, "nodes": nodes, "edges": edges}
+
+
+#: What a labelled node keeps: nothing that identifies it.
+_LABELLED_NODE_KEYS = ("schema", "in_case", "role", "degree", "betweenness", "community", "hub")
 
 
 # --- whole-graph analytics --------------------------------------------------------------------

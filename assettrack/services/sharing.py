@@ -899,9 +899,10 @@ _POLICY = {
     "case_brief": (NAMED, LABELLED, LABELLED, "labelled*", WITHHELD, WITHHELD),
     "case_page": (NAMED, NAMED, LABELLED, WITHHELD, WITHHELD, WITHHELD),
     "shared_view": (WITHHELD, WITHHELD, WITHHELD, "labelled*", WITHHELD, WITHHELD),
-    "ftm_export": (NAMED, LABELLED, LABELLED, WITHHELD, WITHHELD, WITHHELD),
-    "graph_export": (NAMED, LABELLED, LABELLED, WITHHELD, WITHHELD, WITHHELD),
-    "diagram": (NAMED, LABELLED, LABELLED, "labelled*", "labelled*", WITHHELD),
+    # A liaison's file goes to the liaison's organisation: the case passes the rules for it.
+    "ftm_export": (NAMED, "labelled*", "labelled*", WITHHELD, WITHHELD, WITHHELD),
+    "graph_export": (NAMED, "labelled*", "labelled*", WITHHELD, WITHHELD, WITHHELD),
+    "diagram": (NAMED, "labelled*", "labelled*", "labelled*", "labelled*", WITHHELD),
     # No person, no name, no identifier: one row per asset.
     "open_data_csv": (WITHHELD,) * 6,
     # The log names objects by id; its details are read by the auditor of the organisation.
@@ -1239,3 +1240,84 @@ def _scrub(value, redaction):
     if isinstance(value, dict):
         return {k: _scrub(v, redaction) for k, v in value.items()}
     return value
+
+
+# --- files exported from a case (FtM, GEXF, GraphML, diagram) -----------------------------------
+
+
+def export_withheld(session: Session, user: User, case: Case) -> str | None:
+    """Return why a file ``user`` exports from ``case`` may not leave (a key of
+    :data:`WITHHELD_REASONS`), or None when it may.
+
+    The owning organisation's own files stay at home. Anyone else's (a liaison's) go to the
+    user's organisation, so the case passes the sharing rules for it, as a report would.
+    """
+    if user.organisation_id == case.organisation_id:
+        return None
+    shared = session.scalar(
+        select(
+            exists().where(
+                CaseShare.case_id == case.id, CaseShare.organisation_id == user.organisation_id
+            )
+        )
+    )
+    permitted = case.id in permitted_case_ids(session, [case.id], user.organisation_id)
+    return withheld_because(
+        case.tlp, case.handling_code, shared=bool(shared), relevant=True, permitted=permitted
+    )
+
+
+def file_marking(case: Case) -> dict:
+    """The marking a file exported from ``case`` carries inside it: its TLP and handling code.
+
+    >>> file_marking(Case(tlp="AMBER", handling_code="H1"))
+    {'tlp': 'AMBER', 'handling_code': 'H1', 'marking': 'TLP:AMBER H1'}
+    """
+    return {
+        "tlp": case.tlp,
+        "handling_code": case.handling_code,
+        "marking": f"TLP:{case.tlp} {case.handling_code}",
+    }
+
+
+def screen_labels(
+    session: Session, user: User, entity_ids: Iterable[int], *, translate=None
+) -> dict[int, str]:
+    """Return entity id -> label for the entities ``user`` sees labelled on screen.
+
+    An entity is labelled when it is protected (victim, witness, ``other`` person) in a case of
+    an organisation whose names the user does not see (:func:`access.named_organisation_ids`:
+    a liaison's grant without the ``names`` flag). For pages and reads that are not one case's
+    (an entity, its neighbourhood, paths, search); labels are numbered once per answer.
+    """
+    ids = sorted({i for i in entity_ids if isinstance(i, int)})
+    named = access.named_organisation_ids(session, user)
+    if not ids:
+        return {}
+    entities: dict[int, EntityData] = {}
+    for entity_id, schema_name, role in session.execute(
+        select(CaseEntity.entity_id, Entity.schema_name, CaseEntity.role)
+        .join(Case, Case.id == CaseEntity.case_id)
+        .join(Entity, Entity.id == CaseEntity.entity_id)
+        .where(
+            CaseEntity.entity_id.in_(ids),
+            CaseEntity.role.in_((*_PROTECTED_ROLES, "other")),
+            Case.organisation_id.not_in(named),
+            Entity.organisation_id.not_in(named),
+        )
+        .order_by(CaseEntity.entity_id)
+    ):
+        data = entities.setdefault(entity_id, EntityData(entity_id, schema_name, "", {}))
+        data.roles.add(role)
+    if not entities:
+        return {}
+    if translate is None:
+        from flask import has_request_context
+        from flask_babel import gettext
+
+        translate = gettext if has_request_context() else None
+    redaction = Redaction(PARTNER, translate=translate)
+    for entity_id in ids:
+        if entity_id in entities:
+            redaction.register(entities[entity_id])
+    return dict(redaction.labels)
