@@ -232,27 +232,31 @@ def _brief(db, officer, case_id):
     from flask import current_app
 
     from assettrack.models import Case
-    from assettrack.services import reports as report_service
+    from assettrack.services import issuing
 
     case = db.get(Case, case_id)
+    limits = issuing.Limits.from_config(current_app.config)
     times, cpus, pages = [], [], None
-    for run in range(4):
+    for _run in range(4):
         started, cpu = time.perf_counter(), time.process_time()
-        context = report_service.case_brief_context(db, officer, case, language="en")
-        context["case"]["summary"] += f" (run {run})"  # a new report each run, not the stored one
-        issued = report_service.issue_report(
-            db, officer, context, files_dir=current_app.config["FILES_DIR"]
+        # What POST /api/v1/reports and its job do, in this process: record, make, disclose.
+        report, _job = issuing.request_report(
+            db, officer, {"kind": "case_brief", "case": case.id, "language": "en"},
+            limits=limits, queue=False,
+        )
+        pdf = issuing.make_file(
+            db, officer, report, files_dir=current_app.config["FILES_DIR"], limits=limits
         )
         db.commit()
         elapsed, used = time.perf_counter() - started, time.process_time() - cpu
-        if run:  # the first run imports WeasyPrint and loads the fonts
+        if _run:  # the first run imports WeasyPrint and loads the fonts
             times.append(elapsed)
             cpus.append(used)
         else:
             cold = elapsed
-        pages = _page_count(issued.pdf)
+        pages = _page_count(pdf)
     return (
-        "case brief (context + WeasyPrint + issue), warm",
+        "case brief (request + context + WeasyPrint + issue), warm",
         statistics.median(times),
         statistics.median(cpus),
         BRIEF_LIMIT,
@@ -294,6 +298,7 @@ def _worker(instance: Path) -> int:
         from assettrack.models import Job
         from assettrack.models import Report
         from assettrack.models import User
+        from assettrack.services import issuing
         from assettrack.services import reports as report_service
         from assettrack.services.cases import org_today
 
@@ -303,17 +308,17 @@ def _worker(instance: Path) -> int:
                                  officer.organisation_id))
         period = report_service.parse_period(today.year, today=today)
         started = time.perf_counter()
-        context = report_service.partner_report_context(
+        report_service.partner_report_context(  # the context alone, timed
             db, officer, "BEANR", period, justification="benchmark"
         )
         context_seconds = time.perf_counter() - started
         db.rollback()
         started, cpu = time.perf_counter(), time.process_time()
-        job = jobs.create_job(
-            db,
-            officer,
-            "partner_report",
-            report_service.job_params(context, period) | {"justification": "benchmark"},
+        _report, job = issuing.request_report(
+            db, officer,
+            {"kind": "partner", "to": "BEANR", "year": today.year, "language": "en",
+             "justification": "benchmark"},
+            limits=issuing.Limits.from_config(app.config),
         )
         db.commit()
         jobs.start_job(job)  # JOBS_IMMEDIATE: runs the job worker's code path here
