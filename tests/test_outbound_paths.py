@@ -164,22 +164,7 @@ CASE_KINDS = {
 
 
 @needs_pdftotext
-@pytest.mark.parametrize(
-    "report_kind",
-    [
-        pytest.param(
-            kind,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the brief's PDF path (w2-pdf) still names protected persons to a "
-                "liaison (services.reports.case_brief_context: inside = readable)",
-            ),
-        )
-        if kind == "case_brief"
-        else kind
-        for kind in sorted(CASE_KINDS)
-    ],
-)
+@pytest.mark.parametrize("report_kind", sorted(CASE_KINDS))
 def test_each_case_export_gives_each_viewer_what_the_matrix_says(
     client, session, world, token_for, tmp_path, report_kind
 ):

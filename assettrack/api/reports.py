@@ -8,8 +8,10 @@ from flask_login import current_user
 
 from .. import access
 from .. import jobs
+from .. import mentions
 from ..db import get_session
 from ..errors import Invalid
+from ..errors import Msg
 from ..models import Organisation
 from ..models import Role
 from ..services import issuing
@@ -36,17 +38,18 @@ def issue_report():
 
 @bp.get("/reports/partner/preview")
 def partner_preview():
-    """Say which cases a partner report would hold and why, and how many are withheld."""
+    """Say which cases a partner report would hold and why, how many are withheld, and the
+    protected names met in other names and texts, each with its pre-filled choice."""
     db = get_session()
     context = _query(
-        report_service.partner_report_context,
+        report_service.partner_preview,
         db,
         current_user,
         request.args.get("to") or "",
         _period(db),
         language=request.args.get("language") or None,
-        with_content=False,
     )
+    db.commit()  # the consultation of the cases read
     return {
         "recipient": context["recipient"]["code"],
         "language": context["language"],
@@ -67,7 +70,25 @@ def partner_preview():
             for w in context["withheld"]
         ],
         "withheld_total": context["withheld_total"],
+        "mentions": context["mentions"],
     }
+
+
+@bp.get("/reports/brief/preview")
+def brief_preview():
+    """Say whether the brief of ``?case`` labels its protected persons and which of their names
+    are met in other names and texts, each with its pre-filled choice."""
+    db = get_session()
+    case = access.get_case(db, current_user, _query(_case_id, request.args.get("case")))
+    preview = _query(
+        report_service.brief_preview,
+        db,
+        current_user,
+        case,
+        language=request.args.get("language") or None,
+    )
+    db.commit()  # the consultation of the case, when its texts were read
+    return preview
 
 
 @bp.get("/reports")
@@ -154,6 +175,13 @@ def _period(db):
     )
 
 
+def _case_id(value) -> int:
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 18 or not 0 < int(text) < 2**62:
+        raise Invalid({"case": Msg("is required: the id of a case")})
+    return int(text)
+
+
 def _query(function, *args, **kwargs):
     """Call a service; its field errors name query parameters (``?to``, ``?year``)."""
     try:
@@ -190,6 +218,7 @@ _TO = {
     "description": "UN/LOCODE of the recipient organisation",
 }
 _LANGUAGE = {"name": "language", "in": "query", "schema": {"enum": ["en", "fr"]}}
+_CHOICE = {"enum": [mentions.KEEP, mentions.MASK, mentions.WITHHOLD]}
 _CASE_ID = openapi.id_param("case_id", "case id")
 _REPORT_ID = openapi.id_param("report_id", "report id")
 _REPORT_RESPONSE = openapi.json_response(openapi.ref("Report"), "the report")
@@ -235,10 +264,34 @@ openapi.register(
         "/reports/partner/preview": {
             "get": {
                 "summary": "Which cases a partner report would include and why; how many "
-                "are withheld, by rule (never their content)",
+                "are withheld, by rule (never their content); the protected names met in other "
+                "names and texts, to confirm in `redaction` when issuing. Logged as a "
+                "consultation of the cases; nothing else is recorded",
                 "parameters": [_TO, *_QUERY_PERIOD, _LANGUAGE],
                 "responses": {
-                    "200": openapi.json_response({"type": "object"}, "the preview"),
+                    "200": openapi.json_response(openapi.ref("PartnerPreview"), "the preview"),
+                    **openapi.ERRORS,
+                },
+            }
+        },
+        "/reports/brief/preview": {
+            "get": {
+                "summary": "Whether the caller's brief of a case labels its protected persons "
+                "(made outside the owning organisation) and the protected names met in other "
+                "names and texts, to confirm in `redaction` when issuing. Logged as a "
+                "consultation of the case when they are shown; nothing else is recorded",
+                "parameters": [
+                    {
+                        "name": "case",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                        "description": "the case id",
+                    },
+                    _LANGUAGE,
+                ],
+                "responses": {
+                    "200": openapi.json_response(openapi.ref("BriefPreview"), "the preview"),
                     **openapi.ERRORS,
                 },
             }
@@ -432,13 +485,128 @@ openapi.register(
                     "description": "why the disclosure is made (required for a partner report)",
                 },
                 "redaction": {
-                    "type": ["object", "array"],
-                    "description": "the redaction choices made for this report; stored with it",
+                    "type": "object",
+                    "additionalProperties": _CHOICE,
+                    "description": "case_brief, partner: the issuing officer's choice for each "
+                    "protected name the preview flagged (its `key` → keep, mask or withhold); a "
+                    "flagged name without one takes its `default`. A key that is no mention of "
+                    "the report, or a choice its mention does not allow, is refused (422, "
+                    "pointer `/redaction/<key>`). Recorded with the disclosure",
                 },
                 "expand": {
                     "type": "boolean",
                     "description": "network kinds: also the entities one link out of the case",
                 },
+            },
+        },
+        "Mention": {
+            "type": "object",
+            "description": "a protected person's name (full, or a part: surname, initials) met "
+            "in another entity's name or in a free text of the report",
+            "required": ["key", "kind", "match", "label", "text", "default", "options", "choice"],
+            "properties": {
+                "key": {
+                    "type": "string",
+                    "description": "names the text (by its hash) and the protected entity; a "
+                    "changed text gets a new key",
+                },
+                "kind": {
+                    "enum": [mentions.NAME, mentions.TEXT],
+                    "description": "name: another entity's name; text: a free text",
+                },
+                "match": {"enum": [mentions.FULL, mentions.PARTIAL]},
+                "label": {
+                    "type": "string",
+                    "description": "the label of the protected entity (never its name)",
+                },
+                "text": {
+                    "type": "string",
+                    "description": "the text it was met in (its found parts masked for a "
+                    "reader who may not see the names)",
+                },
+                "parts": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"text": {"type": "string"}, "found": {"type": "boolean"}},
+                    },
+                },
+                "masked": {"type": "string", "description": "the text when masked"},
+                "entity_id": {
+                    "type": ["integer", "null"],
+                    "description": "kind name: the entity whose name it is",
+                },
+                "where": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "case": {"type": "string"},
+                            "field": {"enum": list(report_service.MENTION_FIELDS)},
+                        },
+                    },
+                },
+                "default": _CHOICE,
+                "options": {"type": "array", "items": _CHOICE},
+                "choice": {
+                    **_CHOICE,
+                    "description": "pre-filled: the organisation's latest choice for this key, "
+                    "else the default",
+                },
+            },
+        },
+        "PartnerPreview": {
+            "type": "object",
+            "properties": {
+                "recipient": {"type": "string"},
+                "language": {"enum": ["en", "fr"]},
+                "tlp": {"type": "string"},
+                "recipient_only": {"type": "boolean"},
+                "included": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "reference": {"type": "string"},
+                            "tlp": {"type": "string"},
+                            "handling_code": {"type": "string"},
+                            "reasons": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                },
+                "withheld": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "rule": {"type": "string"},
+                            "reason": {"type": "string"},
+                            "count": {"type": "integer"},
+                        },
+                    },
+                },
+                "withheld_total": {"type": "integer"},
+                "mentions": {"type": "array", "items": openapi.ref("Mention")},
+            },
+        },
+        "BriefPreview": {
+            "type": "object",
+            "properties": {
+                "case": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "reference": {"type": "string"},
+                        "tlp": {"type": "string"},
+                    },
+                },
+                "labelled": {
+                    "type": "boolean",
+                    "description": "the brief shows victims, witnesses and other persons by "
+                    "labels (it is made outside the owning organisation)",
+                },
+                "mentions": {"type": "array", "items": openapi.ref("Mention")},
             },
         },
         "Permission": {

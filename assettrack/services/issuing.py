@@ -6,9 +6,10 @@ GEXF or GraphML, the network diagram, the open-data CSV — is a :class:`~assett
 1. :func:`request_report` checks what is asked (kind, case or recipient and period, language,
    justification, redaction choices) and the size limits, and records a ``pending`` report
    and its job. Nothing is disclosed yet; a request that is refused records nothing;
-2. the job (:func:`_issue_job`) builds the content (``services.reports`` for the PDFs, the
-   export services for the rest), writes the file and only then logs the disclosure, with the
-   file's SHA-256;
+2. the job (:func:`_issue_job`) builds the content (``services.reports`` for the PDFs, under
+   the issuing officer's redaction choices; the export services for the rest), writes the file
+   and only then logs the disclosure, with the file's SHA-256 and, for a PDF, the choice
+   confirmed for every protected name it met (``redaction_choice``, by report);
 3. the file is fetched by :func:`report_for_download` (a consultation, audited);
 4. :func:`verify_report` answers, for a report id and the SHA-256 of some bytes, whether they
    are that report — hashing a stream up to a size limit, never parsing the file. A user of
@@ -32,6 +33,7 @@ from sqlmodel import Session
 
 from .. import access
 from .. import audit
+from .. import mentions
 from ..errors import AccessDenied
 from ..errors import Conflict
 from ..errors import Invalid
@@ -97,8 +99,11 @@ KINDS = {
 _PERSONAL_EXPORTS = ("ftm", "gexf", "graphml", "diagram")
 #: Kinds whose network may reach one link out of the case (``expand``).
 _EXPANDABLE = ("gexf", "graphml", "diagram")
-#: Redaction choices are stored as given (JSON), up to this size.
+#: The PDF kinds: built by ``services.reports``, under the issuing officer's redaction choices.
+_PDF_KINDS = ("case_brief", "partner")
+#: Redaction choices (mention key → keep, mask, withhold) are stored as given, up to this size.
 _REDACTION_MAX = 100_000
+_CHOICES = (mentions.KEEP, mentions.MASK, mentions.WITHHOLD)
 _CHUNK = 64 * 1024
 
 
@@ -125,10 +130,13 @@ def request_report(
     ``data``: ``kind`` (one of :data:`KINDS`); ``case`` (its id) for a case's brief and
     exports; ``to`` (UN/LOCODE) and ``year`` or ``since``/``until`` for a partner report;
     ``organisation`` (code, default the user's) for open data; optional ``language``,
-    ``justification`` (required for a partner report), ``redaction`` (the choices made,
-    stored with the report) and ``expand`` (network kinds). Raises Invalid (nothing
-    recorded) for bad input, an empty partner report or one above ``limits.max_entities``.
-    ``queue=False`` (the command line) records no job: the caller runs :func:`make_file`.
+    ``justification`` (required for a partner report), ``redaction`` (the issuing officer's
+    choices about the protected names the preview flagged: mention key → ``keep``, ``mask`` or
+    ``withhold``; a mention without one takes its default; stored with the report) and
+    ``expand`` (network kinds). Raises Invalid (nothing recorded) for bad input — a choice for
+    no mention of the report or not allowed for it names ``/redaction/<key>`` —, an empty
+    partner report or one above ``limits.max_entities``. ``queue=False`` (the command line)
+    records no job: the caller runs :func:`make_file`.
     """
     if not isinstance(data, dict):
         raise Invalid({"": Msg("expected an object")})
@@ -154,6 +162,12 @@ def request_report(
         fields = _partner_request(session, user, data, language, justification, limits)
     else:
         fields = _organisation_request(session, user, data, language)
+    if redaction and kind in _PDF_KINDS:
+        # Each choice must fit a mention of the report as it would be built now.
+        found = _document(
+            session, user, kind, fields["params"], language=fields["language"], render=False
+        ).mentions
+        content.check_choices(found, redaction)
     fields["params"]["expand"] = expand
     report = Report(
         kind=kind,
@@ -285,14 +299,25 @@ def _justification(errors, text, *, required: bool) -> str | None:
         return None
 
 
-def _redaction(errors, choices):
+def _redaction(errors, choices) -> dict | None:
+    """The redaction choices asked for: an object of mention key → keep, mask or withhold."""
     if choices is None:
         return None
-    if not isinstance(choices, dict | list):
-        errors["redaction"] = Msg("must be an object or a list of choices")
+    if not isinstance(choices, dict):
+        errors["redaction"] = Msg(
+            "must be an object: the key of each flagged name or text → keep, mask or withhold"
+        )
         return None
     if len(json.dumps(choices, default=str)) > _REDACTION_MAX:
         errors["redaction"] = Msg("is limited to {limit} characters", limit=_REDACTION_MAX)
+        return None
+    bad = {
+        f"redaction.{key}": Msg("must be keep, mask or withhold")
+        for key, choice in choices.items()
+        if not isinstance(choice, str) or choice not in _CHOICES
+    }
+    if bad:
+        errors.update(bad)
         return None
     return choices
 
@@ -329,6 +354,8 @@ def make_file(
     progress(5, "collecting the content")
     # No progress after this point: its own transaction would wait on this one's writes.
     data, context = _produce(session, user, report, limits)
+    # A PDF's context carries the mentions its choices were confirmed for: recorded below.
+    found = context.pop("mentions", None) if context is not None else None
     digest = hashlib.sha256(data).hexdigest()
     relative = Path("reports") / f"{report.number}.{KINDS[report.kind].extension}"
     path = Path(files_dir) / relative
@@ -348,7 +375,15 @@ def make_file(
         report.context_hash = content.context_hash(context)
     session.add(report)
     session.flush()
-    _record_disclosure(session, user, report, context)
+    chosen = None
+    if found is not None:
+        rows = []
+        if found:
+            rows = sharing.record_choices(
+                session, user, report.id, context["case_ids"], found, _choices(report)
+            )
+        chosen = {row.mention_key: row.choice for row in rows}
+    _record_disclosure(session, user, report, context, chosen)
     return data
 
 
@@ -357,24 +392,7 @@ def _produce(session, user, report: Report, limits: Limits) -> tuple[bytes, dict
     params = json.loads(report.params)
     kind = report.kind
     if kind == "partner":
-        org = session.get(Organisation, report.issuing_organisation_id)
-        period = content.parse_period(
-            params.get("year"),
-            None if params.get("year") else params.get("since"),
-            None if params.get("year") else params.get("until"),
-            today=org_today(org),
-        )
-        context = content.partner_report_context(
-            session,
-            user,
-            params["to"],
-            period,
-            language=report.language,
-            justification=report.justification,
-        )
-        if not context["cases"]:
-            raise Conflict("no case may go to the recipient any more: nothing was issued")
-        return _render(context, report, limits), context
+        return _pdf(session, user, report, params, limits)
     if kind == "open_data":
         from . import stats
 
@@ -386,8 +404,7 @@ def _produce(session, user, report: Report, limits: Limits) -> tuple[bytes, dict
     case = access.get_case(session, user, params["case"])
     _check_size(session, [case.id], limits, field="case")
     if kind == "case_brief":
-        context = content.case_brief_context(session, user, case, language=report.language)
-        return _render(context, report, limits), context
+        return _pdf(session, user, report, params, limits)
     translate = _translator(report.language)
     if kind == "ftm":
         from . import imports
@@ -432,6 +449,71 @@ def _translator(language: str):
     return Translations.load(str(folder), [language], domain="messages").gettext
 
 
+def _pdf(session, user, report: Report, params: dict, limits: Limits) -> tuple[bytes, dict]:
+    """A brief or a partner report, built under its redaction choices, and its context (with
+    ``mentions``: every mention of the report, for :func:`sharing.record_choices`)."""
+    choices = _choices(report)
+    document = _document(
+        session,
+        user,
+        report.kind,
+        params,
+        language=report.language,
+        justification=report.justification,
+        choices=choices,
+    )
+    context = document.context
+    if report.kind == "partner" and not context["cases"]:
+        raise Conflict("no case may go to the recipient any more: nothing was issued")
+    found = document.mentions
+    if mentions.WITHHOLD in choices.values():
+        # What a withheld entity holds was not built, nor its mentions: take them all as the
+        # preview found them (no choice withholds by default).
+        found = _document(
+            session, user, report.kind, params, language=report.language, render=False
+        ).mentions
+    if mentions.invalid_choices(found, choices):
+        raise Conflict(
+            f"the names or texts of report {report.number} changed after its redaction "
+            "choices were made: nothing was issued; preview the report again and ask anew"
+        )
+    return _render(context, report, limits), {**context, "mentions": found}
+
+
+def _document(
+    session, user, kind, params, *, language, justification=None, choices=None, render=True
+):
+    """Build the content of a brief or a partner report from its request's parameters."""
+    if kind == "partner":
+        org = session.get(Organisation, user.organisation_id)
+        period = content.parse_period(
+            params.get("year"),
+            None if params.get("year") else params.get("since"),
+            None if params.get("year") else params.get("until"),
+            today=org_today(org),
+        )
+        return content.partner_report_document(
+            session,
+            user,
+            params["to"],
+            period,
+            language=language,
+            justification=justification,
+            choices=choices,
+            render=render,
+        )
+    case = access.get_case(session, user, params["case"])
+    return content.case_brief_document(
+        session, user, case, language=language, choices=choices, render=render
+    )
+
+
+def _choices(report: Report) -> dict:
+    """The redaction choices stored with a report (none: every mention takes its default)."""
+    stored = json.loads(report.redaction) if report.redaction else None
+    return stored if isinstance(stored, dict) else {}
+
+
 def _render(context: dict, report: Report, limits: Limits) -> bytes:
     from ..reports import render_report
 
@@ -443,7 +525,9 @@ def _render(context: dict, report: Report, limits: Limits) -> bytes:
     )
 
 
-def _record_disclosure(session, user, report: Report, context: dict | None) -> None:
+def _record_disclosure(
+    session, user, report: Report, context: dict | None, chosen: dict | None = None
+) -> None:
     recipient = session.get(Organisation, report.recipient_organisation_id)
     details = {
         "report": report.number,
@@ -462,7 +546,9 @@ def _record_disclosure(session, user, report: Report, context: dict | None) -> N
         details["period"] = [report.period_start.isoformat(), report.period_end.isoformat()]
     if context and context.get("withheld_total"):
         details["withheld"] = {w["code"]: w["count"] for w in context["withheld"]}
-    if report.redaction:
+    if chosen is not None:  # a PDF: the choice confirmed for every mention, defaults included
+        details["redaction"] = chosen
+    elif report.redaction:
         details["redaction"] = json.loads(report.redaction)
     audit.record(
         session,

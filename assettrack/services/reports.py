@@ -8,15 +8,26 @@ A report is built in steps (ARCHITECTURE.md, "Partner report"):
 2. :mod:`.issuing` asks for it (``POST /api/v1/reports``), and its job renders the context
    to PDF (``assettrack.reports``), stores the file and logs the disclosure.
 
+Before a report is issued, :func:`brief_preview` and :func:`partner_preview` show the issuing
+officer every protected name met in another name or a free text (:func:`mention_choices`); the
+choices made (keep, mask, withhold) go into the request and the job builds the document under
+them (``choices=``), before any template sees the text.
+
 Also here: the H2 permissions (:func:`record_permission`) and the shared reading of a case
 (:func:`shared_case_context`).
 """
 
+import dataclasses
 import functools
 import hashlib
 import json
+import re
+import unicodedata
 from collections import Counter
 from collections import defaultdict
+from collections.abc import Iterable
+from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -31,6 +42,7 @@ from sqlmodel import Session
 from .. import access
 from .. import audit
 from .. import lifecycle
+from .. import mentions
 from .. import schema as ftm_schema
 from ..errors import AccessDenied
 from ..errors import Conflict
@@ -61,8 +73,16 @@ __all__ = [
     "clean_justification",
     "default_language",
     "pick_language",
+    "Document",
+    "MENTION_FIELDS",
     "case_brief_context",
+    "case_brief_document",
     "partner_report_context",
+    "partner_report_document",
+    "brief_preview",
+    "partner_preview",
+    "mention_choices",
+    "check_choices",
     "shared_case_context",
     "context_hash",
     "record_permission",
@@ -179,25 +199,74 @@ def recipient_choices(session: Session, user: User) -> list[Organisation]:
 # --- contexts ----------------------------------------------------------------------------------
 
 
-def case_brief_context(session: Session, user: User, case: Case, *, language=None) -> dict:
+@dataclass
+class Document:
+    """A report's content and the protected names met while building it.
+
+    ``context`` is what the template receives; ``mentions`` every protected name found in
+    another entity's name or in a free text of the document (:class:`assettrack.mentions.Mention`),
+    for the issuing officer to confirm (:func:`mention_choices`); ``places`` where each one is:
+    mention key → ``[{"case": reference, "field": ...}]`` (:data:`MENTION_FIELDS`).
+    """
+
+    context: dict
+    mentions: list
+    places: dict
+
+
+#: Where a protected name may be met in a report, as the preview names the place.
+MENTION_FIELDS = (
+    "name",  # another entity's name (company, vessel...)
+    "title",  # the case title
+    "summary",  # the case summary
+    "handling",  # the stated restriction of an H3 case
+    "tags",  # the case's tags
+    "decision",  # a decision's authority, reference, legal basis, reason, manager...
+    "details",  # an entity's details (address, port of registry...)
+    "relation",  # a relation's role in the network
+)
+
+
+def case_brief_context(
+    session: Session, user: User, case: Case, *, language=None, choices=None
+) -> dict:
     """Return the content of a case's brief, for a user already allowed to read the case.
 
-    Inside the owning organisation nothing is redacted; elsewhere (a shared reading) the
-    brief is redacted as a partner report.
+    Only the owning organisation's own users get names (``sharing.export_level``): a brief
+    made by a liaison, whatever the grant, labels victims, witnesses and ``other`` persons and
+    is redacted as a partner report, under ``choices`` (mention key → keep, mask, withhold).
     """
-    inside = case.organisation_id in access.organisation_ids(session, user)
+    return case_brief_document(session, user, case, language=language, choices=choices).context
+
+
+def case_brief_document(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    language=None,
+    choices: Mapping[str, str] | None = None,
+    render: bool = True,
+) -> Document:
+    """Return a case's brief (:func:`case_brief_context`) with the mentions met building it.
+
+    ``render=False`` builds every text the brief shows (so every mention is met) but draws
+    no diagram: what a preview needs.
+    """
     org = session.get(Organisation, case.organisation_id)
     home = session.get(Organisation, user.organisation_id)
     language = pick_language(language, user.language, default_language(org))
     loaded = _load_entities(session, [case.id])
-    redaction = sharing.Redaction(
-        sharing.INTERNAL if inside else sharing.PARTNER, translate=_translator(language)
+    redaction = _Redaction(
+        sharing.export_level(user, case), translate=_translator(language), choices=choices
     )
     for entity in loaded.of(case.id):
         redaction.register(entity)
     details = _load_details(session, [case.id], loaded)
-    section = _case_section(session, user, case, loaded, details, redaction, full=True)
-    return {
+    section = _case_section(
+        session, user, case, loaded, details, redaction, full=True, render=render
+    )
+    context = {
         "kind": "case_brief",
         "language": language,
         "tlp": case.tlp,
@@ -209,6 +278,7 @@ def case_brief_context(session: Session, user: User, case: Case, *, language=Non
         "case_ids": [case.id],
         "case_references": [case.reference],
     }
+    return redaction.document(context, loaded, [case])
 
 
 def partner_report_context(
@@ -220,13 +290,44 @@ def partner_report_context(
     language: str | None = None,
     justification: str | None = None,
     with_content: bool = True,
+    choices: Mapping[str, str] | None = None,
 ) -> dict:
     """Return the content of a partner report from the user's organisation to a recipient.
 
     Applies the sharing rules case by case (:func:`.sharing.withheld_because`) and says why
     each included case concerns the recipient (:func:`.sharing.relevance`); the cases kept back
-    are only counted, by rule. ``with_content=False`` stops there (the preview): no sections,
-    statistics or annex.
+    are only counted, by rule. ``with_content=False`` stops there (the check of a request): no
+    sections, statistics or annex. ``choices``: the issuing officer's choices about the
+    protected names met (mention key → keep, mask, withhold; the defaults without).
+    """
+    return partner_report_document(
+        session,
+        user,
+        recipient_code,
+        period,
+        language=language,
+        justification=justification,
+        with_content=with_content,
+        choices=choices,
+    ).context
+
+
+def partner_report_document(
+    session: Session,
+    user: User,
+    recipient_code: str,
+    period: Period,
+    *,
+    language: str | None = None,
+    justification: str | None = None,
+    with_content: bool = True,
+    choices: Mapping[str, str] | None = None,
+    render: bool = True,
+) -> Document:
+    """Return a partner report (:func:`partner_report_context`) with the mentions met.
+
+    ``render=False`` builds every text the report shows but draws no diagram and counts no
+    statistics: what a preview needs.
     """
     if not access.can_read_cases(user):
         raise AccessDenied("only officers and liaisons issue partner reports")
@@ -268,7 +369,7 @@ def partner_report_context(
         else:
             withheld[why] += 1
 
-    redaction = sharing.Redaction(sharing.PARTNER, translate=_translator(language))
+    redaction = _Redaction(sharing.PARTNER, translate=_translator(language), choices=choices)
     for case in included:
         for entity in loaded.of(case.id):
             redaction.register(entity)
@@ -276,11 +377,13 @@ def partner_report_context(
     sections = []
     for case in included:
         shared = recipient.code in loaded.shares.get(case.id, [])
-        reasons = sharing.relevance(
-            loaded.of(case.id), target, shared=shared, hits=hits, name=redaction.name
-        )
+        # An entity the issuing officer withheld gives no reason either: it is not in the report.
+        shown = [e for e in loaded.of(case.id) if not redaction.is_withheld(e.id)]
+        reasons = sharing.relevance(shown, target, shared=shared, hits=hits, name=redaction.name)
         if with_content:
-            section = _case_section(session, user, case, loaded, details, redaction, full=False)
+            section = _case_section(
+                session, user, case, loaded, details, redaction, full=False, render=render
+            )
         else:
             section = _case_heading(case, loaded, redaction)
         section["reasons"] = reasons
@@ -308,9 +411,147 @@ def partner_report_context(
         "candidates": len(candidates),
     }
     if with_content:
-        context["statistics"] = _statistics(session, issuer, period)
+        if render:
+            context["statistics"] = _statistics(session, issuer, period)
         context["common"] = _in_common(loaded, included, hits, redaction)
+    return redaction.document(context, loaded, included)
+
+
+# --- previews: what the issuing officer confirms -------------------------------------------------
+
+
+def brief_preview(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    language=None,
+    choices: Mapping[str, str] | None = None,
+) -> dict:
+    """Return what must be confirmed before ``user`` issues the brief of ``case``.
+
+    ``labelled``: the brief shows victims, witnesses and ``other`` persons by labels (made
+    outside the owning organisation, ``sharing.export_level``); ``mentions``: their names met in
+    other names and texts (:func:`mention_choices`), none in a brief that names. Showing them is
+    a consultation of the case, logged; nothing else is recorded.
+    """
+    labelled = sharing.export_level(user, case) == sharing.PARTNER
+    found: list[dict] = []
+    if labelled:
+        document = case_brief_document(session, user, case, language=language, render=False)
+        named = sharing.screen_level(session, user, case) == sharing.INTERNAL
+        found = mention_choices(session, user, document, named=named, choices=choices)
+        audit.record(
+            session,
+            user,
+            audit.Action.READ,
+            "case",
+            case.id,
+            details={"via": "brief preview", "mentions": len(found)},
+            organisation_id=case.organisation_id,
+        )
+    return {
+        "case": {"id": case.id, "reference": case.reference, "tlp": case.tlp},
+        "labelled": labelled,
+        "mentions": found,
+    }
+
+
+def partner_preview(
+    session: Session,
+    user: User,
+    recipient_code: str,
+    period: Period,
+    *,
+    language: str | None = None,
+    choices: Mapping[str, str] | None = None,
+) -> dict:
+    """Return what a partner report would hold (cases included and why, cases withheld by rule)
+    and the ``mentions`` the issuing officer confirms (:func:`mention_choices`).
+
+    The cases' texts are read to find the mentions: a consultation, logged when a case is in.
+    """
+    document = partner_report_document(
+        session, user, recipient_code, period, language=language, render=False
+    )
+    context = document.context
+    context["mentions"] = mention_choices(session, user, document, choices=choices)
+    if context["case_ids"]:
+        audit.record(
+            session,
+            user,
+            audit.Action.READ,
+            "report_preview",
+            None,
+            details={
+                "kind": "partner",
+                "recipient": context["recipient"]["code"],
+                "cases": context["case_ids"],
+                "mentions": len(context["mentions"]),
+            },
+            organisation_id=user.organisation_id,
+        )
     return context
+
+
+def mention_choices(
+    session: Session,
+    user: User,
+    document: Document,
+    *,
+    named: bool = True,
+    choices: Mapping[str, str] | None = None,
+) -> list[dict]:
+    """Return the mentions of ``document`` for the issuing officer to confirm, as JSON values.
+
+    Each is pre-filled: the choice given in ``choices`` when it fits, else the organisation's
+    latest choice for the same text (``sharing.preview_choices``: a changed text has a new key),
+    else the default. An item says where the mention is, whose label it is (never the protected
+    name), what the text becomes when masked, and in ``parts`` the text with the found parts
+    flagged. ``named=False`` (a reader who may not see the protected persons' names): the found
+    parts are shown masked.
+    """
+    given = dict(choices or {})
+    prefilled = sharing.preview_choices(session, user.organisation_id, document.mentions)
+    items = []
+    for mention, item in zip(document.mentions, prefilled, strict=True):
+        masked = _masked(mention)
+        choice = given.get(mention.key)
+        items.append(
+            {
+                "key": mention.key,
+                "kind": mention.kind,
+                "match": mention.match,
+                "label": mention.label,
+                "text": mention.text if named else masked,
+                "parts": _parts(mention) if named else _mask_parts(masked),
+                "masked": masked,
+                "entity_id": mention.entity_id,
+                "where": document.places.get(mention.key, []),
+                "default": mention.default,
+                "options": list(mention.options),
+                "choice": choice if choice in mention.options else item["choice"],
+            }
+        )
+    return items
+
+
+def check_choices(found: Iterable[mentions.Mention], choices: Mapping[str, str] | None) -> None:
+    """Raise Invalid, naming ``redaction.<key>`` (the pointer ``/redaction/<key>``), for each
+    choice that fits no mention of the document (its text changed, or it never was there) or
+    is not allowed for its mention."""
+    errors = mentions.invalid_choices(list(found), dict(choices or {}))
+    if errors:
+        raise Invalid(
+            {
+                f"redaction.{key}": Msg(
+                    "no such name or text in the report (it may have changed): preview it again"
+                )
+                if reason == "unknown mention"
+                else Msg("this choice is not allowed for this name or text")
+                for key, reason in errors.items()
+            }
+        )
 
 
 def shared_case_context(session: Session, user: User, case_id: int, *, language=None) -> dict:
@@ -565,14 +806,15 @@ def _load_details(session: Session, case_ids: list[int], loaded: _Entities) -> _
 
 def _case_heading(case: Case, loaded: _Entities, redaction: sharing.Redaction) -> dict:
     assets = [a for _l, _e, a in loaded.links.get(case.id, []) if a is not None]
+    text = _texts(redaction, case)
     return {
         "id": case.id,
         "reference": case.reference,
-        "title": redaction.text(case.title),
+        "title": text("title", case.title),
         "tlp": case.tlp,
         "handling_code": case.handling_code,
         "handling_notice": sharing.handling_notice(
-            case.handling_code, redaction.text(case.handling_restriction)
+            case.handling_code, text("handling", case.handling_restriction)
         ),
         "status": case.status,
         "stage": lifecycle.case_stage(a.stage for a in assets),
@@ -580,16 +822,23 @@ def _case_heading(case: Case, loaded: _Entities, redaction: sharing.Redaction) -
     }
 
 
-def _case_section(session, user, case, loaded, details, redaction, *, full: bool) -> dict:
-    """The content of one case: heading, summary, assets, decisions, entities, network."""
+def _case_section(
+    session, user, case, loaded, details, redaction, *, full: bool, render: bool = True
+) -> dict:
+    """The content of one case: heading, summary, assets, decisions, entities, network.
+
+    ``render=False``: every text as in the document, but no diagram is drawn.
+    """
     section = _case_heading(case, loaded, redaction)
+    text = _texts(redaction, case)
     assets = _asset_rows(case, loaded, details, redaction)
     entities = _entity_rows(case, loaded, redaction, parties_only=not full)
+    tags = loaded.tags.get(case.id, [])
     section.update(
-        summary=redaction.text(case.summary or ""),
+        summary=text("summary", case.summary or ""),
         review_on=case.review_on if not redaction.is_partner else None,
         shared_with=loaded.shares.get(case.id, []) if not redaction.is_partner else [],
-        tags=loaded.tags.get(case.id, []),
+        tags=[text("tags", t) for t in tags] if redaction.is_partner else tags,
         assets=assets,
         stages=_stage_counts(assets),
         totals=_totals(assets),
@@ -597,7 +846,12 @@ def _case_section(session, user, case, loaded, details, redaction, *, full: bool
         entities=entities,
         redacted=any(e["redacted"] for e in entities),
         network=_network_section(
-            session, user, case, redaction, width=_DIAGRAM_WIDTH if full else _SMALL_DIAGRAM
+            session,
+            user,
+            case,
+            redaction,
+            width=_DIAGRAM_WIDTH if full else _SMALL_DIAGRAM,
+            render=render,
         ),
     )
     if not full:  # a partner report's page per case: the strongest chains only
@@ -608,7 +862,7 @@ def _case_section(session, user, case, loaded, details, redaction, *, full: bool
 def _asset_rows(case, loaded, details, redaction) -> list[dict]:
     rows = []
     for _link, entity, asset in loaded.links.get(case.id, []):
-        if asset is None:
+        if asset is None or redaction.is_withheld(entity.id):
             continue
         books = details.ledger.get(asset.entity_id, {})
         net = {cur: v["income"] - v["cost"] for cur, v in sorted(books.items())}
@@ -618,7 +872,7 @@ def _asset_rows(case, loaded, details, redaction) -> list[dict]:
                 "id": asset.entity_id,
                 "name": redaction.name(entity.id, entity.caption),
                 "schema": entity.schema_name,
-                "details": redaction.details(entity.id),
+                "details": _details(redaction, case, entity.id),
                 "stage": asset.stage,
                 "urgent_unconfirmed": asset.urgent_unconfirmed,
                 "confiscation_final": asset.confiscation_final,
@@ -663,12 +917,14 @@ def _decision_rows(case, loaded, details, redaction) -> list[dict]:
     names = {
         entity.id: redaction.name(entity.id, entity.caption)
         for _link, entity, _asset in loaded.links.get(case.id, [])
+        if not redaction.is_withheld(entity.id)
     }
+    text = functools.partial(_texts(redaction, case), "decision")
     rows = []
     for decision in details.decisions.get(case.id, []):
         if redaction.is_partner and decision.annulled_at is not None:
             continue  # a partner sees the standing orders only
-        text = redaction.text
+        covered = details.covered.get(decision.id, [])
         rows.append(
             {
                 "id": decision.id,
@@ -678,7 +934,10 @@ def _decision_rows(case, loaded, details, redaction) -> list[dict]:
                 "reference": text(decision.reference),
                 "legal_basis": text(decision.legal_basis),
                 "amount": _money(decision.amount, decision.currency),
-                "assets": [names.get(i, f"#{i}") for i in details.covered.get(decision.id, [])],
+                # An asset the issuing officer withheld is not named here either.
+                "assets": [
+                    names.get(i, f"#{i}") for i in covered if not redaction.is_withheld(i)
+                ],
                 "annulled": decision.annulled_at is not None,
                 "annul_reason": text(decision.annul_reason),
                 "entered_by": None
@@ -708,6 +967,8 @@ def _entity_rows(case, loaded, redaction, *, parties_only: bool) -> list[dict]:
     for link, entity, asset in loaded.links.get(case.id, []):
         if parties_only and (asset is not None or entity.schema_name not in _PARTY_SCHEMATA):
             continue
+        if redaction.is_withheld(entity.id):
+            continue  # the issuing officer withheld it: no row at all
         redacted = redaction.is_redacted(entity.id)
         rows.append(
             {
@@ -718,7 +979,7 @@ def _entity_rows(case, loaded, redaction, *, parties_only: bool) -> list[dict]:
                 "source_grade": link.source_grade,
                 "info_grade": link.info_grade,
                 "is_asset": asset is not None,
-                "details": redaction.details(entity.id),
+                "details": _details(redaction, case, entity.id),
                 "note": None if redaction.is_partner else link.note,
                 "redacted": redacted,
             }
@@ -736,28 +997,54 @@ def _entity_rows(case, loaded, redaction, *, parties_only: bool) -> list[dict]:
 
 
 def _network_section(
-    session: Session, user: User, case: Case, redaction, *, width: int = 620
+    session: Session,
+    user: User,
+    case: Case,
+    redaction,
+    *,
+    width: int = 620,
+    render: bool = True,
 ) -> dict:
     """Return the case's network diagram (SVG) and the ownership chains of its companies.
 
     The caller has already admitted ``user`` to the case (``access`` for its own organisation,
     the sharing rules for a partner), so the graph is read within the case's organisation.
     Names are the document's: a victim is "Victim 1" in the diagram too, and relation labels
-    are scrubbed like any text. ``svg`` is drawn by ``assettrack.network.render`` (brokers
-    ranked by ``services.network`` when present); the chains come from
-    ``assettrack.network.analysis``. ``svg`` is None when there is nothing to draw.
+    are scrubbed like any text; an entity the issuing officer withheld is not drawn, nor are
+    its relations. ``svg`` is drawn by ``assettrack.network.render`` (brokers ranked by
+    ``services.network`` when present); the chains come from ``assettrack.network.analysis``.
+    ``svg`` is None when there is nothing to draw. ``render=False`` only names the nodes and
+    relations (for the mentions of a preview): no diagram, no chain.
     """
-    from ..network import analysis
     from ..network import store
 
     subgraph = store.case_graph(session, case.id, {case.organisation_id}, limit=_NETWORK_LIMIT)
     graph = store.as_multidigraph(subgraph)
+    graph.remove_nodes_from([n for n in list(graph.nodes) if redaction.is_withheld(n)])
+    text = functools.partial(_texts(redaction, case), "relation")
     for node, attrs in graph.nodes(data=True):
         attrs["name"] = str(redaction.name(node, attrs.get("name") or ""))
     for _u, _v, attrs in graph.edges(data=True):
-        attrs["role"] = redaction.text(attrs.get("role"))
-    as_of = org_today(session.get(Organisation, case.organisation_id))
+        attrs["role"] = text(attrs.get("role"))
     chains = []
+    if render:
+        chains = _chains(graph, org_today(session.get(Organisation, case.organisation_id)))
+    return {
+        "svg": _network_svg(
+            subgraph, redaction, marking=f"TLP:{case.tlp}", width=width, render=render, text=text
+        ),
+        "chains": chains,
+        "nodes": graph.number_of_nodes(),
+        "edges": graph.number_of_edges(),
+        "truncated": subgraph.truncated,
+    }
+
+
+def _chains(graph, as_of: date) -> list[dict]:
+    """The ultimate owners of the graph's companies and assets, with their strongest paths."""
+    from ..network import analysis
+
+    chains: list[dict] = []
     targets = sorted(
         (n for n in graph.nodes if graph.in_degree(n)),
         key=lambda n: (graph.nodes[n].get("schema") not in _PARTY_SCHEMATA, graph.nodes[n]["name"]),
@@ -788,30 +1075,32 @@ def _network_section(
             )
         if len({c["target"] for c in chains}) >= _UBO_TARGETS:
             break
-    return {
-        "svg": _network_svg(subgraph, redaction, marking=f"TLP:{case.tlp}", width=width),
-        "chains": chains,
-        "nodes": graph.number_of_nodes(),
-        "edges": graph.number_of_edges(),
-        "truncated": subgraph.truncated,
-    }
+    return chains
 
 
-def _network_svg(subgraph, redaction, *, marking: str, width: int) -> str | None:
+def _network_svg(
+    subgraph, redaction, *, marking: str, width: int, render: bool = True, text=None
+) -> str | None:
     """The diagram of a case graph with the document's names, or None (nothing to draw)."""
     try:
-        from ..network import render
+        from ..network import render as renderer
     except ImportError:  # the network package without its renderer: no diagram
         return None
     if not subgraph.edges:
         return None
+    text = text or redaction.text
     try:
         from . import network as network_service
     except ImportError:
         extra = None
     else:  # degree and betweenness pick the nodes drawn in a large graph
-        extra = network_service.case_brokers(subgraph)
-    body = render.graph_json(subgraph, extra=extra)
+        extra = network_service.case_brokers(subgraph) if render else None
+    body = renderer.graph_json(subgraph, extra=extra)
+    # Withheld entities are not drawn, nor their relations.
+    withheld = {n["id"] for n in body["nodes"] if redaction.is_withheld(n["id"])}
+    body["edges"] = [
+        e for e in body["edges"] if e["source"] not in withheld and e["target"] not in withheld
+    ]
     # Entities without a relation are listed in the tables; the diagram shows the network.
     linked = {e["source"] for e in body["edges"]} | {e["target"] for e in body["edges"]}
     body["nodes"] = [n for n in body["nodes"] if n["id"] in linked]
@@ -819,9 +1108,11 @@ def _network_svg(subgraph, redaction, *, marking: str, width: int) -> str | None
         node["name"] = str(redaction.name(node["id"], node.get("name") or ""))
         node.pop("organisation", None)
     for edge in body["edges"]:
-        edge["role"] = redaction.text(edge.get("role"))
-        edge["label"] = redaction.text(edge.get("label"))
-    return render.graph_svg(body, marking=marking, width=width, max_nodes=_DIAGRAM_NODES)
+        edge["role"] = text(edge.get("role"))
+        edge["label"] = text(edge.get("label"))
+    if not render or not body["edges"]:
+        return None
+    return renderer.graph_svg(body, marking=marking, width=width, max_nodes=_DIAGRAM_NODES)
 
 
 def _statistics(session: Session, org: Organisation, period: Period) -> dict:
@@ -906,6 +1197,103 @@ def _in_common(loaded: _Entities, included: list[Case], hits: dict, redaction) -
             if case.reference not in row["cases"]:
                 row["cases"].append(case.reference)
     return sorted(rows.values(), key=lambda r: str(r["name"]).casefold())
+
+
+# --- where the protected names are met ----------------------------------------------------------
+
+
+class _Redaction(sharing.Redaction):
+    """The document's :class:`.sharing.Redaction`, noting where each free text is met, so the
+    preview can say where a protected name was found (the mentions themselves only know the
+    text)."""
+
+    def __init__(self, level: str, **kwargs):
+        super().__init__(level, **kwargs)
+        self._at: tuple[str, str] | None = None
+        self._places: dict[str, list[dict]] = defaultdict(list)
+
+    def text(self, value: str | None) -> str | None:
+        if value and self.is_partner and self._at is not None:
+            place = {"case": self._at[0], "field": self._at[1]}
+            seen = self._places[unicodedata.normalize("NFC", value)]
+            if place not in seen:
+                seen.append(place)
+        return super().text(value)
+
+    @contextmanager
+    def at(self, reference: str, field: str):
+        """Note the texts redacted within as met in ``field`` of case ``reference``."""
+        previous, self._at = self._at, (reference, field)
+        try:
+            yield self
+        finally:
+            self._at = previous
+
+    def document(self, context: dict, loaded: "_Entities", cases: list[Case]) -> Document:
+        """The document built, with its mentions and where each one is."""
+        references: dict[int, list[str]] = defaultdict(list)
+        for case in cases:
+            for _link, entity, _asset in loaded.links.get(case.id, []):
+                if case.reference not in references[entity.id]:
+                    references[entity.id].append(case.reference)
+        found = self.mentions()
+        places = {
+            m.key: [{"case": r, "field": "name"} for r in references.get(m.entity_id, [])]
+            if m.kind == mentions.NAME
+            else list(self._places.get(m.text, []))
+            for m in found
+        }
+        return Document(context, found, places)
+
+
+def _texts(redaction, case: Case):
+    """``text(field, value)``: a text of ``case`` as the document shows it, its place noted."""
+
+    def text(field: str, value):
+        if not isinstance(redaction, _Redaction):
+            return redaction.text(value)
+        with redaction.at(case.reference, field):
+            return redaction.text(value)
+
+    return text
+
+
+def _details(redaction, case: Case, entity_id: int) -> list:
+    if not isinstance(redaction, _Redaction):
+        return redaction.details(entity_id)
+    with redaction.at(case.reference, "details"):
+        return redaction.details(entity_id)
+
+
+def _masked(mention: mentions.Mention) -> str:
+    """The text of a mention with its found parts masked (what *mask* makes of it)."""
+    place = "preview"
+    one = mentions.TextField(place, mention.text, mention.kind, mention.entity_id)
+    applied = mentions.apply_choices(
+        [one], [dataclasses.replace(mention, places=(place,))], {mention.key: mentions.MASK}
+    )
+    return applied.texts[place]
+
+
+def _parts(mention: mentions.Mention) -> list[dict]:
+    """The text of a mention cut into parts, the protected ones flagged ``found``."""
+    parts, last = [], 0
+    for start, end in mention.spans:
+        if start > last:
+            parts.append({"text": mention.text[last:start], "found": False})
+        parts.append({"text": mention.text[start:end], "found": True})
+        last = end
+    if last < len(mention.text):
+        parts.append({"text": mention.text[last:], "found": False})
+    return parts
+
+
+def _mask_parts(masked: str) -> list[dict]:
+    return [
+        {"text": piece, "found": piece == mentions.MASK_MARK}
+        for piece in re.split(f"({re.escape(mentions.MASK_MARK)})", masked)
+        if piece
+    ]
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -917,6 +917,7 @@ _POLICY = {
 #: tests/test_sharing_matrix.py fails on an outbound-looking route declared in neither table.
 OUTBOUND_ENDPOINTS = {
     "api.partner_preview": "partner_report",
+    "api.brief_preview": "case_brief",
     "reports.partner": "partner_report",
     "reports.shared_index": "shared_view",
     "reports.shared_case": "shared_view",

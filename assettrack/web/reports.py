@@ -3,6 +3,10 @@ API does), partner reports (preview, issue), a report's page with its job's prog
 received, audited downloads, withdrawal, H2 permissions, the shared reading of a case, and
 verifying a file.
 
+Before a brief or a partner report is issued, its form shows every protected name met in
+another entity's name or a free text, with a choice each (keep, mask the part, withhold): the
+radio buttons are named ``redaction/<mention key>`` and posted as the request's ``redaction``.
+
 The sharing rules and redaction live in ``services.sharing``; the report content in
 ``services.reports``; issuing in ``services.issuing``; these views parse the form, call them,
 commit and respond.
@@ -49,6 +53,7 @@ from . import translate
 from .forms import options
 
 bp = Blueprint("reports", __name__)
+
 
 class PartnerReportForm(FlaskForm):
     """Recipient, period, language and justification of a partner report."""
@@ -153,9 +158,29 @@ STATUS_LABELS = {
 }
 
 
+#: Where a protected name was met, as the preview says it (``services.reports.MENTION_FIELDS``).
+MENTION_PLACES = {
+    "name": _l("name of an entity"),
+    "title": _l("case title"),
+    "summary": _l("case summary"),
+    "handling": _l("handling restriction"),
+    "tags": _l("tags"),
+    "decision": _l("a decision"),
+    "details": _l("details of an entity"),
+    "relation": _l("a relation"),
+}
+#: The prefix of the posted redaction choices: ``redaction/<mention key>`` = keep|mask|withhold.
+CHOICE_PREFIX = "redaction/"
+
+
 @bp.context_processor
 def _labels():
-    return {"report_kinds": KIND_LABELS, "report_statuses": STATUS_LABELS}
+    return {
+        "report_kinds": KIND_LABELS,
+        "report_statuses": STATUS_LABELS,
+        "mention_places": MENTION_PLACES,
+        "choice_prefix": CHOICE_PREFIX,
+    }
 
 
 @bp.route("/reports/issue", methods=["GET", "POST"])
@@ -174,6 +199,7 @@ def issue():
             abort(404)
         case = access.get_case(db, current_user, case_id)
     status = 200
+    choices = _posted_choices() if kind == "case_brief" else {}
     if request.method == "POST" and form.validate():
         data = {
             "kind": kind,
@@ -183,20 +209,42 @@ def issue():
             "justification": form.justification.data or None,
             "expand": bool(form.expand.data) if kind in ("gexf", "graphml", "diagram") else False,
         }
+        if choices:
+            data["redaction"] = choices
         try:
             report, job = issuing.request_report(
                 db, current_user, data, limits=issuing.Limits.from_config(current_app.config)
             )
         except (Invalid, Conflict) as exc:
             db.rollback()
-            apply_errors(form, getattr(exc, "errors", None) or {"": exc.detail})
+            _apply_errors(form, getattr(exc, "errors", None) or {"": exc.detail})
             status = 422
         else:
             db.commit()
             jobs.start_job(job)
             return redirect(url_for("reports.detail", report_id=report.id))
+    preview = None
+    if kind == "case_brief":
+        # What the brief must have confirmed: the protected names met (a brief that labels).
+        try:
+            preview = report_service.brief_preview(
+                db, current_user, case, language=form.language.data or None, choices=choices
+            )
+        except Invalid as exc:
+            db.rollback()
+            if status == 200:
+                apply_errors(form, exc.errors)
+                status = 422
+        else:
+            db.commit()  # the consultation of the case, when its texts were read
     return render_template(
-        "reports_ui/issue.html", form=form, kind=kind, label=KIND_LABELS[kind], case=case
+        "reports_ui/issue.html",
+        form=form,
+        kind=kind,
+        label=KIND_LABELS[kind],
+        case=case,
+        preview=preview,
+        redaction_errors=_redaction_errors(form),
     ), status
 
 
@@ -215,47 +263,59 @@ def partner():
     if request.method == "GET":
         form.year.data = form.year.data or str(org_today(org).year)
         return render_template("reports_ui/partner.html", form=form, preview=None)
-    generate = request.form.get("action") == "generate"
-    try:
-        if generate:
+    choices = _posted_choices()
+    status = 200
+    if request.form.get("action") == "generate":
+        data = {
+            "kind": "partner",
+            "to": form.to.data,
+            "year": form.year.data,
+            "since": form.since.data,
+            "until": form.until.data,
+            "language": form.language.data or None,
+            "justification": form.justification.data,
+            "redaction": choices,
+        }
+        try:
             report, job = issuing.request_report(
-                db,
-                current_user,
-                {
-                    "kind": "partner",
-                    "to": form.to.data,
-                    "year": form.year.data,
-                    "since": form.since.data,
-                    "until": form.until.data,
-                    "language": form.language.data or None,
-                    "justification": form.justification.data,
-                },
-                limits=issuing.Limits.from_config(current_app.config),
+                db, current_user, data, limits=issuing.Limits.from_config(current_app.config)
             )
+        except (Invalid, Conflict) as exc:
+            db.rollback()
+            _apply_errors(form, getattr(exc, "errors", None) or exc.extra.get("errors", {}))
+            status = 422
+        else:
             db.commit()
             jobs.start_job(job)
             return redirect(url_for("reports.detail", report_id=report.id))
+    # The preview, also under a refused request: the choices made stay on the page.
+    try:
         period = report_service.parse_period(
             form.year.data, form.since.data, form.until.data, today=org_today(org)
         )
-        context = report_service.partner_report_context(
+        preview = report_service.partner_preview(
             db,
             current_user,
             form.to.data,
             period,
             language=form.language.data or None,
-            with_content=False,
+            choices=choices,
         )
     except (Invalid, Conflict) as exc:
         db.rollback()
-        apply_errors(form, getattr(exc, "errors", None) or exc.extra.get("errors", {}))
-        return render_template("reports_ui/partner.html", form=form, preview=None), 422
+        if status == 200:
+            apply_errors(form, getattr(exc, "errors", None) or exc.extra.get("errors", {}))
+            status = 422
+        preview = None
+    else:
+        db.commit()  # the consultation of the cases read
     return render_template(
         "reports_ui/partner.html",
         form=form,
-        preview=context,
+        preview=preview,
+        redaction_errors=_redaction_errors(form),
         fmt=Formatter(str(get_locale()), org.timezone),
-    )
+    ), status
 
 
 # --- reports issued and received -------------------------------------------------------------
@@ -448,6 +508,34 @@ def shared_case(case_id: int):
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _posted_choices() -> dict:
+    """The redaction choices of the posted form: mention key → keep, mask or withhold."""
+    if request.method != "POST":
+        return {}
+    return {
+        name.removeprefix(CHOICE_PREFIX): value
+        for name, value in request.form.items()
+        if name.startswith(CHOICE_PREFIX)
+    }
+
+
+def _apply_errors(form, errors: dict) -> None:
+    """Put a service's errors on the form; those about a redaction choice (``redaction.<key>``)
+    also beside that choice (``form.redaction_errors``)."""
+    choices = {k: v for k, v in errors.items() if k.startswith("redaction.")}
+    form.redaction_errors = {
+        key.removeprefix("redaction."): translate(message) for key, message in choices.items()
+    }
+    apply_errors(form, {k: v for k, v in errors.items() if k not in choices})
+    for message in dict.fromkeys(form.redaction_errors.values()):
+        form.form_errors.append(message)
+
+
+def _redaction_errors(form) -> dict:
+    """The errors about redaction choices, by mention key, to show beside each choice."""
+    return getattr(form, "redaction_errors", {})
 
 
 def _organisation_options(orgs):
