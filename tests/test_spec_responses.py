@@ -224,6 +224,7 @@ def test_every_route_answers_the_demo_data_as_its_spec_declares(demo_api, sessio
     )
     period = {"to": "DEHAM", "year": day.year}
     officer("get", "/reports/partner/preview", 200, query_string=period)
+    officer("get", "/reports/brief/preview", 200, query_string={"case": made["id"]})
     issued = officer(
         "post", "/reports", 202, json={"kind": "case_brief", "case": made["id"]}
     ).json
