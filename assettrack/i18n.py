@@ -22,7 +22,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from followthemoney.util import i18n_path as FTM_TRANSLATIONS
 
-from . import schema as ftm_schema
+from .domain import schema as ftm_schema
 
 __all__ = [
     "init_app",

@@ -3,7 +3,7 @@
 One model per decision action, joined in a union discriminated by ``action``. The API's
 OpenAPI components are generated from these models, the web form takes its field list from
 them, and the decision service builds its row from a validated model. The lifecycle's rules
-(which move is allowed, which field a move requires) stay in :mod:`assettrack.lifecycle`;
+(which move is allowed, which field a move requires) stay in :mod:`assettrack.domain.lifecycle`;
 this module only says what a decision looks like.
 
 Pure: pydantic and the lifecycle's enums, nothing from Flask or the database.
@@ -22,15 +22,15 @@ from pydantic import Field
 from pydantic import TypeAdapter
 from pydantic import WithJsonSchema
 
-from .lifecycle import DEFAULT_CURRENCY
-from .lifecycle import MAX_LENGTHS
-from .lifecycle import MONEY_MAX_DECIMAL_PLACES
-from .lifecycle import MONEY_MAX_INTEGER_DIGITS
-from .lifecycle import Action
-from .lifecycle import ConfiscationType
-from .lifecycle import DisposalKind
-from .lifecycle import EarlySaleGround
-from .lifecycle import Stage
+from .domain.lifecycle import DEFAULT_CURRENCY
+from .domain.lifecycle import MAX_LENGTHS
+from .domain.lifecycle import MONEY_MAX_DECIMAL_PLACES
+from .domain.lifecycle import MONEY_MAX_INTEGER_DIGITS
+from .domain.lifecycle import Action
+from .domain.lifecycle import ConfiscationType
+from .domain.lifecycle import DisposalKind
+from .domain.lifecycle import EarlySaleGround
+from .domain.lifecycle import Stage
 from .models.base import TLP
 from .models.base import CaseStatus
 from .models.base import HandlingCode

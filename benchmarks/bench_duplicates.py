@@ -6,7 +6,7 @@ nationalities), companies (with legal forms and registration numbers) and vessel
 numbers). About 5 % of them get a near-duplicate the way registers produce them: a typo, a
 title ("Herr Dr."), an umlaut written out ("Mueller"), the family name first ("Jansen, Kees"),
 a dropped middle name, a transliteration, a legal form spelled out, the same IMO under another
-name. Then it runs the candidate search of ``assettrack.matching.find_candidates`` (what
+name. Then it runs the candidate search of ``assettrack.domain.matching.find_candidates`` (what
 ``assettrack duplicates find`` runs per organisation) and prints the time, the comparisons made
 against the n²/2 of comparing every pair, the candidates, and the share of planted pairs found.
 
@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from assettrack import matching
+from assettrack.domain import matching
 
 LIMIT_SECONDS = 60.0
 

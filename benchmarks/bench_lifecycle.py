@@ -54,11 +54,11 @@ from sqlalchemy import select
 from sqlalchemy import text
 
 from assettrack import create_app
-from assettrack import lifecycle
-from assettrack import schema as ftm_schema
 from assettrack.cli import migrate
 from assettrack.db import get_session
 from assettrack.db import new_session
+from assettrack.domain import lifecycle
+from assettrack.domain import schema as ftm_schema
 from assettrack.models import Asset
 from assettrack.models import Case
 from assettrack.models import CaseEntity

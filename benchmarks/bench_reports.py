@@ -358,10 +358,10 @@ def _chromium(app, instance: Path):
     with app.app_context():
         from sqlalchemy import select
 
-        from assettrack import reports
         from assettrack.db import get_session
         from assettrack.models import Organisation
         from assettrack.models import User
+        from assettrack.services import pdf as reports
         from assettrack.services import reports as report_service
         from assettrack.services.cases import org_today
 

@@ -228,7 +228,7 @@ _KEEP = {"alembic_version", "organisation", "installation"}
 
 
 def _truncate_postgres(url):
-    from assettrack.reference import PORT_CITIES
+    from assettrack.domain.reference import PORT_CITIES
 
     engine = create_engine(url)
     with engine.begin() as conn:

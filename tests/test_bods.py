@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
-from assettrack import bods
-from assettrack.ftm import ImportFailed
+from assettrack.domain import bods
+from assettrack.domain.ftm import ImportFailed
 from assettrack.models import Entity
 from assettrack.models import Relation
 from assettrack.network.analysis import effective_owners

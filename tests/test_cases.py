@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
-from assettrack import clock
+from assettrack.domain import clock
 from assettrack.errors import AccessDenied
 from assettrack.errors import Conflict
 from assettrack.errors import Invalid

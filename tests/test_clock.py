@@ -13,8 +13,8 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from assettrack import clock
-from assettrack import lifecycle
+from assettrack.domain import clock
+from assettrack.domain import lifecycle
 from assettrack.models import Case
 from assettrack.models import Decision
 from assettrack.models import Organisation

@@ -6,7 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
-from assettrack import lifecycle
+from assettrack.domain import lifecycle
 from assettrack.models import Asset
 from assettrack.models.assets import ACTIONS
 from assettrack.models.assets import STAGES

@@ -6,11 +6,11 @@ from datetime import date
 import pytest
 from flask_babel import force_locale
 
-from assettrack import lifecycle
+from assettrack.domain import lifecycle
+from assettrack.domain.lifecycle import Action
+from assettrack.domain.lifecycle import AssetState
+from assettrack.domain.lifecycle import Stage
 from assettrack.errors import Msg
-from assettrack.lifecycle import Action
-from assettrack.lifecycle import AssetState
-from assettrack.lifecycle import Stage
 from assettrack.web import translate
 
 TODAY = date(2026, 4, 24)

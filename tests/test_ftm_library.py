@@ -16,9 +16,9 @@ from followthemoney import registry
 from sqlalchemy import func
 from sqlalchemy import select
 
+from assettrack.domain.schema import FTM_SCHEMATA
 from assettrack.models import Entity
 from assettrack.models import Relation
-from assettrack.schema import FTM_SCHEMATA
 from assettrack.services import imports
 from tests.conftest import SHARED_DATA
 from tests.test_bods import owners

@@ -290,7 +290,7 @@ def test_the_preview_stops_at_its_time_limit(tmp_path):
 def test_an_import_reads_no_more_rows_than_the_limit(tmp_path):
     from dataclasses import replace
 
-    from assettrack.ftm import ImportFailed
+    from assettrack.domain.ftm import ImportFailed
     from assettrack.services import registers
 
     path = tmp_path / "r.csv"

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
-from assettrack.ftm import ImportFailed
+from assettrack.domain.ftm import ImportFailed
 from assettrack.models import Asset
 from assettrack.models import AuditEntry
 from assettrack.models import CaseEntity

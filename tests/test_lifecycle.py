@@ -11,27 +11,27 @@ from pathlib import Path
 
 import pytest
 
-from assettrack import lifecycle
-from assettrack.lifecycle import CASE_COMPLETED
-from assettrack.lifecycle import ISO_4217_CURRENCIES
-from assettrack.lifecycle import STAGE_ORDER
-from assettrack.lifecycle import TERMINAL_STAGES
-from assettrack.lifecycle import Action
-from assettrack.lifecycle import AssetState
-from assettrack.lifecycle import ConfiscationType
-from assettrack.lifecycle import DecisionInvalid
-from assettrack.lifecycle import DisposalKind
-from assettrack.lifecycle import EarlySaleGround
-from assettrack.lifecycle import IllegalTransition
-from assettrack.lifecycle import LifecycleError
-from assettrack.lifecycle import Stage
-from assettrack.lifecycle import allowed_actions
-from assettrack.lifecycle import allowed_moves
-from assettrack.lifecycle import case_stage
-from assettrack.lifecycle import is_terminal
-from assettrack.lifecycle import next_state
-from assettrack.lifecycle import urgent_freeze_expiry
-from assettrack.lifecycle import validate_decision
+from assettrack.domain import lifecycle
+from assettrack.domain.lifecycle import CASE_COMPLETED
+from assettrack.domain.lifecycle import ISO_4217_CURRENCIES
+from assettrack.domain.lifecycle import STAGE_ORDER
+from assettrack.domain.lifecycle import TERMINAL_STAGES
+from assettrack.domain.lifecycle import Action
+from assettrack.domain.lifecycle import AssetState
+from assettrack.domain.lifecycle import ConfiscationType
+from assettrack.domain.lifecycle import DecisionInvalid
+from assettrack.domain.lifecycle import DisposalKind
+from assettrack.domain.lifecycle import EarlySaleGround
+from assettrack.domain.lifecycle import IllegalTransition
+from assettrack.domain.lifecycle import LifecycleError
+from assettrack.domain.lifecycle import Stage
+from assettrack.domain.lifecycle import allowed_actions
+from assettrack.domain.lifecycle import allowed_moves
+from assettrack.domain.lifecycle import case_stage
+from assettrack.domain.lifecycle import is_terminal
+from assettrack.domain.lifecycle import next_state
+from assettrack.domain.lifecycle import urgent_freeze_expiry
+from assettrack.domain.lifecycle import validate_decision
 
 # --- the transition table, written out independently of the module ---------------------------
 

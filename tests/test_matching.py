@@ -5,11 +5,11 @@ import random
 
 import pytest
 
-from assettrack import matching
-from assettrack.matching import compare
-from assettrack.matching import find_candidates
-from assettrack.matching import merge_plan
-from assettrack.matching import record_from_ftm
+from assettrack.domain import matching
+from assettrack.domain.matching import compare
+from assettrack.domain.matching import find_candidates
+from assettrack.domain.matching import merge_plan
+from assettrack.domain.matching import record_from_ftm
 
 
 def person(id, name, **props):

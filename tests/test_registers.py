@@ -10,10 +10,10 @@ import time_machine
 from sqlalchemy import func
 from sqlalchemy import select
 
-from assettrack import clock
-from assettrack import schema as ftm_schema
+from assettrack.domain import clock
+from assettrack.domain import schema as ftm_schema
+from assettrack.domain.ftm import ImportFailed
 from assettrack.errors import Invalid
-from assettrack.ftm import ImportFailed
 from assettrack.models import Asset
 from assettrack.models import CaseEntity
 from assettrack.models import Decision

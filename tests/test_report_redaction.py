@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
-from assettrack import mentions
+from assettrack.domain import mentions
 from assettrack.models import AuditEntry
 from assettrack.models import Job
 from assettrack.models import RedactionChoice

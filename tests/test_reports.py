@@ -19,11 +19,11 @@ from sqlalchemy import select
 from assettrack.models import AuditEntry
 from assettrack.models import Organisation
 from assettrack.models import Report
-from assettrack.reports import Formatter
 from assettrack.services import decisions as decision_service
 from assettrack.services import entities as entity_service
 from assettrack.services import reports as report_service
 from assettrack.services.cases import org_today
+from assettrack.services.pdf import Formatter
 from tests.conftest import bearer
 from tests.conftest import login
 

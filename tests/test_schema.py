@@ -10,36 +10,36 @@ from pathlib import Path
 
 import pytest
 
-from assettrack import schema
-from assettrack.schema import ASSET_SCHEMATA
-from assettrack.schema import COUNTRIES
-from assettrack.schema import EXTENSION_KEY
-from assettrack.schema import ISO_4217_CURRENCIES
-from assettrack.schema import NOT_APPLICABLE
-from assettrack.schema import OTHER_SCHEMATA
-from assettrack.schema import PARTY_SCHEMATA
-from assettrack.schema import PLACE_SCHEMATA
-from assettrack.schema import RELATION_SCHEMATA
-from assettrack.schema import UNKNOWN
-from assettrack.schema import InvalidValue
-from assettrack.schema import Kind
-from assettrack.schema import NotARelation
-from assettrack.schema import UnknownProperty
-from assettrack.schema import UnknownSchema
-from assettrack.schema import caption
-from assettrack.schema import export_properties
-from assettrack.schema import get_schema
-from assettrack.schema import identity_keys
-from assettrack.schema import import_properties
-from assettrack.schema import is_asset_schema
-from assettrack.schema import is_native_schema
-from assettrack.schema import is_party_schema
-from assettrack.schema import is_relation_schema
-from assettrack.schema import parse_percentage
-from assettrack.schema import relation_endpoints
-from assettrack.schema import schemata
-from assettrack.schema import validate_properties
-from assettrack.schema import validate_property
+from assettrack.domain import schema
+from assettrack.domain.schema import ASSET_SCHEMATA
+from assettrack.domain.schema import COUNTRIES
+from assettrack.domain.schema import EXTENSION_KEY
+from assettrack.domain.schema import ISO_4217_CURRENCIES
+from assettrack.domain.schema import NOT_APPLICABLE
+from assettrack.domain.schema import OTHER_SCHEMATA
+from assettrack.domain.schema import PARTY_SCHEMATA
+from assettrack.domain.schema import PLACE_SCHEMATA
+from assettrack.domain.schema import RELATION_SCHEMATA
+from assettrack.domain.schema import UNKNOWN
+from assettrack.domain.schema import InvalidValue
+from assettrack.domain.schema import Kind
+from assettrack.domain.schema import NotARelation
+from assettrack.domain.schema import UnknownProperty
+from assettrack.domain.schema import UnknownSchema
+from assettrack.domain.schema import caption
+from assettrack.domain.schema import export_properties
+from assettrack.domain.schema import get_schema
+from assettrack.domain.schema import identity_keys
+from assettrack.domain.schema import import_properties
+from assettrack.domain.schema import is_asset_schema
+from assettrack.domain.schema import is_native_schema
+from assettrack.domain.schema import is_party_schema
+from assettrack.domain.schema import is_relation_schema
+from assettrack.domain.schema import parse_percentage
+from assettrack.domain.schema import relation_endpoints
+from assettrack.domain.schema import schemata
+from assettrack.domain.schema import validate_properties
+from assettrack.domain.schema import validate_property
 from tests.conftest import SHARED_DATA
 
 SHARED_FTM = SHARED_DATA / "ftm"
@@ -410,7 +410,7 @@ def test_unknown_currency_is_refused(value):
 
 
 def test_currency_list_is_the_one_the_lifecycle_uses():
-    from assettrack.lifecycle import ISO_4217_CURRENCIES as LIFECYCLE_CURRENCIES
+    from assettrack.domain.lifecycle import ISO_4217_CURRENCIES as LIFECYCLE_CURRENCIES
 
     assert ISO_4217_CURRENCIES == LIFECYCLE_CURRENCIES
 

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 import jsonschema
 import pytest
 
-from assettrack import lifecycle
 from assettrack import shapes
 from assettrack.api.openapi import document
+from assettrack.domain import lifecycle
 from assettrack.web.forms import DECISION_FIELDS
 from tests.conftest import bearer
 from tests.test_lifecycle_api import add_asset

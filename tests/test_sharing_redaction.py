@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from assettrack import mentions
+from assettrack.domain import mentions
 from assettrack.errors import AccessDenied
 from assettrack.errors import Invalid
 from assettrack.models import Report

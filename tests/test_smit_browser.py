@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from assettrack.mentions import MASK_MARK
+from assettrack.domain.mentions import MASK_MARK
 from assettrack.services.demo import DEMO_DOMAIN
 from assettrack.services.demo import LOGINS_FILE
 from assettrack.services.demo import read_password

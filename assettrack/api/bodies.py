@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from flask.json.provider import DefaultJSONProvider
 
-from ..ftm import json_depth_exceeds
+from ..domain.ftm import json_depth_exceeds
 
 __all__ = ["BoundedJSONProvider", "LARGEST_INTEGER", "NumberTooLarge"]
 

@@ -76,7 +76,7 @@ def get_case(case_id: int):
 
 
 def _case_contents(db, case) -> tuple[list, list]:
-    from ..money import money_text
+    from ..domain.money import money_text
     from ..services import case_view
     from ..services import entities as entity_service
 

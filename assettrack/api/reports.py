@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from .. import access
 from .. import jobs
-from .. import mentions
 from ..db import get_session
+from ..domain import mentions
 from ..errors import Invalid
 from ..errors import Msg
 from ..models import Organisation

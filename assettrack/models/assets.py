@@ -15,8 +15,8 @@ from sqlalchemy import Text
 from sqlmodel import Field
 from sqlmodel import SQLModel
 
-from ..lifecycle import Action
-from ..lifecycle import Stage
+from ..domain.lifecycle import Action
+from ..domain.lifecycle import Stage
 from .base import UTCDateTime
 from .base import enum_check
 from .base import utcnow
@@ -35,7 +35,7 @@ __all__ = [
     "LedgerKind",
 ]
 
-#: The stored values of :class:`~assettrack.lifecycle.Stage` and ``Action``, in their order.
+#: The stored values of :class:`~assettrack.domain.lifecycle.Stage` and ``Action``, in their order.
 STAGES = tuple(stage.value for stage in Stage)
 ACTIONS = tuple(action.value for action in Action)
 

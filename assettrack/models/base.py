@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
-from .. import clock
+from ..domain import clock
 
 __all__ = [
     "UTCDateTime",

@@ -45,7 +45,7 @@ class Redaction(StrEnum):
 class RedactionChoice(SQLModel, table=True):
     """One mention of a protected name in a disclosure and what the issuing officer chose.
 
-    A row per mention of the report (``assettrack.mentions``): ``mention_key`` names the text
+    A row per mention of the report (``assettrack.domain.mentions``): ``mention_key`` names the text
     (by its hash), the entity whose name it is (when it is a name) and the protected entity;
     ``choice`` is keep, mask or withhold. The latest choice for a key is offered again for the
     organisation's next disclosure, and falls away when the text changes (its key changes).

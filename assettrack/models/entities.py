@@ -3,7 +3,6 @@
 from datetime import date
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import CheckConstraint
 from sqlalchemy import Column
@@ -17,6 +16,14 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 from sqlmodel import SQLModel
 
+from ..domain.involvement import CASE_ROLES
+from ..domain.involvement import INFO_GRADES
+from ..domain.involvement import RELATION_SCHEMATA
+from ..domain.involvement import SOURCE_GRADES
+from ..domain.involvement import CaseRole
+from ..domain.involvement import InfoGrade
+from ..domain.involvement import RelationSchema
+from ..domain.involvement import SourceGrade
 from .base import UTCDateTime
 from .base import enum_check
 from .base import utcnow
@@ -36,56 +43,6 @@ __all__ = [
     "RelationSchema",
 ]
 
-
-class CaseRole(StrEnum):
-    """A person's or company's role in a case (Law Enforcement Directive 2016/680, Art. 6)."""
-
-    SUSPECT = "suspect"
-    CONVICTED = "convicted"
-    VICTIM = "victim"
-    WITNESS = "witness"
-    ASSOCIATE = "associate"
-    ENABLER = "enabler"
-    OTHER = "other"
-
-
-class SourceGrade(StrEnum):
-    """Europol 4x4: how reliable the source is."""
-
-    A = "A"
-    B = "B"
-    C = "C"
-    X = "X"
-
-
-class InfoGrade(StrEnum):
-    """Europol 4x4: how far the information itself is confirmed."""
-
-    CONFIRMED = "1"
-    KNOWN_TO_SOURCE = "2"
-    NOT_KNOWN_TO_SOURCE = "3"
-    UNCONFIRMED = "4"
-
-
-class RelationSchema(StrEnum):
-    """The FtM interval schemata a relation can be."""
-
-    OWNERSHIP = "Ownership"
-    DIRECTORSHIP = "Directorship"
-    REPRESENTATION = "Representation"
-    FAMILY = "Family"
-    ASSOCIATE = "Associate"
-    EMPLOYMENT = "Employment"
-    MEMBERSHIP = "Membership"
-    PAYMENT = "Payment"
-    UNKNOWN_LINK = "UnknownLink"
-
-
-#: The stored values of the enums above, in their order.
-CASE_ROLES = tuple(role.value for role in CaseRole)
-SOURCE_GRADES = tuple(grade.value for grade in SourceGrade)
-INFO_GRADES = tuple(grade.value for grade in InfoGrade)
-RELATION_SCHEMATA = tuple(schema.value for schema in RelationSchema)
 
 MONEY = Numeric(19, 4)
 PERCENT = Numeric(9, 6)

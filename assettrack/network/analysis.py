@@ -31,7 +31,7 @@ from decimal import localcontext
 
 import networkx as nx
 
-from .. import clock
+from ..domain import clock
 
 __all__ = [
     "DeclaredHolding",

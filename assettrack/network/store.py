@@ -22,7 +22,7 @@ Edges that are not relation rows
     ``SameAs``: two entities of readable organisations that share a strong identifier
     (``entity_identifier``: IMO number, IBAN, LEI...), ``role`` holding the identifier's kind.
     ``Ownership`` from an entity property: a wallet's ``holder`` and a vehicle's, vessel's or
-    airplane's ``owner`` (:attr:`assettrack.schema.SchemaInfo.owner_properties`) are kept in the
+    airplane's ``owner`` (:attr:`domain.schema.SchemaInfo.owner_properties`) are kept in the
     entity's properties JSON, not as relations; they come back as ownership with an unknown
     share, ``role`` naming the property. The property holds the owner's FtM id
     (``external_id``) or its assettrack id, looked up in the asset's organisation. These are
@@ -51,8 +51,8 @@ from sqlalchemy import text
 from sqlalchemy import union_all
 from sqlalchemy.orm import Session as OrmSession
 
-from .. import clock
-from .. import schema as ftm_schema
+from ..domain import clock
+from ..domain import schema as ftm_schema
 from ..models import CaseEntity
 from ..models import Entity
 from ..models import EntityIdentifier

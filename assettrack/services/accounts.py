@@ -19,6 +19,8 @@ from sqlmodel import Session
 
 from .. import access
 from .. import audit
+from ..domain.reference import PORT_CITIES
+from ..domain.reference import contact_address
 from ..errors import AccessDenied
 from ..errors import Conflict
 from ..errors import Invalid
@@ -34,8 +36,6 @@ from ..models import User
 from ..models import UserOrganisation
 from ..models import UserSession
 from ..models import utcnow
-from ..reference import PORT_CITIES
-from ..reference import contact_address
 from . import sessions
 from .validation import Errors
 from .validation import clean_choice

@@ -14,7 +14,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlmodel import Session
 
-from ..lifecycle import Action
+from ..domain.lifecycle import Action
 from ..models import Decision
 from ..models import DecisionAsset
 from ..models import LedgerEntry

@@ -13,8 +13,8 @@ from sqlmodel import Session
 
 from .. import access
 from .. import audit
-from .. import clock
 from .. import csv_export
+from ..domain import clock
 from ..jobs import handler
 from ..models import AuditEntry
 from ..models import Organisation

@@ -23,12 +23,13 @@ from sqlmodel import Session
 
 from .. import access
 from .. import audit
-from .. import lifecycle
+from ..domain import lifecycle
+from ..domain.lifecycle import Action
+from ..domain.schema import ASSET_SCHEMATA
 from ..errors import AccessDenied
 from ..errors import Invalid
 from ..errors import Msg
 from ..errors import NotFound
-from ..lifecycle import Action
 from ..models import Asset
 from ..models import Case
 from ..models import CaseEntity
@@ -40,7 +41,6 @@ from ..models import ManagerAssignment
 from ..models import Organisation
 from ..models import Relation
 from ..models import User
-from ..schema import ASSET_SCHEMATA
 from . import asset_reads
 from . import decisions as decision_service
 from . import stats

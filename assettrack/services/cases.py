@@ -12,12 +12,12 @@ from sqlmodel import Session
 
 from .. import access
 from .. import audit
-from .. import clock
+from ..domain import clock
+from ..domain.lifecycle import Stage
 from ..errors import AccessDenied
 from ..errors import Conflict
 from ..errors import Invalid
 from ..errors import Msg
-from ..lifecycle import Stage
 from ..models import TLP
 from ..models import Case
 from ..models import CaseShare
@@ -287,11 +287,11 @@ def case_stage(session: Session, case: Case) -> str:
 
 def case_stages(session: Session, case_ids) -> dict[int, str]:
     """Return the derived stage of each case in ``case_ids`` in one query."""
-    from ..lifecycle import case_stage as derive
+    from ..domain.lifecycle import case_stage as derive
+    from ..domain.schema import ASSET_SCHEMATA
     from ..models import Asset
     from ..models import CaseEntity
     from ..models import Entity
-    from ..schema import ASSET_SCHEMATA
 
     ids = list(case_ids)
     if not ids:

@@ -13,14 +13,15 @@ from sqlmodel import Session
 
 from .. import access
 from .. import audit
-from .. import lifecycle
 from .. import shapes
+from ..domain import lifecycle
+from ..domain.lifecycle import Action
+from ..domain.lifecycle import Stage
+from ..domain.money import money_text
 from ..errors import Conflict
 from ..errors import Invalid
 from ..errors import Msg
 from ..errors import NotFound
-from ..lifecycle import Action
-from ..lifecycle import Stage
 from ..models import Asset
 from ..models import Case
 from ..models import CaseEntity
@@ -33,7 +34,6 @@ from ..models import Organisation
 from ..models import User
 from ..models import Valuation
 from ..models import utcnow
-from ..money import money_text
 from ..routing import id_value
 from . import asset_reads
 from .cases import org_today

@@ -7,7 +7,7 @@ again first when the organisation's entities changed since and there are at most
 ``SYNC_SCAN_LIMIT`` of them, else ``assettrack duplicates find`` refreshes it.
 
 A verdict (same, not the same, unsure) is stored in ``duplicate_review`` and the pair is never
-proposed again. A merge applies :func:`assettrack.matching.merge_plan`, keeps every changed row
+proposed again. A merge applies :func:`domain.matching.merge_plan`, keeps every changed row
 in a ``merge_record`` and is audited as a combination with the whole plan; an undo replays the
 plan backwards and refuses when something it would overwrite changed after the merge.
 """
@@ -31,8 +31,8 @@ from sqlmodel import SQLModel
 
 from .. import access
 from .. import audit
-from .. import matching
-from .. import schema as ftm_schema
+from ..domain import matching
+from ..domain import schema as ftm_schema
 from ..errors import Conflict
 from ..errors import Invalid
 from ..errors import Msg
@@ -52,7 +52,7 @@ from ..models import Organisation
 from ..models import User
 from ..models import Valuation
 from ..models import utcnow
-from ..models.matching import VERDICTS
+from ..models.duplicates import VERDICTS
 from ..routing import id_value
 
 __all__ = [

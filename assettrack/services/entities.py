@@ -13,7 +13,8 @@ from sqlmodel import Session
 
 from .. import access
 from .. import audit
-from .. import schema as ftm_schema
+from ..domain import schema as ftm_schema
+from ..domain.money import money_text
 from ..errors import Conflict
 from ..errors import Invalid
 from ..errors import Msg
@@ -31,7 +32,6 @@ from ..models.entities import CASE_ROLES
 from ..models.entities import INFO_GRADES
 from ..models.entities import RELATION_SCHEMATA
 from ..models.entities import SOURCE_GRADES
-from ..money import money_text
 from ..routing import id_value
 from .cases import contains_pattern
 from .cases import escape_like

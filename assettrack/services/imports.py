@@ -1,6 +1,6 @@
 """Import FollowTheMoney and BODS files into a case; export a case as FollowTheMoney.
 
-An import reads its file twice. The first pass (:class:`assettrack.ftm.Scan`) checks every
+An import reads its file twice. The first pass (:class:`assettrack.domain.ftm.Scan`) checks every
 entity and keeps only ids and small facts; when a line is bad nothing is written, unless
 ``skip_invalid`` (the bad lines are then listed and left out). The second pass writes through
 SQLAlchemy Core bulk statements: entities, their strong identifiers, their link to the case
@@ -41,14 +41,15 @@ from werkzeug.utils import secure_filename
 
 from .. import access
 from .. import audit
-from .. import bods
-from .. import ftm
 from .. import jobs
-from .. import schema as ftm_schema
+from ..domain import bods
+from ..domain import ftm
+from ..domain import schema as ftm_schema
+from ..domain.ftm import ImportFailed
+from ..domain.money import money_text
 from ..errors import AccessDenied
 from ..errors import Invalid
 from ..errors import Msg
-from ..ftm import ImportFailed
 from ..jobs import handler
 from ..models import Asset
 from ..models import Case
@@ -61,7 +62,6 @@ from ..models import Organisation
 from ..models import Relation
 from ..models import User
 from ..models import utcnow
-from ..money import money_text
 from . import sharing
 from .entities import identifiers_of
 from .entities import normalise_name
@@ -139,7 +139,7 @@ def import_ftm(
 ) -> ImportReport:
     """Import an FtM file (JSON lines or a JSON array, plain or gzip) into ``case``.
 
-    Raises :class:`~assettrack.ftm.ImportFailed` (422) naming the bad lines, with nothing
+    Raises :class:`~assettrack.domain.ftm.ImportFailed` (422) naming the bad lines, with nothing
     written, unless ``skip_invalid``. ``progress(percent, message)`` is called while reading
     (0-50, nothing written yet) and while writing (50-100).
     """
@@ -175,7 +175,7 @@ def import_bods(
     relationship records become Ownership (shareholdings, with bands kept as ranges),
     Directorship (board roles) and UnknownLink (other interests), one relation per period in
     which the interest stayed the same, so the history of a holding is kept (a closed record
-    ends it). See :mod:`assettrack.bods`.
+    ends it). See :mod:`assettrack.domain.bods`.
     """
     access.require_edit_case(user, case)
     started = time.perf_counter()

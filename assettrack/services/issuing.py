@@ -33,7 +33,7 @@ from sqlmodel import Session
 
 from .. import access
 from .. import audit
-from .. import mentions
+from ..domain import mentions
 from ..errors import AccessDenied
 from ..errors import Conflict
 from ..errors import Invalid
@@ -515,7 +515,7 @@ def _choices(report: Report) -> dict:
 
 
 def _render(context: dict, report: Report, limits: Limits) -> bytes:
-    from ..reports import render_report
+    from .pdf import render_report
 
     return render_report(
         context,

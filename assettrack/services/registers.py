@@ -56,13 +56,13 @@ from sqlmodel import Session
 
 from .. import access
 from .. import audit
-from .. import lifecycle
-from .. import schema as ftm_schema
+from ..domain import lifecycle
+from ..domain import schema as ftm_schema
+from ..domain.ftm import ImportFailed
+from ..domain.lifecycle import ISO_4217_CURRENCIES
 from ..errors import Invalid
 from ..errors import Msg
 from ..errors import NotFound
-from ..ftm import ImportFailed
-from ..lifecycle import ISO_4217_CURRENCIES
 from ..models import Asset
 from ..models import Case
 from ..models import CaseEntity
@@ -324,7 +324,7 @@ class Table:
         """Yield ``(row number, {header: text})``; the header is row 1.
 
         ``head`` reads only the first ``preview_bytes`` of a CSV file. Raises
-        :class:`~assettrack.ftm.ImportFailed` naming the row when the file cannot be read on
+        :class:`~assettrack.domain.ftm.ImportFailed` naming the row when the file cannot be read on
         (a line longer than a row may be, a broken CSV) or holds more than ``max_rows`` rows.
         """
         if self.format == "xlsx":
@@ -723,7 +723,7 @@ def import_register(
 ) -> RegisterReport:
     """Import every row of a register into ``case``; all of them, or none.
 
-    Raises :class:`~assettrack.ftm.ImportFailed` naming the bad rows (nothing written) unless
+    Raises :class:`~assettrack.domain.ftm.ImportFailed` naming the bad rows (nothing written) unless
     ``skip_invalid``. Rows already imported (same register and id) are updated; a status that
     moved on is recorded as the further decisions, a move the lifecycle forbids (back from
     disposed, say) is reported as a warning and leaves the asset as it is.

@@ -6,7 +6,7 @@ A report is built in steps (ARCHITECTURE.md, "Partner report"):
    see — :func:`case_brief_context`, :func:`partner_report_context`. Sharing rules and
    redaction are taken from :mod:`.sharing`, applied here once, before any template;
 2. :mod:`.issuing` asks for it (``POST /api/v1/reports``), and its job renders the context
-   to PDF (``assettrack.reports``), stores the file and logs the disclosure.
+   to PDF (``assettrack.services.pdf``), stores the file and logs the disclosure.
 
 Before a report is issued, :func:`brief_preview` and :func:`partner_preview` show the issuing
 officer every protected name met in another name or a free text (:func:`mention_choices`); the
@@ -41,9 +41,9 @@ from sqlmodel import Session
 
 from .. import access
 from .. import audit
-from .. import lifecycle
-from .. import mentions
-from .. import schema as ftm_schema
+from ..domain import lifecycle
+from ..domain import mentions
+from ..domain import schema as ftm_schema
 from ..errors import AccessDenied
 from ..errors import Conflict
 from ..errors import Invalid
@@ -204,7 +204,7 @@ class Document:
     """A report's content and the protected names met while building it.
 
     ``context`` is what the template receives; ``mentions`` every protected name found in
-    another entity's name or in a free text of the document (:class:`assettrack.mentions.Mention`),
+    another entity's name or in a free text of the document (:class:`domain.mentions.Mention`),
     for the issuing officer to confirm (:func:`mention_choices`); ``places`` where each one is:
     mention key → ``[{"case": reference, "field": ...}]`` (:data:`MENTION_FIELDS`).
     """

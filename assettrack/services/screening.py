@@ -5,7 +5,7 @@ A list is loaded line by line (never whole in memory): its parties and assets wi
 ``screening_entry`` rows (names, aliases, strong identifiers, birth dates, countries); each FtM
 ``Sanction`` adds its programme, authority and reason to the entry of its subject (``entity``).
 Screening compares entities with the entries of the lists their organisation uses (global ones
-and its own) through :func:`assettrack.matching.screen`; hits are stored with their reasons,
+and its own) through :func:`assettrack.domain.matching.screen`; hits are stored with their reasons,
 replacing the earlier hits of the same entities.
 """
 
@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from .. import access
 from .. import audit
-from .. import matching
+from ..domain import matching
 from ..errors import Invalid
 from ..errors import Msg
 from ..errors import NotFound

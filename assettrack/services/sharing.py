@@ -42,7 +42,8 @@ from sqlmodel import Session
 
 from .. import access
 from .. import audit
-from .. import mentions
+from ..domain import mentions
+from ..domain.schema import EXTENSION_KEY as _EXTENSION
 from ..errors import AccessDenied
 from ..errors import Invalid
 from ..errors import Msg
@@ -60,7 +61,6 @@ from ..models import Permission
 from ..models import RedactionChoice
 from ..models import User
 from ..models import UserOrganisation
-from ..schema import EXTENSION_KEY as _EXTENSION
 
 __all__ = [
     "INTERNAL",
@@ -160,7 +160,7 @@ _PERSON_PRIVATE = (
     "phone",
     "website",
 )
-# The names of a protected entity (found by assettrack.mentions), and what else identifies it.
+# The names of a protected entity (found by domain.mentions), and what else identifies it.
 _FULL_NAME_PROPERTIES = ("name", "alias", "weakAlias", "previousName")
 _NAME_PART_PROPERTIES = ("firstName", "middleName", "fatherName", "lastName")
 _IDENTIFYING = (
@@ -440,7 +440,7 @@ class Redaction:
     redaction is by identity: victims, witnesses and ``other`` persons become "Victim 1",
     "Witness 2", "Other 1" wherever *they* appear (their details are not shown, their
     identifiers, birth dates and addresses are masked in every text). Their names found in
-    another entity's name or in a free text are mentions (:mod:`assettrack.mentions`): masked
+    another entity's name or in a free text are mentions (:mod:`assettrack.domain.mentions`): masked
     with ``█████`` or kept as the issuing officer chose (``choices``, by mention key; the
     defaults without). Another entity's name is never rewritten into a label. Other natural
     persons keep their name and birth year; their identifiers and addresses are removed.
@@ -519,7 +519,7 @@ class Redaction:
         return self._name(entity_id, entity.caption)[1]
 
     def protected(self) -> list[mentions.Protected]:
-        """The protected entities of the document, as :func:`assettrack.mentions.protected_mentions`
+        """The protected entities of the document, as :func:`domain.mentions.protected_mentions`
         takes them."""
         return list(self._protected.values())
 
@@ -576,7 +576,7 @@ class Redaction:
 
     def mentions(self) -> list[mentions.Mention]:
         """The protected names met in the document's texts so far, for the issuing officer
-        to confirm (build the document first, then ask): see :mod:`assettrack.mentions`."""
+        to confirm (build the document first, then ask): see :mod:`assettrack.domain.mentions`."""
         return sorted(self._seen.values(), key=lambda m: (m.kind, m.label, m.text, m.key))
 
     def _name(self, entity_id: int, caption: str) -> tuple[str, bool]:
@@ -824,7 +824,7 @@ def _mentions(text: str, names: list[str]) -> bool:
 def _personal_terms(entity: EntityData, *, identifying: bool) -> set[str]:
     """The values of a person (or protected entity) that must not appear in a document.
 
-    Names are not among them: they are found by :mod:`assettrack.mentions`. ``identifying``:
+    Names are not among them: they are found by :mod:`assettrack.domain.mentions`. ``identifying``:
     also what identifies a protected entity (registration numbers, IBAN, IMO, addresses...);
     else only the private values of a named natural person (identifiers, addresses, contact,
     birth date). A birthplace or a nationality alone names nobody, and scrubbing "Rotterdam"

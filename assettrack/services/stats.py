@@ -21,6 +21,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from sqlmodel import Session
 
 from .. import csv_export
+from ..domain.money import money_text
 from ..models import Asset
 from ..models import Case
 from ..models import Decision
@@ -28,7 +29,6 @@ from ..models import DecisionAsset
 from ..models import Entity
 from ..models import LedgerEntry
 from ..models import Organisation
-from ..money import money_text
 
 __all__ = [
     "directive_statistics",

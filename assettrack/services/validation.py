@@ -5,8 +5,8 @@ from decimal import Decimal
 from decimal import InvalidOperation
 from enum import Enum
 
+from ..domain.lifecycle import ISO_4217_CURRENCIES
 from ..errors import Msg
-from ..lifecycle import ISO_4217_CURRENCIES
 
 __all__ = [
     "clean_text",

@@ -24,8 +24,8 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from .. import access
-from .. import schema as ftm_schema
 from ..db import get_session
+from ..domain import schema as ftm_schema
 from ..errors import Conflict
 from ..errors import Invalid
 from ..i18n import ftm_label

@@ -18,14 +18,14 @@ from wtforms.validators import InputRequired
 from wtforms.validators import Optional
 from wtforms.widgets import DateInput
 
-from .. import schema as ftm_schema
+from ..domain import schema as ftm_schema
+from ..domain.lifecycle import MAX_LENGTHS
+from ..domain.lifecycle import Action
+from ..domain.lifecycle import ConfiscationType
+from ..domain.lifecycle import DisposalKind
+from ..domain.lifecycle import EarlySaleGround
 from ..i18n import ftm_label
 from ..i18n import lazy_ftm_label
-from ..lifecycle import MAX_LENGTHS
-from ..lifecycle import Action
-from ..lifecycle import ConfiscationType
-from ..lifecycle import DisposalKind
-from ..lifecycle import EarlySaleGround
 from ..models import TLP
 from ..models import CaseStatus
 from ..models import HandlingCode
@@ -265,7 +265,7 @@ VALUE_LABELS = {
     "installation": _l("installation"),
 }
 
-# The English labels of the FtM schemata and properties (assettrack/schema.py), marked here so
+# The English labels of the FtM schemata and properties (domain/schema.py), marked here so
 # that they are translated where a form or a table shows them (``schema_label``, ``label``).
 
 

@@ -15,8 +15,8 @@ from flask_login import current_user
 from flask_login import login_required
 
 from .. import access
-from .. import schema as ftm_schema
 from ..db import get_session
+from ..domain import schema as ftm_schema
 from ..i18n import ftm_label
 from ..models.entities import CASE_ROLES
 from ..services import entities as entity_service

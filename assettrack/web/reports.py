@@ -44,10 +44,10 @@ from ..errors import Invalid
 from ..errors import Msg
 from ..models import Organisation
 from ..models import Role
-from ..reports import Formatter
 from ..services import issuing
 from ..services import reports as report_service
 from ..services.cases import org_today
+from ..services.pdf import Formatter
 from . import apply_errors
 from . import translate
 from .forms import options

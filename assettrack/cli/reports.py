@@ -12,8 +12,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from .db import get_session
-from .errors import DomainError
+from ..db import get_session
+from ..errors import DomainError
+from . import fail
 
 __all__ = ["report_group"]
 
@@ -51,8 +52,8 @@ def report_group():
 @with_appcontext
 def report_case(reference, out, email, language):
     """Write the brief of case REFERENCE to --out (logged as a disclosure)."""
-    from . import access
-    from .models import Case
+    from .. import access
+    from ..models import Case
 
     db = get_session()
     user = _user(db, email)
@@ -62,8 +63,9 @@ def report_case(reference, out, email, language):
     if case is None:
         click.echo(f"error: no case {reference} within the reach of {email}", err=True)
         sys.exit(2)
-    report, _data = _issue(db, user, {"kind": "case_brief", "case": case.id, "language": language},
-                           out)
+    report, _data = _issue(
+        db, user, {"kind": "case_brief", "case": case.id, "language": language}, out
+    )
     click.echo(f"{report.number} written to {out} (SHA-256 {report.sha256})")
 
 
@@ -81,12 +83,19 @@ def report_partner(to, year, since, until, justification, out, language, email):
     """Write a partner report from the user's organisation to --to (logged as a disclosure)."""
     import json
 
-    from .services import issuing
+    from ..services import issuing
 
     db = get_session()
     user = _user(db, email)
-    data = {"kind": "partner", "to": to, "year": year, "since": since, "until": until,
-            "language": language, "justification": justification}
+    data = {
+        "kind": "partner",
+        "to": to,
+        "year": year,
+        "since": since,
+        "until": until,
+        "language": language,
+        "justification": justification,
+    }
     report, _data = _issue(db, user, data, out)
     cases = ", ".join(issuing.report_as_dict(db, report)["cases"]) or "no case"
     audit_details = _last_disclosure(db, report)
@@ -99,16 +108,20 @@ def report_partner(to, year, since, until, justification, out, language, email):
 
 @report_group.command("verify")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--report", "number", default=None,
-              help="The report id the file claims (R-000042): a differing file is MODIFIED.")
+@click.option(
+    "--report",
+    "number",
+    default=None,
+    help="The report id the file claims (R-000042): a differing file is MODIFIED.",
+)
 @with_appcontext
 def report_verify(file, number):
     """Say whether FILE was issued, to whom and when (exit 0), or not / modified (exit 1).
 
     The file is compared by its SHA-256 only; it is never parsed.
     """
-    from .models import Report
-    from .services import issuing
+    from ..models import Report
+    from ..services import issuing
 
     db = get_session()
     with file.open("rb") as stream:
@@ -118,7 +131,7 @@ def report_verify(file, number):
         try:
             claimed = db.get(Report, issuing.parse_report_number(number))
         except DomainError as exc:
-            _fail(exc)
+            fail(exc)
     report = issuing.verify_by_hash(db, digest)
     if report is not None and (claimed is None or claimed.id == report.id):
         r = issuing.report_as_dict(db, report)
@@ -127,8 +140,11 @@ def report_verify(file, number):
             f"issued: report {r['number']} ({r['kind']}) by {r['issuer']} to {r['recipient']} "
             f"on {r['issued_at'] or r['created_at']} by {r['created_by']}; cases {cases}; "
             f"SHA-256 {r['sha256']}"
-            + (f"; WITHDRAWN on {r['withdrawn_at']}: {r['withdrawal_reason']}"
-               if r["withdrawn_at"] else "")
+            + (
+                f"; WITHDRAWN on {r['withdrawn_at']}: {r['withdrawal_reason']}"
+                if r["withdrawn_at"]
+                else ""
+            )
         )
         return
     if claimed is not None and claimed.sha256:
@@ -149,17 +165,17 @@ def report_verify(file, number):
 
 
 def _user(db, email):
-    from .services import accounts
+    from ..services import accounts
 
     try:
         return accounts.get_user_by_email(db, email)
     except DomainError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 def _issue(db, user, data, out):
     """Ask for a report and make its file here, without the job worker; write it to ``out``."""
-    from .services import issuing
+    from ..services import issuing
 
     limits = issuing.Limits.from_config(current_app.config)
     try:
@@ -169,28 +185,25 @@ def _issue(db, user, data, out):
         )
     except DomainError as exc:
         db.rollback()
-        _fail(exc)
+        fail(exc)
     db.commit()
     out.write_bytes(pdf)
     return report, pdf
 
 
 def _last_disclosure(db, report) -> str:
-    from .models import AuditEntry
+    from ..models import AuditEntry
 
-    return db.scalar(
-        select(AuditEntry.details)
-        .where(AuditEntry.object_type == "report", AuditEntry.object_id == str(report.id),
-               AuditEntry.action == "disclose")
-        .order_by(AuditEntry.seq.desc())
-        .limit(1)
-    ) or "{}"
-
-
-def _fail(exc: DomainError):
-    errors = getattr(exc, "errors", None) or exc.extra.get("errors") or {}
-    for field, message in errors.items():
-        click.echo(f"error: {field}: {message}", err=True)
-    if not errors:
-        click.echo(f"error: {exc.detail}", err=True)
-    sys.exit(2)
+    return (
+        db.scalar(
+            select(AuditEntry.details)
+            .where(
+                AuditEntry.object_type == "report",
+                AuditEntry.object_id == str(report.id),
+                AuditEntry.action == "disclose",
+            )
+            .order_by(AuditEntry.seq.desc())
+            .limit(1)
+        )
+        or "{}"
+    )

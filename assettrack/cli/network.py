@@ -5,8 +5,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import func
 from sqlalchemy import select
 
-from .db import get_session
-from .errors import DomainError
+from ..db import get_session
+from ..errors import DomainError
 
 __all__ = ["network_group"]
 
@@ -41,10 +41,10 @@ def analyse(code, samples, communities, seed):
     Each organisation is analysed on its own graph, never mixed with another's. Without --org,
     organisations without entities are skipped.
     """
-    from .models import Entity
-    from .models import Organisation
-    from .services import accounts
-    from .services import network
+    from ..models import Entity
+    from ..models import Organisation
+    from ..services import accounts
+    from ..services import network
 
     db = get_session()
     if code:

@@ -26,7 +26,7 @@ from types import MappingProxyType
 
 import holidays
 
-from .errors import Msg
+from ..errors import Msg
 from .money import ISO_4217_CURRENCIES
 
 __all__ = [
@@ -311,7 +311,7 @@ def next_state(
     >>> next_state(frozen, Action.FREEZE, urgent=True)
     Traceback (most recent call last):
     ...
-    assettrack.lifecycle.IllegalTransition: the asset is already under an urgent freeze: only a judicial (non-urgent) freezing order can confirm it
+    assettrack.domain.lifecycle.IllegalTransition: the asset is already under an urgent freeze: only a judicial (non-urgent) freezing order can confirm it
     """  # noqa: E501
     action = Action(action)
     flag_errors = {}
@@ -458,7 +458,7 @@ def validate_decision(action: Action | str, fields: Mapping[str, object], *, tod
     >>> validate_decision("release", {"decided_on": "2026-05-01"}, today=date(2026, 4, 24))
     Traceback (most recent call last):
     ...
-    assettrack.lifecycle.DecisionInvalid: decided_on: must not be in the future; authority: is required; reference: is required; legal_basis: is required; reason: is required
+    assettrack.domain.lifecycle.DecisionInvalid: decided_on: must not be in the future; authority: is required; reference: is required; legal_basis: is required; reason: is required
     """  # noqa: E501
     errors: dict[str, str] = {}
     read = _FieldReader(fields, errors)

@@ -11,8 +11,8 @@ from flask import current_app
 from flask.cli import FlaskGroup
 from flask.cli import with_appcontext
 
-from .db import get_session
-from .errors import DomainError
+from ..db import get_session
+from ..errors import DomainError
 
 __all__ = ["main", "register_cli", "migrate"]
 
@@ -20,7 +20,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def _create_app():
-    from . import create_app
+    from .. import create_app
 
     return create_app()
 
@@ -46,10 +46,11 @@ def register_cli(app):
         audit_group,
         jobs_group,
         demo_group,
-        __import__("assettrack.cli_network", fromlist=["network_group"]).network_group,
-        *__import__("assettrack.cli_matching", fromlist=["COMMANDS"]).COMMANDS,
-        *__import__("assettrack.cli_imports", fromlist=["COMMANDS"]).COMMANDS,
-        __import__("assettrack.cli_reports", fromlist=["report_group"]).report_group,
+        __import__("assettrack.cli.network", fromlist=["network_group"]).network_group,
+        __import__("assettrack.cli.duplicates", fromlist=["duplicates_group"]).duplicates_group,
+        __import__("assettrack.cli.screening", fromlist=["screen_list_group"]).screen_list_group,
+        *__import__("assettrack.cli.imports", fromlist=["COMMANDS"]).COMMANDS,
+        __import__("assettrack.cli.reports", fromlist=["report_group"]).report_group,
     ):
         app.cli.add_command(command)
 
@@ -70,13 +71,29 @@ def migrate(url: str | None = None, revision: str = "heads") -> None:
     command.upgrade(config, revision)
 
 
-def _fail(exc: DomainError):
+def fail(exc: DomainError):
+    """Print a refusal's field errors (or its detail) on stderr and exit with status 2."""
     errors = getattr(exc, "errors", None) or exc.extra.get("errors") or {}
     for field, message in errors.items():
         click.echo(f"error: {field}: {message}", err=True)
     if not errors:
         click.echo(f"error: {exc.detail}", err=True)
     sys.exit(2)
+
+
+def organisations(db, code):
+    """The organisation with UN/LOCODE ``code`` (exit 2 when unknown), or every one by code."""
+    from sqlalchemy import select
+
+    from ..models import Organisation
+    from ..services import accounts
+
+    if code:
+        try:
+            return [accounts.get_organisation_by_code(db, code)]
+        except DomainError as exc:
+            fail(exc)
+    return list(db.scalars(select(Organisation).order_by(Organisation.code)))
 
 
 # --- db --------------------------------------------------------------------------------------
@@ -91,7 +108,7 @@ def db_group():
 @with_appcontext
 def db_upgrade():
     """Apply migrations and add the reference port cities that are missing."""
-    from .services import accounts
+    from ..services import accounts
 
     migrate()
     db = get_session()
@@ -125,7 +142,7 @@ def org_group():
 @with_appcontext
 def org_add(code, name, country, tz, language, contact, kind):
     """Add an organisation CODE (UN/LOCODE) called NAME."""
-    from .services import accounts
+    from ..services import accounts
 
     db = get_session()
     try:
@@ -141,7 +158,7 @@ def org_add(code, name, country, tz, language, contact, kind):
             kind=kind,
         )
     except DomainError as exc:
-        _fail(exc)
+        fail(exc)
     db.commit()
     click.echo(f"organisation {org.code} ({org.name}, {org.kind}) added")
 
@@ -152,7 +169,7 @@ def org_list():
     """List the organisations."""
     from sqlalchemy import select
 
-    from .models import Organisation
+    from ..models import Organisation
 
     for org in get_session().scalars(select(Organisation).order_by(Organisation.code)):
         click.echo(
@@ -170,7 +187,7 @@ def org_enrol(code, email, name):
     """Make a one-time link by which EMAIL enrols as an admin of CODE; printed last, once."""
     from flask import url_for
 
-    from .services import accounts
+    from ..services import accounts
 
     db = get_session()
     hours = current_app.config["ENROLMENT_HOURS"]
@@ -178,7 +195,7 @@ def org_enrol(code, email, name):
         org = accounts.get_organisation_by_code(db, code)
         row, token = accounts.create_enrolment(db, None, org, email=email, name=name, hours=hours)
     except DomainError as exc:
-        _fail(exc)
+        fail(exc)
     db.commit()
     with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
         link = url_for("enrolment.enrol", token=token, _external=True)
@@ -217,7 +234,7 @@ def user_group():
 @with_appcontext
 def user_add(email, orgs, role, name, language, password_stdin):
     """Create the user EMAIL (the password is prompted for unless --password-stdin)."""
-    from .services import accounts
+    from ..services import accounts
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -236,7 +253,7 @@ def user_add(email, orgs, role, name, language, password_stdin):
             language=language,
         )
     except DomainError as exc:
-        _fail(exc)
+        fail(exc)
     db.commit()
     click.echo(f"user {user.email} ({user.role}, {', '.join(o.upper() for o in orgs)}) created")
 
@@ -246,13 +263,13 @@ def user_add(email, orgs, role, name, language, password_stdin):
 @with_appcontext
 def user_deactivate(email):
     """Deactivate EMAIL: no more logins or API calls; the account and its trail stay."""
-    from .services import accounts
+    from ..services import accounts
 
     db = get_session()
     try:
         user = accounts.get_user_by_email(db, email)
     except DomainError as exc:
-        _fail(exc)
+        fail(exc)
     accounts.deactivate_user(db, None, user)
     db.commit()
     click.echo(f"user {user.email} deactivated")
@@ -277,7 +294,7 @@ def user_withdraw(email, code):
 
 
 def _change_grant(email: str, code: str, *, grant: bool) -> None:
-    from .services import accounts
+    from ..services import accounts
 
     db = get_session()
     change = accounts.grant_organisation if grant else accounts.withdraw_grant
@@ -286,7 +303,7 @@ def _change_grant(email: str, code: str, *, grant: bool) -> None:
         org = accounts.get_organisation_by_code(db, code)
         changed = change(db, None, user, org)
     except DomainError as exc:
-        _fail(exc)
+        fail(exc)
     db.commit()
     outcome = {
         (True, True): "now reads the cases of",
@@ -310,7 +327,7 @@ def token_group():
 @with_appcontext
 def token_add(email):
     """Create an API token for EMAIL; it is printed once, as the last line."""
-    from .services import accounts
+    from ..services import accounts
 
     db = get_session()
     try:
@@ -318,7 +335,7 @@ def token_add(email):
         lifetime = current_app.config["API_TOKEN_LIFETIME"]
         token = accounts.create_token(db, None, user, lifetime=lifetime)
     except DomainError as exc:
-        _fail(exc)
+        fail(exc)
     db.commit()
     click.echo(
         f"API token for {user.email}, valid {lifetime.days} days "
@@ -333,13 +350,13 @@ def token_add(email):
 @with_appcontext
 def token_revoke(email, prefix):
     """Revoke the API tokens of EMAIL."""
-    from .services import accounts
+    from ..services import accounts
 
     db = get_session()
     try:
         user = accounts.get_user_by_email(db, email)
     except DomainError as exc:
-        _fail(exc)
+        fail(exc)
     count = accounts.revoke_tokens(db, None, user, prefix)
     db.commit()
     click.echo(f"{count} token(s) of {user.email} revoked")
@@ -362,7 +379,7 @@ def audit_verify():
     entry names); 3 checkpoint missing; 4 checkpoint corrupt; 5 checkpoint of another
     database; 6 an entry's key is not in the keyring.
     """
-    from . import audit
+    from .. import audit
 
     result = audit.verify_chain(get_session())
     if result.ok:
@@ -387,7 +404,7 @@ def audit_rotate_key():
     Stop the web servers and job workers first: they hold the old key, which the log refuses
     once rotated. Retired keys stay in the keyring (AUDIT_KEYRING) for verification.
     """
-    from . import audit
+    from .. import audit
 
     db = get_session()
     old = current_app.config["AUDIT_KEY"].encode()
@@ -412,7 +429,7 @@ def audit_reset_checkpoint():
     Refused (exit 1 or 6) when the chain itself is broken. Use it after finding out why the
     checkpoint was missing, corrupt or of another database (docs/operations.md).
     """
-    from . import audit
+    from .. import audit
 
     db = get_session()
     result = audit.reset_checkpoint(db, actor="assettrack audit reset-checkpoint")
@@ -440,7 +457,7 @@ def jobs_worker(workers, supervise, with_parent):
     """Run the job consumer (imports, reports, exports, analytics)."""
     import logging
 
-    from . import jobs
+    from .. import jobs
 
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -455,7 +472,7 @@ def jobs_worker(workers, supervise, with_parent):
 @with_appcontext
 def jobs_reap():
     """Queue again (or fail) the jobs whose worker died; resend the messages the queue lost."""
-    from . import jobs
+    from .. import jobs
 
     report = jobs.sweep()
     click.echo(
@@ -477,7 +494,7 @@ def demo_group():
 def demo_seed():
     """Load the fictional demo data into a database without users, with one random password for
     every demo account: printed once here and kept in instance/demo-logins.txt (mode 0600)."""
-    from .services import demo
+    from ..services import demo
 
     db = get_session()
     path = Path(current_app.instance_path) / demo.LOGINS_FILE

@@ -12,7 +12,7 @@ Reading
 Checking
     :class:`Scan` is the first of the two passes of an import. It checks every entity
     (:func:`check_entity`): an object with an ``id`` FtM accepts, a schema FtM has, property
-    values that pass :func:`assettrack.schema.validate_properties` (an IBAN with wrong check
+    values that pass :func:`assettrack.domain.schema.validate_properties` (an IBAN with wrong check
     digits is an error), a relation with exactly one entity at each end. What it keeps per
     entity is small: the id, the schema and the line, plus the references not yet resolved. The
     checked entity goes to a spill file (JSON lines in a temporary directory) that the second pass
@@ -23,7 +23,7 @@ Checking
     ``name``) is a warning, not an error.
 
 Schemata
-    The schemata assettrack models (:mod:`assettrack.schema`) are checked property by property.
+    The schemata assettrack models (:mod:`domain.schema`) are checked property by property.
     Any other FtM schema (``Sanction``, ``Debt``, ``PublicBody``...) is kept as it came
     (DOMAIN.md), its values only checked to be text. A name FtM does not have (``Persn``) or one of
     FtM's abstract schemata (``Thing``) is an error.
@@ -31,7 +31,7 @@ Schemata
 Writing
     :func:`entity_line` builds one exported FtM line: ``id``, ``schema``, ``properties`` and,
     when there is anything to carry, the assettrack extension under
-    :data:`assettrack.schema.EXTENSION_KEY` (local properties, unknown markers, the entity's role
+    :data:`domain.schema.EXTENSION_KEY` (local properties, unknown markers, the entity's role
     and grades in the case, the asset's lifecycle). docs/ftm.md describes the extension.
 
 The module touches no database; the services in :mod:`assettrack.services.imports` drive it.
@@ -56,12 +56,12 @@ from pathlib import Path
 
 import ijson
 
+from ..errors import DomainError
+from ..errors import Msg
 from . import schema as ftm_schema
-from .errors import DomainError
-from .errors import Msg
-from .models.entities import CASE_ROLES
-from .models.entities import INFO_GRADES
-from .models.entities import SOURCE_GRADES
+from .involvement import CASE_ROLES
+from .involvement import INFO_GRADES
+from .involvement import SOURCE_GRADES
 
 __all__ = [
     "FTM_SCHEMATA",
@@ -84,7 +84,7 @@ __all__ = [
     "end_of",
 ]
 
-#: FollowTheMoney's schemata, from the library (:mod:`assettrack.schema`).
+#: FollowTheMoney's schemata, from the library (:mod:`assettrack.domain.schema`).
 FTM_SCHEMATA = ftm_schema.FTM_SCHEMATA
 FTM_ABSTRACT_SCHEMATA = ftm_schema.FTM_ABSTRACT_SCHEMATA
 #: Longest FtM id kept (the width of ``entity.external_id``).
@@ -120,7 +120,7 @@ class ReadLimits:
     def from_config(cls, config: Mapping | None = None) -> "ReadLimits":
         """Read the limits from an app's ``config`` (default: the defaults of config.py)."""
         if config is None:
-            from . import config as defaults
+            from .. import config as defaults
 
             config = vars(defaults)
         return cls(
@@ -336,7 +336,7 @@ def check_entity(line: int, raw: object) -> Record:
     Returns
     -------
     Record
-        Properties normalised by :func:`assettrack.schema.validate_properties` (extension
+        Properties normalised by :func:`assettrack.domain.schema.validate_properties` (extension
         properties and markers merged back), the case facts of the extension, and for a relation
         its ends and columns. Warnings: properties kept as they came, required properties
         missing, extension values ignored.
@@ -356,7 +356,7 @@ def check_entity(line: int, raw: object) -> Record:
     >>> check_entity(4, {"id": "x", "schema": "Persn", "properties": {}})
     Traceback (most recent call last):
     ...
-    assettrack.ftm.LineError: unknown FollowTheMoney schema 'Persn'
+    assettrack.domain.ftm.LineError: unknown FollowTheMoney schema 'Persn'
     """
     if not isinstance(raw, dict):
         raise LineError(Msg("not a JSON object"))
@@ -539,7 +539,7 @@ def entity_line(
     """Build one FtM line: FtM properties, and the extension when there is something to carry.
 
     Local properties and markers leave the FtM ``properties`` for the extension
-    (:func:`assettrack.schema.export_properties`); ``extra`` adds assettrack's own facts to the
+    (:func:`assettrack.domain.schema.export_properties`); ``extra`` adds assettrack's own facts to the
     extension (``case``, ``asset``, ``relation``). A schema outside the registry is written as it
     was kept. A property FtM requires whose only value is a marker keeps it on the FtM side too
     when its type is text (a person whose name is "unknown"), so the line stays valid FtM.

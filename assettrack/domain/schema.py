@@ -484,7 +484,7 @@ def get_schema(name: str) -> SchemaInfo:
     >>> get_schema("Ship")
     Traceback (most recent call last):
     ...
-    assettrack.schema.UnknownSchema: unknown schema 'Ship'
+    assettrack.domain.schema.UnknownSchema: unknown schema 'Ship'
     """
     try:
         return _registry()[name]
@@ -578,7 +578,7 @@ def relation_endpoints(schema: str) -> tuple[str, str]:
     >>> relation_endpoints("Vessel")
     Traceback (most recent call last):
     ...
-    assettrack.schema.NotARelation: Vessel is not a relation
+    assettrack.domain.schema.NotARelation: Vessel is not a relation
     """
     info = get_schema(schema)
     if info.edge is None:
@@ -671,13 +671,13 @@ def validate_property(schema: str, prop: str, value: object) -> str:
     >>> validate_property("BankAccount", "iban", "NL91ABNA0417164301")
     Traceback (most recent call last):
     ...
-    assettrack.schema.InvalidValue: IBAN NL91ABNA0417164301: the check digits are wrong
+    assettrack.domain.schema.InvalidValue: IBAN NL91ABNA0417164301: the check digits are wrong
     >>> validate_property("Vessel", "imoNumber", "IMO 9074729")
     '9074729'
     >>> validate_property("Vessel", "imoNumber", "9074728")
     Traceback (most recent call last):
     ...
-    assettrack.schema.InvalidValue: IMO 9074728: the check digit is wrong
+    assettrack.domain.schema.InvalidValue: IMO 9074728: the check digit is wrong
     >>> validate_property("Person", "nationality", "IT")
     'it'
     >>> validate_property("Person", "birthDate", "1970-05")
@@ -1397,7 +1397,7 @@ def _check_date_order(
     info: SchemaInfo, clean: dict[str, list[str]], problems: dict[str, list[str]] | list[str]
 ) -> None:
     # ``problems``: the errors of a form (the end is refused) or the warnings of an import (the
-    # end is kept; the relation then counts as undated, see assettrack.ftm.relation_columns).
+    # end is kept; the relation then counts as undated, see assettrack.domain.ftm.relation_columns).
     # Partial dates compare on their common precision: "2020" is not after "2020-05-17".
     for first, second in _DATE_PRECEDENCE:
         if first not in info.properties or second not in info.properties:

@@ -72,8 +72,8 @@ from rigour.names import analyze_names
 from rigour.text import ascii_text
 from rigour.text import levenshtein
 
+from ..errors import Msg
 from . import schema as ftm_schema
-from .errors import Msg
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -259,7 +259,7 @@ def record_from_ftm(
     """Build a :class:`Record` from an FtM schema and property mapping.
 
     ``identifiers`` defaults to the strong identifiers found in ``properties``
-    (:func:`assettrack.schema.identity_keys`); pass the ``entity_identifier`` rows instead
+    (:func:`assettrack.domain.schema.identity_keys`); pass the ``entity_identifier`` rows instead
     when they are at hand.
 
     Examples

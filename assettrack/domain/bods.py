@@ -7,7 +7,7 @@ statements about the same record (a newer ``statementDate``) replace earlier one
 statement ends the record.
 
 :class:`BodsReader` turns a file of statements into the FtM entities that
-:class:`assettrack.ftm.Scan` checks and the import writes:
+:class:`assettrack.domain.ftm.Scan` checks and the import writes:
 
 - an **entity** record becomes a ``Company`` (``registeredEntity``), an ``Organization``
   (``state``, ``stateBody``) or a ``LegalEntity`` (``legalEntity``, ``arrangement``,
@@ -43,7 +43,7 @@ from dataclasses import field
 from datetime import date
 from decimal import Decimal
 
-from .errors import Msg
+from ..errors import Msg
 from .ftm import Item
 from .ftm import ReadLimits
 from .ftm import iter_items
@@ -151,7 +151,7 @@ class BodsReader:
     on_progress : callable, optional
         Called with the fraction done (0.0 to 1.0).
     limits : ReadLimits, optional
-        What a line may cost (:class:`assettrack.ftm.ReadLimits`; default: config.py's).
+        What a line may cost (:class:`assettrack.domain.ftm.ReadLimits`; default: config.py's).
     """
 
     def __init__(self, path, *, on_progress=None, limits: ReadLimits | None = None):
@@ -161,7 +161,7 @@ class BodsReader:
         self.warnings: list[tuple[int, str]] = []
 
     def items(self) -> Iterator[Item]:
-        """Yield one :class:`~assettrack.ftm.Item` per FtM entity, or per bad statement."""
+        """Yield one :class:`~assettrack.domain.ftm.Item` per FtM entity, or per bad statement."""
         latest: dict[str, tuple[str, int]] = {}
         types: dict[str, str] = {}
         versions: dict[str, list[_Version]] = {}

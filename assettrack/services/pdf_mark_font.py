@@ -1,10 +1,11 @@
 """The redaction mark's font: one glyph, U+2588 FULL BLOCK, drawn here.
 
 The vendored Noto Sans has no ``█``, so without this font WeasyPrint would draw the mark of a
-masked name (``assettrack.mentions.MASK_MARK``) with whatever system font has it, or not at all.
+masked name (``domain.mentions.MASK_MARK``) with whatever system font has it, or not at all.
 ``report.css`` declares this font as a face of "Noto Sans" and "Noto Sans Mono" for U+2588 only
 (``unicode-range``), so text and diagrams alike take the mark from it. The file
-``assettrack/static/fonts/RedactionMark.ttf`` is made by ``python -m assettrack.reports.mark_font``;
+``assettrack/static/fonts/RedactionMark.ttf`` is made by ``python -m
+assettrack.services.pdf_mark_font``;
 the block covers the line box of Noto Sans (ascender 1069, descender -293 of 1000 units).
 """
 

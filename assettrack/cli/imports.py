@@ -12,9 +12,10 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from .db import get_session
-from .errors import DomainError
-from .ftm import ImportFailed
+from ..db import get_session
+from ..domain.ftm import ImportFailed
+from ..errors import DomainError
+from . import fail
 
 __all__ = ["COMMANDS", "import_ftm_command", "export_ftm_command", "import_bods_command"]
 
@@ -31,7 +32,7 @@ _USER_HELP = "E-mail of the officer acting (default: the case's officer)."
 @with_appcontext
 def import_ftm_command(file, reference, skip_invalid, email):
     """Import FILE, FollowTheMoney entities (JSON lines or a JSON array, plain or gzip)."""
-    from .services import imports
+    from ..services import imports
 
     db = get_session()
     case, user = _case_and_user(db, reference, email)
@@ -52,7 +53,7 @@ def import_ftm_command(file, reference, skip_invalid, email):
 @with_appcontext
 def import_bods_command(file, reference, skip_invalid, email):
     """Import FILE, Beneficial Ownership Data Standard 0.4 statements (JSON array or lines)."""
-    from .services import imports
+    from ..services import imports
 
     db = get_session()
     case, user = _case_and_user(db, reference, email)
@@ -77,7 +78,7 @@ def import_bods_command(file, reference, skip_invalid, email):
 @with_appcontext
 def export_ftm_command(reference, out, email):
     """Write a case as FollowTheMoney JSON lines (logged as a disclosure)."""
-    from .services import imports
+    from ..services import imports
 
     db = get_session()
     case, user = _case_and_user(db, reference, email)
@@ -89,7 +90,7 @@ def export_ftm_command(reference, out, email):
             with out.open("w", encoding="utf-8", newline="\n") as fh:
                 counts = imports.export_ftm(db, user, case, fh, justification=justification)
     except DomainError as exc:
-        _fail(exc)
+        fail(exc)
     db.commit()
     click.echo(
         f"{counts['entities']} entities and {counts['relations']} relations of {case.reference}"
@@ -140,7 +141,7 @@ def import_register_command(
     email,
 ):
     """Import FILE, a register of assets (CSV or XLSX), with --mapping NAME or --columns."""
-    from .services import registers
+    from ..services import registers
 
     db = get_session()
     case, user = _case_and_user(db, reference, email)
@@ -167,7 +168,7 @@ def import_register_command(
         if save_mapping:
             registers.save_mapping(db, user, save_mapping, mapping)
     except DomainError as exc:
-        _fail(exc)
+        fail(exc)
     report = _run(
         lambda progress: registers.import_register(
             db, user, case, file, mapping, skip_invalid=skip_invalid, progress=progress
@@ -193,10 +194,10 @@ COMMANDS = (
 
 
 def _case_and_user(db, reference, email):
-    from . import access
-    from .models import Case
-    from .models import User
-    from .services import accounts
+    from .. import access
+    from ..models import Case
+    from ..models import User
+    from ..services import accounts
 
     case = db.scalar(select(Case).where(Case.reference == reference))
     if case is None:
@@ -219,7 +220,7 @@ def _case_and_user(db, reference, email):
                 )
                 sys.exit(2)
     except DomainError as exc:
-        _fail(exc)
+        fail(exc)
     return case, user
 
 
@@ -239,7 +240,7 @@ def _run(work):
         except ImportFailed as exc:
             _bad_lines(exc)
         except DomainError as exc:
-            _fail(exc)
+            fail(exc)
         bar.update(100 - state["done"])
     return report
 
@@ -253,12 +254,6 @@ def _bad_lines(exc: ImportFailed):
         click.echo(f"  ... and {len(exc.problems) - 10} more", err=True)
     click.echo("(--skip-invalid imports the other lines)", err=True)
     sys.exit(2)
-
-
-def _fail(exc: DomainError):
-    from .cli import _fail as fail
-
-    fail(exc)
 
 
 def _summary(report) -> None:
