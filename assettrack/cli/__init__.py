@@ -16,7 +16,7 @@ from ..errors import DomainError
 
 __all__ = ["main", "register_cli", "migrate"]
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def _create_app():
