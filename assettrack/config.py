@@ -61,6 +61,8 @@ SESSION_WARNING_SECONDS = 120
 SESSION_KEEP_DAYS = 30
 # A form posted after its session ended is kept this many hours for the next sign-in.
 SAVED_FORM_HOURS = 24
+# Notifications (read or not) are deleted after this many days.
+NOTIFICATION_KEEP_DAYS = 90
 # API tokens are refused after this long (from their creation).
 API_TOKEN_LIFETIME = timedelta(days=90)
 # Per-address and per-token rate limits (Flask-Limiter syntax); counted in Redis when

@@ -39,6 +39,8 @@ from .imports import RegisterMapping
 from .jobs import Job
 from .network import EntityMetric
 from .network import NetworkAnalysis
+from .notifications import Notification
+from .notifications import NotificationPreference
 from .reports import Permission
 from .reports import Report
 from .screening import ScreeningEntry
@@ -66,6 +68,8 @@ __all__ = [
     "ManagerAssignment",
     "MergeRecord",
     "NetworkAnalysis",
+    "Notification",
+    "NotificationPreference",
     "Permission",
     "RedactionChoice",
     "Report",

@@ -45,13 +45,14 @@ def init_app(app):
     from . import jobs
     from . import main
     from . import network
+    from . import notifications
     from . import reports
     from .forms import label
     from .forms import schema_label
 
     for module in (
         auth, main, dashboard, cases, network, duplicates, reports, admin, audit_log, jobs,
-        imports, enrolment
+        imports, enrolment, notifications
     ):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["translate"] = translate
