@@ -518,3 +518,7 @@ def demo_seed():
         click.echo(f"  {email:<40} {role:<8} {orgs}")
     click.echo("")
     click.echo(f"Shown once here; kept for you in {path} (readable by you only).")
+    click.echo(
+        "Second factor: not required in these demo organisations only; every other "
+        "organisation requires one (an authenticator app) at sign-in."
+    )

@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey
 from sqlalchemy import Integer
 from sqlalchemy import String
 from sqlalchemy import false
+from sqlalchemy import true
 from sqlmodel import Field
 from sqlmodel import SQLModel
 
@@ -55,6 +56,11 @@ class Organisation(SQLModel, table=True):
     kind: str = Field(
         default=OrganisationKind.LOCAL.value,
         sa_column=Column(String(16), nullable=False, server_default=OrganisationKind.LOCAL.value),
+    )
+    # Users signing in with a local password must give a second factor (DECISIONS #14: every
+    # role; only `make run`'s demo organisations turn it off, and say so).
+    second_factor_required: bool = Field(
+        default=True, sa_column=Column(Boolean, nullable=False, server_default=true())
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

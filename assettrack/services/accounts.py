@@ -645,7 +645,7 @@ def authenticate(
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     session.add(user)
-    audit.record(session, user, audit.Action.LOGIN, "user", user.id)
+    # The LOGIN entry is written when the session opens (after the second factor, if any).
     return user
 
 

@@ -29,7 +29,9 @@ from ..models import Organisation
 from ..models import User
 from ..models import UserOrganisation
 from ..models import utcnow
+from ..models.second_factor import TotpFactor
 from ..services import accounts
+from ..services import second_factor
 from . import apply_errors
 from .forms import EmptyForm
 from .forms import EnrolmentForm
@@ -85,6 +87,13 @@ def _render_users(db, grant_form):
         home=orgs[current_user.organisation_id],
         may_create=access.is_organisation_admin(db, current_user),
         may_set_password=lambda user: access.can_set_password(db, current_user, user),
+        enrolled=set(
+            db.scalars(
+                select(TotpFactor.user_id).where(
+                    TotpFactor.user_id.in_(ids), TotpFactor.confirmed_at.is_not(None)
+                )
+            )
+        ),
     )
 
 
@@ -164,6 +173,27 @@ def reset_password(user_id: int):
             return redirect(url_for("admin.users"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/password.html", form=form, user=user), status
+
+
+@bp.route("/users/<int:user_id>/second-factor/reset", methods=["POST"])
+def reset_second_factor(user_id: int):
+    """Remove a user's authenticator (lost phone): their sessions end; they set up a new one."""
+    db = get_session()
+    user = _managed_user(db, user_id)
+    if user.id == current_user.id:
+        abort(403)
+    if EmptyForm().validate_on_submit():
+        second_factor.reset(db, current_user, user)
+        db.commit()
+        flash(
+            gettext(
+                "The second factor of %(email)s is reset; they set up a new one at their next "
+                "sign-in.",
+                email=user.email,
+            ),
+            "success",
+        )
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/users/<int:user_id>/role", methods=["GET", "POST"])

@@ -116,6 +116,16 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[InputRequired()])
 
 
+class SecondFactorForm(FlaskForm):
+    """The code of the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[InputRequired()],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 40},
+    )
+
+
 class LanguageForm(FlaskForm):
     language = SelectField(_l("Language"), choices=options([("en", "English"), ("fr", "Français")]))
 

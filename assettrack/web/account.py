@@ -1,0 +1,180 @@
+"""A user's own security page: the second factor, recovery codes, and their open sessions."""
+
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext
+from flask_login import current_user
+from flask_login import login_required
+from sqlalchemy import select
+
+from .. import audit
+from ..db import get_session
+from ..errors import Invalid
+from ..models import EndReason
+from ..models import UserSession
+from ..models.base import utcnow
+from ..routing import id_value
+from ..security import limit_from
+from ..security import limiter
+from ..services import second_factor
+from ..services import sessions
+from . import apply_errors
+from .forms import EmptyForm
+from .forms import SecondFactorForm
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _browser_session():
+    """The user's browser session (a bearer token has no security page)."""
+    row = g.get("user_session")
+    if row is None:
+        abort(403)
+    return row
+
+
+def _open_sessions(db, user_id: int):
+    now = utcnow()
+    return db.scalars(
+        select(UserSession)
+        .where(
+            UserSession.user_id == user_id,
+            UserSession.ended_at.is_(None),
+            UserSession.expires_at > now,
+        )
+        .order_by(UserSession.last_seen_at.desc())
+    ).all()
+
+
+@bp.route("/security")
+@login_required
+def security():
+    """The second factor's state, the recovery codes left, and every open session."""
+    current = _browser_session()
+    db = get_session()
+    user = current_user._get_current_object()
+    return render_template(
+        "auth/security.html",
+        enrolled=second_factor.is_enrolled(db, user),
+        required=second_factor.required_for(db, user),
+        codes_left=second_factor.remaining_recovery_codes(db, user),
+        open_sessions=_open_sessions(db, user.id),
+        current_id=current.id,
+        form=SecondFactorForm(),
+        empty=EmptyForm(),
+    )
+
+
+@bp.route("/security/set-up", methods=["GET", "POST"])
+@login_required
+@limiter.limit(limit_from("RATELIMIT_SENSITIVE"), methods=["POST"])
+def set_up():
+    """Set up an authenticator app while signed in (when the organisation does not require it)."""
+    _browser_session()
+    db = get_session()
+    user = current_user._get_current_object()
+    key = current_app.config["DATA_KEY"]
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        try:
+            codes = second_factor.confirm_enrolment(db, user, form.code.data, key)
+        except Invalid as exc:
+            db.rollback()
+            apply_errors(form, exc.errors)
+        else:
+            db.commit()
+            return render_template(
+                "auth/recovery_codes.html", codes=codes, next_url=url_for("account.security")
+            )
+    try:
+        enrolment = second_factor.begin_enrolment(db, user, key)
+    except Invalid:
+        flash(gettext("An authenticator is already set up for this account."), "info")
+        return redirect(url_for("account.security"))
+    db.commit()
+    return render_template(
+        "auth/enrol_second_factor.html", form=form, enrolment=enrolment, signed_in=True
+    ), (422 if request.method == "POST" else 200)
+
+
+@bp.route("/security/recovery-codes", methods=["POST"])
+@login_required
+@limiter.limit(limit_from("RATELIMIT_SENSITIVE"))
+def recovery_codes():
+    """Replace the recovery codes, after a fresh code from the app."""
+    _browser_session()
+    db = get_session()
+    user = current_user._get_current_object()
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        try:
+            codes = second_factor.new_recovery_codes(
+                db,
+                user,
+                form.code.data,
+                current_app.config["DATA_KEY"],
+                second_factor.Limits.from_config(current_app.config),
+            )
+        except Invalid as exc:
+            db.commit()  # the failure count and its audit entry
+            apply_errors(form, exc.errors)
+        else:
+            db.commit()
+            return render_template(
+                "auth/recovery_codes.html", codes=codes, next_url=url_for("account.security")
+            )
+    current = _browser_session()
+    return render_template(
+        "auth/security.html",
+        enrolled=second_factor.is_enrolled(db, user),
+        required=second_factor.required_for(db, user),
+        codes_left=second_factor.remaining_recovery_codes(db, user),
+        open_sessions=_open_sessions(db, user.id),
+        current_id=current.id,
+        form=form,
+        empty=EmptyForm(),
+    ), 422
+
+
+@bp.route("/sessions/end", methods=["POST"])
+@login_required
+def end_session():
+    """End one of the user's other sessions (``id``), or all of them but this one (no ``id``)."""
+    current = _browser_session()
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    db = get_session()
+    user = current_user._get_current_object()
+    raw = request.form.get("id")
+    if raw:
+        session_id = id_value(raw)
+        row = db.get(UserSession, session_id) if session_id is not None else None
+        if row is None or row.user_id != user.id or row.id == current.id:
+            abort(404)
+        sessions.end(db, row, EndReason.LOGOUT)
+        audit.record(
+            db,
+            user,
+            audit.Action.UPDATE,
+            "user",
+            user.id,
+            details={"session_ended": row.id, "by": "owner"},
+            organisation_id=user.organisation_id,
+        )
+        db.commit()
+        flash(gettext("That session has ended."), "success")
+    else:
+        ended, _ = sessions.end_all(
+            db, user, EndReason.LOGOUT, actor=user, keep=current, revoke_tokens=False
+        )
+        db.commit()
+        flash(gettext("Your other sessions have ended (%(count)s).", count=ended), "success")
+    return redirect(url_for("account.security"))
