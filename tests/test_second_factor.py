@@ -12,6 +12,7 @@ import time_machine
 from sqlalchemy import select
 from sqlalchemy import update
 
+from assettrack.models import ApiToken
 from assettrack.models import AuditEntry
 from assettrack.models import Organisation
 from assettrack.models.second_factor import TotpFactor
@@ -194,3 +195,61 @@ def test_ending_someone_elses_session_is_not_found(app, session, make_user):
     their_row = session.scalar(select(UserSession.id).where(UserSession.user_id == other.id))
     assert mine.post("/account/sessions/end", data={"id": str(their_row)}).status_code == 404
     assert _signed_in(theirs)
+
+
+def _token_from(page: str) -> str:
+    return re.search(r'<code class="secret-key">(at_[\w-]+)</code>', page).group(1)
+
+
+def test_a_read_only_token_reads_and_is_refused_writes(app, client, session, make_user):
+    officer = make_user("officer")
+    _password(client, officer)
+    made = client.post("/account/tokens", data={"name": "dashboard", "days": "7", "read_only": "y"})
+    assert made.status_code == 200
+    token = _token_from(made.get_data(as_text=True))
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert api.get("/api/v1/cases", headers=headers).status_code == 200
+    refused = api.post("/api/v1/cases", json={"title": "x", "tlp": "AMBER"}, headers=headers)
+    assert refused.status_code == 403
+    assert refused.content_type == "application/problem+json"
+    assert "read-only" in refused.get_json()["detail"]
+    row = session.scalar(select(ApiToken).where(ApiToken.user_id == officer.id))
+    assert row.read_only and row.name == "dashboard"
+    assert abs(row.expires_at - row.created_at - timedelta(days=7)) < timedelta(seconds=5)
+
+
+def test_a_token_needs_a_fresh_code_once_a_factor_is_set_up(
+    client, session, make_user, required, clock
+):
+    officer = make_user("officer")
+    secret, _ = _enrol(client, officer)
+    missing = client.post("/account/tokens", data={"days": "30"})
+    assert missing.status_code == 422
+    assert session.scalar(select(ApiToken.id).where(ApiToken.user_id == officer.id)) is None
+    too_long = client.post("/account/tokens", data={"days": "400", "code": "123456"})
+    assert too_long.status_code == 422
+    assert "from 1 to 90" in too_long.get_data(as_text=True)
+    clock.shift(timedelta(seconds=30))
+    made = client.post("/account/tokens", data={"days": "30", "code": pyotp.TOTP(secret).now()})
+    assert made.status_code == 200
+    assert _token_from(made.get_data(as_text=True)).startswith("at_")
+
+
+def test_a_user_revokes_only_their_own_tokens(app, client, session, make_user):
+    officer = make_user("officer")
+    other = make_user("officer")
+    _password(client, officer)
+    client.post("/account/tokens", data={"days": "5"})
+    theirs = app.test_client()
+    _password(theirs, other)
+    theirs.post("/account/tokens", data={"days": "5"})
+    mine_id, their_id = (
+        session.scalar(select(ApiToken.id).where(ApiToken.user_id == user.id))
+        for user in (officer, other)
+    )
+    assert client.post(f"/account/tokens/{their_id}/revoke").status_code == 404
+    assert client.post(f"/account/tokens/{mine_id}/revoke").status_code == 302
+    session.expire_all()
+    assert session.get(ApiToken, mine_id).revoked_at is not None
+    assert session.get(ApiToken, their_id).revoked_at is None

@@ -150,6 +150,11 @@ class ApiToken(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # What the token is for, as its owner named it; a read-only token answers GET requests only.
+    name: str | None = Field(default=None, sa_type=String(100))
+    read_only: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
 
 
 class Enrolment(SQLModel, table=True):

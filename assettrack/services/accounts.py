@@ -653,17 +653,38 @@ def authenticate(
 
 
 def create_token(
-    session: Session, actor, user: User, *, lifetime: timedelta = TOKEN_LIFETIME
+    session: Session,
+    actor,
+    user: User,
+    *,
+    lifetime: timedelta = TOKEN_LIFETIME,
+    read_only: bool = False,
+    name: str | None = None,
 ) -> str:
-    """Create an API token for ``user`` valid for ``lifetime``; only its SHA-256 is stored."""
+    """Create an API token for ``user`` valid for ``lifetime``; only its SHA-256 is stored.
+
+    A ``read_only`` token is refused every request but GET, HEAD and OPTIONS.
+    """
     if not user.active:
         raise Conflict(f"{user.email} is deactivated")
+    if name is not None and len(name.strip()) > 100:
+        raise Invalid(
+            {
+                "name": Msg(
+                    "is {length} characters long; the limit is {limit}",
+                    length=len(name.strip()),
+                    limit=100,
+                )
+            }
+        )
     token = "at_" + secrets.token_urlsafe(32)
     row = ApiToken(
         user_id=user.id,
         token_hash=_token_hash(token),
         prefix=token[:10],
         expires_at=utcnow() + lifetime,
+        read_only=read_only,
+        name=(name or "").strip() or None,
     )
     session.add(row)
     session.flush()
@@ -673,10 +694,22 @@ def create_token(
         audit.Action.CREATE,
         "api_token",
         row.id,
-        details={"user": user.email, "prefix": row.prefix, "expires": row.expires_at.isoformat()},
+        details={
+            "user": user.email,
+            "prefix": row.prefix,
+            "expires": row.expires_at.isoformat(),
+            "read_only": read_only,
+        },
         actor=None if actor else "cli",
     )
     return token
+
+
+def token_is_read_only(session: Session, token: str) -> bool:
+    """Tell whether ``token`` (already checked valid) may only read."""
+    return bool(
+        session.scalar(select(ApiToken.read_only).where(ApiToken.token_hash == _token_hash(token)))
+    )
 
 
 def revoke_tokens(session: Session, actor, user: User, prefix: str | None = None) -> int:

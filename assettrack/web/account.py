@@ -1,5 +1,7 @@
 """A user's own security page: the second factor, recovery codes, and their open sessions."""
 
+from datetime import timedelta
+
 from flask import Blueprint
 from flask import abort
 from flask import current_app
@@ -17,17 +19,20 @@ from sqlalchemy import select
 from .. import audit
 from ..db import get_session
 from ..errors import Invalid
+from ..models import ApiToken
 from ..models import EndReason
 from ..models import UserSession
 from ..models.base import utcnow
 from ..routing import id_value
 from ..security import limit_from
 from ..security import limiter
+from ..services import accounts
 from ..services import second_factor
 from ..services import sessions
 from . import apply_errors
 from .forms import EmptyForm
 from .forms import SecondFactorForm
+from .forms import TokenForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -57,17 +62,28 @@ def _open_sessions(db, user_id: int):
 @login_required
 def security():
     """The second factor's state, the recovery codes left, and every open session."""
-    current = _browser_session()
+    _browser_session()
     db = get_session()
-    user = current_user._get_current_object()
+    return _security_page(db, current_user._get_current_object())
+
+
+def _security_page(db, user, *, form=None, token_form=None):
+    """The security page, with the forms as posted when one of them was refused."""
+    tokens = db.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+    ).all()
     return render_template(
         "auth/security.html",
         enrolled=second_factor.is_enrolled(db, user),
         required=second_factor.required_for(db, user),
         codes_left=second_factor.remaining_recovery_codes(db, user),
         open_sessions=_open_sessions(db, user.id),
-        current_id=current.id,
-        form=SecondFactorForm(),
+        current_id=_browser_session().id,
+        form=form or SecondFactorForm(),
+        token_form=token_form or TokenForm(),
+        tokens=tokens,
+        now=utcnow(),
+        longest_days=current_app.config["API_TOKEN_LIFETIME"].days,
         empty=EmptyForm(),
     )
 
@@ -130,17 +146,75 @@ def recovery_codes():
             return render_template(
                 "auth/recovery_codes.html", codes=codes, next_url=url_for("account.security")
             )
-    current = _browser_session()
-    return render_template(
-        "auth/security.html",
-        enrolled=second_factor.is_enrolled(db, user),
-        required=second_factor.required_for(db, user),
-        codes_left=second_factor.remaining_recovery_codes(db, user),
-        open_sessions=_open_sessions(db, user.id),
-        current_id=current.id,
-        form=form,
-        empty=EmptyForm(),
-    ), 422
+    return _security_page(db, user, form=form), 422
+
+
+@bp.route("/tokens", methods=["POST"])
+@login_required
+@limiter.limit(limit_from("RATELIMIT_SENSITIVE"))
+def create_token():
+    """Create an API token (shown once); with a second factor set up, a fresh code is needed."""
+    _browser_session()
+    db = get_session()
+    user = current_user._get_current_object()
+    form = TokenForm()
+    longest = current_app.config["API_TOKEN_LIFETIME"].days
+    if form.validate_on_submit():
+        errors = {}
+        raw_days = (form.days.data or "").strip() or str(longest)
+        days = int(raw_days) if raw_days.isdigit() and len(raw_days) <= 3 else 0
+        if not 1 <= days <= longest:
+            errors["days"] = gettext("Enter a number of days from 1 to %(most)s.", most=longest)
+        if second_factor.is_enrolled(db, user) and not errors:
+            try:
+                second_factor.verify(
+                    db,
+                    user,
+                    form.code.data,
+                    current_app.config["DATA_KEY"],
+                    second_factor.Limits.from_config(current_app.config),
+                )
+            except Invalid as exc:
+                db.commit()  # the failure count and its audit entry
+                errors.update(exc.errors)
+        if not errors:
+            try:
+                token = accounts.create_token(
+                    db,
+                    user,
+                    user,
+                    lifetime=timedelta(days=days),
+                    read_only=form.read_only.data,
+                    name=form.name.data,
+                )
+            except Invalid as exc:
+                db.rollback()
+                errors.update(exc.errors)
+            else:
+                db.commit()
+                return render_template(
+                    "auth/token_created.html", token=token, days=days, read_only=form.read_only.data
+                )
+        apply_errors(form, errors)
+    return _security_page(db, user, token_form=form), 422
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    """Revoke one of the user's own API tokens."""
+    _browser_session()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    db = get_session()
+    user = current_user._get_current_object()
+    row = db.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        abort(404)
+    accounts.revoke_tokens(db, user, user, prefix=row.prefix)
+    db.commit()
+    flash(gettext("The token %(prefix)s… is revoked.", prefix=row.prefix), "success")
+    return redirect(url_for("account.security"))
 
 
 @bp.route("/sessions/end", methods=["POST"])

@@ -126,6 +126,18 @@ class SecondFactorForm(FlaskForm):
     )
 
 
+class TokenForm(FlaskForm):
+    """A new API token of the signed-in user."""
+
+    name = StringField(_l("What is it for?"), render_kw={"maxlength": 100})
+    days = StringField(_l("Valid for (days)"), render_kw={"inputmode": "numeric", "maxlength": 3})
+    read_only = BooleanField(_l("Read only (the token can change nothing)"))
+    code = StringField(
+        _l("Code of your authenticator app"),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 40},
+    )
+
+
 class LanguageForm(FlaskForm):
     language = SelectField(_l("Language"), choices=options([("en", "English"), ("fr", "Français")]))
 

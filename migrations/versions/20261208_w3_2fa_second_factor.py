@@ -1,4 +1,4 @@
-"""second factor: sealed TOTP secrets, hashed recovery codes, the organisation's policy
+"""second factor: sealed TOTP secrets, hashed recovery codes, the organisation's policy; read-only named tokens
 
 Revision ID: w3_2fa_01
 Revises: 0010
@@ -50,8 +50,17 @@ def upgrade():
             )
         )
 
+    with op.batch_alter_table("api_token") as batch:
+        batch.add_column(sa.Column("name", sa.String(length=100), nullable=True))
+        batch.add_column(
+            sa.Column("read_only", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+
 
 def downgrade():
+    with op.batch_alter_table("api_token") as batch:
+        batch.drop_column("read_only")
+        batch.drop_column("name")
     with op.batch_alter_table("organisation") as batch:
         batch.drop_column("second_factor_required")
     op.drop_index("ix_recovery_code_user_id", table_name="recovery_code")
