@@ -253,3 +253,57 @@ def test_a_user_revokes_only_their_own_tokens(app, client, session, make_user):
     session.expire_all()
     assert session.get(ApiToken, mine_id).revoked_at is not None
     assert session.get(ApiToken, their_id).revoked_at is None
+
+
+@pytest.mark.parametrize(
+    "weak", ["Password1234!", "qwertyuiop123", "rotterdamofficer", "111111111111"]
+)
+def test_a_guessable_password_is_refused_beside_the_field(client, make_user, weak):
+    officer = make_user("officer", name="Rotterdam Officer")
+    _password(client, officer)
+    page = client.post("/account/password", data={"current_password": PASSWORD, "password": weak})
+    assert page.status_code == 422
+    assert "too easy to guess" in page.get_data(as_text=True)
+    client.post("/logout")
+    assert _password(client, officer).status_code == 302  # the old password still works
+
+
+def test_an_organisation_admin_sets_the_sign_in_policy_of_their_own_only(
+    client, session, make_user
+):
+    admin = make_user("admin")
+    _password(client, admin)
+    rotterdam = session.scalar(select(Organisation).where(Organisation.code == "NLRTM"))
+    antwerp = session.scalar(select(Organisation).where(Organisation.code == "BEANR"))
+    url = f"/admin/organisations/{rotterdam.id}/settings"
+    assert client.get(url).status_code == 200
+    assert client.get(f"/admin/organisations/{antwerp.id}/settings").status_code == 404
+    form = {
+        "name": rotterdam.name,
+        "timezone": "Europe/Amsterdam",
+        "language": "nl",
+        "contact_email": "",
+        "locode": "NL RT1",
+        "second_factor_required": "y",
+    }
+    bad = client.post(url, data=form)
+    assert bad.status_code == 422
+    assert "must be a UN/LOCODE" in bad.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Organisation, rotterdam.id).second_factor_required is False
+    saved = client.post(url, data={**form, "locode": "nlrtm"})
+    assert saved.status_code == 302
+    session.expire_all()
+    organisation = session.get(Organisation, rotterdam.id)
+    assert organisation.second_factor_required is True
+    assert organisation.locode == "NLRTM"
+    change = session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.object_type == "organisation", AuditEntry.action == "update")
+        .order_by(AuditEntry.seq.desc())
+    )
+    assert "second_factor_required" in change.details
+    # The next sign-in of a user of Rotterdam asks to set up an authenticator.
+    officer = make_user("officer")
+    other = client.application.test_client()
+    assert _password(other, officer).location.endswith("/login/set-up-code")

@@ -57,6 +57,8 @@ class Organisation(SQLModel, table=True):
         default=OrganisationKind.LOCAL.value,
         sa_column=Column(String(16), nullable=False, server_default=OrganisationKind.LOCAL.value),
     )
+    # The UN/LOCODE when the code is not one (DECISIONS #14): country + 3 of [A-Z2-9].
+    locode: str | None = Field(default=None, sa_type=String(5))
     # Users signing in with a local password must give a second factor (DECISIONS #14: every
     # role; only `make run`'s demo organisations turn it off, and say so).
     second_factor_required: bool = Field(

@@ -44,6 +44,7 @@ from .validation import clean_text
 __all__ = [
     "hash_password",
     "create_organisation",
+    "update_organisation",
     "seed_reference_organisations",
     "get_organisation_by_code",
     "create_user",
@@ -83,6 +84,88 @@ def hash_password(password: str) -> str:
 
 
 # --- organisations ---------------------------------------------------------------------------
+
+
+def update_organisation(
+    session: Session,
+    actor: User,
+    organisation: Organisation,
+    *,
+    name: str,
+    timezone: str,
+    language: str,
+    contact_email: str | None,
+    locode: str | None,
+    second_factor_required: bool,
+) -> Organisation:
+    """Change an organisation's settings (its code and kind stay); every change is audited.
+
+    The installation admin edits any organisation, an organisation's admin their own.
+    """
+    if not access.can_edit_organisation(session, actor, organisation):
+        raise AccessDenied("only the installation admin or this organisation's admin may")
+    errors = Errors()
+    name = clean_text(errors, "name", name, limit=200)
+    try:
+        ZoneInfo(timezone or "")
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = Msg(
+            "unknown time zone {value} (use an IANA name: Europe/Rome)", value=repr(timezone)
+        )
+    language = (language or "").strip().lower()
+    if len(language) != 2 or not language.isalpha():
+        errors["language"] = Msg("must be an ISO 639-1 two-letter language code")
+    contact_email = clean_text(errors, "contact_email", contact_email, limit=254, required=False)
+    if contact_email and "@" not in contact_email:
+        errors["contact_email"] = Msg("must be an e-mail address")
+    locode = _clean_locode(errors, locode)
+    if errors:
+        raise Invalid(errors)
+    changes = {}
+    for field, value in (
+        ("name", name),
+        ("timezone", timezone),
+        ("language", language),
+        ("contact_email", contact_email or contact_address(organisation.code)),
+        ("locode", locode),
+        ("second_factor_required", bool(second_factor_required)),
+    ):
+        old = getattr(organisation, field)
+        if old != value:
+            changes[field] = {"old": old, "new": value}
+            setattr(organisation, field, value)
+    if changes:
+        session.add(organisation)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            audit.Action.UPDATE,
+            "organisation",
+            organisation.id,
+            details={"code": organisation.code, "changes": changes},
+            organisation_id=organisation.id,
+        )
+    return organisation
+
+
+def _clean_locode(errors: Errors, value: str | None) -> str | None:
+    """A UN/LOCODE: an ISO 3166 country and three of A-Z and 2-9 (no city list is checked)."""
+    from ..domain.schema import COUNTRIES
+
+    text = "".join((value or "").split()).upper()
+    if not text:
+        return None
+    if (
+        len(text) != 5
+        or text[:2].lower() not in COUNTRIES
+        or not all(ch in "ABCDEFGHIJKLMNOPQRSTUVWXYZ23456789" for ch in text[2:])
+    ):
+        errors["locode"] = Msg(
+            "must be a UN/LOCODE: a country code and three letters or digits 2-9, e.g. NLRTM"
+        )
+        return None
+    return text
 
 
 def create_organisation(
@@ -212,7 +295,7 @@ def create_user(
     email = _clean_email(errors, email)
     name = clean_text(errors, "name", name, limit=200)
     role_value = clean_choice(errors, "role", role, Role)
-    _check_password(errors, password)
+    _check_password(errors, password, hints=(email, name))
     orgs = []
     codes = [c for c in (organisation_codes or []) if c and c.strip()]
     if not codes:
@@ -308,7 +391,7 @@ def reset_password(session: Session, actor, user: User, password: str) -> User:
     if actor is not None:
         access.require_set_password(session, actor, user)
     errors = Errors()
-    _check_password(errors, password)
+    _check_password(errors, password, hints=(user.email, user.name))
     if errors:
         raise Invalid(errors)
     user.password_hash = hash_password(password)
@@ -431,7 +514,7 @@ def change_password(
             details={"reason": "password change: wrong current password"},
         )
         session.flush()
-    _check_password(errors, new)
+    _check_password(errors, new, hints=(user.email, user.name))
     if errors:
         raise Invalid(errors)
     user.password_hash = hash_password(new)
@@ -512,7 +595,7 @@ def enrol(session: Session, token: str, *, name: str, password: str) -> User:
     row = find_enrolment(session, token)
     errors = Errors()
     name = clean_text(errors, "name", name, limit=200)
-    _check_password(errors, password)
+    _check_password(errors, password, hints=(row.email, name))
     if errors:
         raise Invalid(errors)
     if session.scalar(select(User.id).where(func.lower(User.email) == row.email)):
@@ -817,8 +900,28 @@ def _check_membership(errors: Errors, role: Role, home: Organisation, extra) -> 
             errors["organisations"] = Msg("{code} takes no part in case work", code=org.code)
 
 
-def _check_password(errors: Errors, password) -> None:
+def _check_password(errors: Errors, password, *, hints=()) -> None:
+    """Note an error when ``password`` is too short, too long or easy to guess.
+
+    Guessability is zxcvbn's estimate (common passwords, names, keyboard patterns, dates, and
+    the account's own e-mail and name in ``hints``); a score under 3 ("safely unguessable:
+    moderate protection from an offline attack") is refused, as OWASP ASVS 2.1.7 asks.
+    """
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
         errors["password"] = Msg("must be at least {limit} characters long", limit=PASSWORD_MIN)
     elif len(password) > 1024:
         errors["password"] = Msg("is longer than the limit of {limit} characters", limit=1024)
+    elif _guessable(password, hints):
+        errors["password"] = Msg(
+            "is too easy to guess (a common password, a pattern, or a part of your name or "
+            "e-mail); add a few uncommon words"
+        )
+
+
+def _guessable(password: str, hints) -> bool:
+    from zxcvbn import zxcvbn
+
+    inputs = [str(h) for h in hints if h]
+    inputs += [part for h in inputs for part in h.replace("@", " ").replace(".", " ").split()]
+    # zxcvbn's cost grows with the length; what follows 100 characters adds little to guessing.
+    return zxcvbn(password[:100], user_inputs=inputs[:20])["score"] < 3

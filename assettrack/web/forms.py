@@ -209,6 +209,21 @@ class OrganisationForm(FlaskForm):
     )
 
 
+class OrganisationSettingsForm(FlaskForm):
+    """An organisation's settings (its code, country and kind stay as created)."""
+
+    name = StringField(_l("Name"))
+    locode = StringField(
+        _l("UN/LOCODE"), description=_l("When the code is not one: e.g. NLRTM. Optional.")
+    )
+    timezone = StringField(_l("Time zone"), description=_l("IANA name, e.g. Europe/Amsterdam."))
+    language = StringField(_l("Language"), description=_l("ISO 639-1 code, e.g. nl."))
+    contact_email = EmailField(_l("Hit/no-hit contact"), validators=[Optional()])
+    second_factor_required = BooleanField(
+        _l("Require a second factor at every sign-in with a password")
+    )
+
+
 class EnrolmentForm(FlaskForm):
     email = EmailField(_l("E-mail of the new admin"))
     name = StringField(_l("Name"))

@@ -49,6 +49,7 @@ def upgrade():
                 "second_factor_required", sa.Boolean(), nullable=False, server_default=sa.true()
             )
         )
+        batch.add_column(sa.Column("locode", sa.String(length=5), nullable=True))
 
     with op.batch_alter_table("api_token") as batch:
         batch.add_column(sa.Column("name", sa.String(length=100), nullable=True))
@@ -62,6 +63,7 @@ def downgrade():
         batch.drop_column("read_only")
         batch.drop_column("name")
     with op.batch_alter_table("organisation") as batch:
+        batch.drop_column("locode")
         batch.drop_column("second_factor_required")
     op.drop_index("ix_recovery_code_user_id", table_name="recovery_code")
     op.drop_table("recovery_code")
