@@ -229,8 +229,10 @@ def end_session():
     user = current_user._get_current_object()
     raw = request.form.get("id")
     if raw:
-        session_id = id_value(raw)
-        row = db.get(UserSession, session_id) if session_id is not None else None
+        try:
+            row = db.get(UserSession, id_value(raw))
+        except ValueError:
+            row = None
         if row is None or row.user_id != user.id or row.id == current.id:
             abort(404)
         sessions.end(db, row, EndReason.LOGOUT)
