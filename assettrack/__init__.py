@@ -61,7 +61,11 @@ def _derive_paths_and_secrets(app: Flask) -> None:
     instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'assettrack.sqlite'}"
-    for name, filename in (("SECRET_KEY", "secret_key"), ("AUDIT_KEY", "audit_key")):
+    for name, filename in (
+        ("SECRET_KEY", "secret_key"),
+        ("AUDIT_KEY", "audit_key"),
+        ("DATA_KEY", "data_key"),
+    ):
         if not app.config.get(name):
             app.config[name] = _read_or_create_secret(instance / filename)
     if not app.config.get("AUDIT_CHECKPOINT"):

@@ -51,6 +51,7 @@ __all__ = [
     "require_grant",
     "can_manage_organisations",
     "require_manage_organisations",
+    "can_edit_organisation",
     "can_enrol_admin",
     "enrollable_organisation_ids",
 ]
@@ -265,6 +266,14 @@ def require_manage_organisations(session: Session, user: User) -> None:
     """Raise AccessDenied unless ``user`` is the installation admin."""
     if not can_manage_organisations(session, user):
         raise AccessDenied("only the installation admin manages organisations")
+
+
+def can_edit_organisation(session: Session, user: User, organisation: Organisation) -> bool:
+    """Return whether ``user`` may change ``organisation``'s settings: the installation admin
+    for any, an organisation's own admin for theirs."""
+    if can_manage_organisations(session, user):
+        return True
+    return is_organisation_admin(session, user) and user.organisation_id == organisation.id
 
 
 def can_enrol_admin(session: Session, user: User, organisation: Organisation) -> bool:

@@ -129,6 +129,7 @@ def _load_from_token(req):
     db.commit()  # last use, or the refused attempt's audit entry
     if user is not None:
         g.auth_via = "token"
+        g.token_read_only = accounts.token_is_read_only(db, token)
     return user
 
 

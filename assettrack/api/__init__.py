@@ -81,6 +81,8 @@ def _authenticate():
             )
         return problem(401, "Authentication required: send Authorization: Bearer <token>.")
     if g.get("auth_via") == "token":
+        if g.get("token_read_only") and request.method not in ("GET", "HEAD", "OPTIONS"):
+            return problem(403, "This API token is read-only: it may not change anything.")
         return None
     if request.method not in ("GET", "HEAD", "OPTIONS") and current_app.config["WTF_CSRF_ENABLED"]:
         # Whatever else the request carries (a bogus bearer header, say), the cookie is what

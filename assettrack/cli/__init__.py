@@ -324,8 +324,10 @@ def token_group():
 
 @token_group.command("add")
 @click.argument("email")
+@click.option("--read-only", is_flag=True, help="The token may only read (GET requests).")
+@click.option("--name", default=None, help="What the token is for (shown to its owner).")
 @with_appcontext
-def token_add(email):
+def token_add(email, read_only, name):
     """Create an API token for EMAIL; it is printed once, as the last line."""
     from ..services import accounts
 
@@ -333,12 +335,15 @@ def token_add(email):
     try:
         user = accounts.get_user_by_email(db, email)
         lifetime = current_app.config["API_TOKEN_LIFETIME"]
-        token = accounts.create_token(db, None, user, lifetime=lifetime)
+        token = accounts.create_token(
+            db, None, user, lifetime=lifetime, read_only=read_only, name=name
+        )
     except DomainError as exc:
         fail(exc)
     db.commit()
     click.echo(
-        f"API token for {user.email}, valid {lifetime.days} days "
+        f"{'Read-only API' if read_only else 'API'} token for {user.email}, "
+        f"valid {lifetime.days} days "
         "(shown once; only its hash is kept):"
     )
     click.echo(token)
@@ -518,3 +523,7 @@ def demo_seed():
         click.echo(f"  {email:<40} {role:<8} {orgs}")
     click.echo("")
     click.echo(f"Shown once here; kept for you in {path} (readable by you only).")
+    click.echo(
+        "Second factor: not required in these demo organisations only; every other "
+        "organisation requires one (an authenticator app) at sign-in."
+    )

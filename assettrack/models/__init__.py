@@ -46,6 +46,8 @@ from .reports import Report
 from .screening import ScreeningEntry
 from .screening import ScreeningHit
 from .screening import ScreeningList
+from .second_factor import RecoveryCode
+from .second_factor import TotpFactor
 from .sessions import EndReason
 from .sessions import SavedForm
 from .sessions import UserSession
@@ -73,6 +75,8 @@ __all__ = [
     "Permission",
     "RedactionChoice",
     "Report",
+    "RecoveryCode",
+    "TotpFactor",
     "Relation",
     "ScreeningEntry",
     "ScreeningHit",

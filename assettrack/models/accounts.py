@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey
 from sqlalchemy import Integer
 from sqlalchemy import String
 from sqlalchemy import false
+from sqlalchemy import true
 from sqlmodel import Field
 from sqlmodel import SQLModel
 
@@ -55,6 +56,13 @@ class Organisation(SQLModel, table=True):
     kind: str = Field(
         default=OrganisationKind.LOCAL.value,
         sa_column=Column(String(16), nullable=False, server_default=OrganisationKind.LOCAL.value),
+    )
+    # The UN/LOCODE when the code is not one (DECISIONS #14): country + 3 of [A-Z2-9].
+    locode: str | None = Field(default=None, sa_type=String(5))
+    # Users signing in with a local password must give a second factor (DECISIONS #14: every
+    # role; only `make run`'s demo organisations turn it off, and say so).
+    second_factor_required: bool = Field(
+        default=True, sa_column=Column(Boolean, nullable=False, server_default=true())
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -144,6 +152,11 @@ class ApiToken(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # What the token is for, as its owner named it; a read-only token answers GET requests only.
+    name: str | None = Field(default=None, sa_type=String(100))
+    read_only: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
 
 
 class Enrolment(SQLModel, table=True):

@@ -44,6 +44,7 @@ from .validation import clean_text
 __all__ = [
     "hash_password",
     "create_organisation",
+    "update_organisation",
     "seed_reference_organisations",
     "get_organisation_by_code",
     "create_user",
@@ -83,6 +84,88 @@ def hash_password(password: str) -> str:
 
 
 # --- organisations ---------------------------------------------------------------------------
+
+
+def update_organisation(
+    session: Session,
+    actor: User,
+    organisation: Organisation,
+    *,
+    name: str,
+    timezone: str,
+    language: str,
+    contact_email: str | None,
+    locode: str | None,
+    second_factor_required: bool,
+) -> Organisation:
+    """Change an organisation's settings (its code and kind stay); every change is audited.
+
+    The installation admin edits any organisation, an organisation's admin their own.
+    """
+    if not access.can_edit_organisation(session, actor, organisation):
+        raise AccessDenied("only the installation admin or this organisation's admin may")
+    errors = Errors()
+    name = clean_text(errors, "name", name, limit=200)
+    try:
+        ZoneInfo(timezone or "")
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = Msg(
+            "unknown time zone {value} (use an IANA name: Europe/Rome)", value=repr(timezone)
+        )
+    language = (language or "").strip().lower()
+    if len(language) != 2 or not language.isalpha():
+        errors["language"] = Msg("must be an ISO 639-1 two-letter language code")
+    contact_email = clean_text(errors, "contact_email", contact_email, limit=254, required=False)
+    if contact_email and "@" not in contact_email:
+        errors["contact_email"] = Msg("must be an e-mail address")
+    locode = _clean_locode(errors, locode)
+    if errors:
+        raise Invalid(errors)
+    changes = {}
+    for field, value in (
+        ("name", name),
+        ("timezone", timezone),
+        ("language", language),
+        ("contact_email", contact_email or contact_address(organisation.code)),
+        ("locode", locode),
+        ("second_factor_required", bool(second_factor_required)),
+    ):
+        old = getattr(organisation, field)
+        if old != value:
+            changes[field] = {"old": old, "new": value}
+            setattr(organisation, field, value)
+    if changes:
+        session.add(organisation)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            audit.Action.UPDATE,
+            "organisation",
+            organisation.id,
+            details={"code": organisation.code, "changes": changes},
+            organisation_id=organisation.id,
+        )
+    return organisation
+
+
+def _clean_locode(errors: Errors, value: str | None) -> str | None:
+    """A UN/LOCODE: an ISO 3166 country and three of A-Z and 2-9 (no city list is checked)."""
+    from ..domain.schema import COUNTRIES
+
+    text = "".join((value or "").split()).upper()
+    if not text:
+        return None
+    if (
+        len(text) != 5
+        or text[:2].lower() not in COUNTRIES
+        or not all(ch in "ABCDEFGHIJKLMNOPQRSTUVWXYZ23456789" for ch in text[2:])
+    ):
+        errors["locode"] = Msg(
+            "must be a UN/LOCODE: a country code and three letters or digits 2-9, e.g. NLRTM"
+        )
+        return None
+    return text
 
 
 def create_organisation(
@@ -212,7 +295,7 @@ def create_user(
     email = _clean_email(errors, email)
     name = clean_text(errors, "name", name, limit=200)
     role_value = clean_choice(errors, "role", role, Role)
-    _check_password(errors, password)
+    _check_password(errors, password, hints=(email, name))
     orgs = []
     codes = [c for c in (organisation_codes or []) if c and c.strip()]
     if not codes:
@@ -308,7 +391,7 @@ def reset_password(session: Session, actor, user: User, password: str) -> User:
     if actor is not None:
         access.require_set_password(session, actor, user)
     errors = Errors()
-    _check_password(errors, password)
+    _check_password(errors, password, hints=(user.email, user.name))
     if errors:
         raise Invalid(errors)
     user.password_hash = hash_password(password)
@@ -431,7 +514,7 @@ def change_password(
             details={"reason": "password change: wrong current password"},
         )
         session.flush()
-    _check_password(errors, new)
+    _check_password(errors, new, hints=(user.email, user.name))
     if errors:
         raise Invalid(errors)
     user.password_hash = hash_password(new)
@@ -512,7 +595,7 @@ def enrol(session: Session, token: str, *, name: str, password: str) -> User:
     row = find_enrolment(session, token)
     errors = Errors()
     name = clean_text(errors, "name", name, limit=200)
-    _check_password(errors, password)
+    _check_password(errors, password, hints=(row.email, name))
     if errors:
         raise Invalid(errors)
     if session.scalar(select(User.id).where(func.lower(User.email) == row.email)):
@@ -645,7 +728,7 @@ def authenticate(
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     session.add(user)
-    audit.record(session, user, audit.Action.LOGIN, "user", user.id)
+    # The LOGIN entry is written when the session opens (after the second factor, if any).
     return user
 
 
@@ -653,17 +736,38 @@ def authenticate(
 
 
 def create_token(
-    session: Session, actor, user: User, *, lifetime: timedelta = TOKEN_LIFETIME
+    session: Session,
+    actor,
+    user: User,
+    *,
+    lifetime: timedelta = TOKEN_LIFETIME,
+    read_only: bool = False,
+    name: str | None = None,
 ) -> str:
-    """Create an API token for ``user`` valid for ``lifetime``; only its SHA-256 is stored."""
+    """Create an API token for ``user`` valid for ``lifetime``; only its SHA-256 is stored.
+
+    A ``read_only`` token is refused every request but GET, HEAD and OPTIONS.
+    """
     if not user.active:
         raise Conflict(f"{user.email} is deactivated")
+    if name is not None and len(name.strip()) > 100:
+        raise Invalid(
+            {
+                "name": Msg(
+                    "is {length} characters long; the limit is {limit}",
+                    length=len(name.strip()),
+                    limit=100,
+                )
+            }
+        )
     token = "at_" + secrets.token_urlsafe(32)
     row = ApiToken(
         user_id=user.id,
         token_hash=_token_hash(token),
         prefix=token[:10],
         expires_at=utcnow() + lifetime,
+        read_only=read_only,
+        name=(name or "").strip() or None,
     )
     session.add(row)
     session.flush()
@@ -673,10 +777,22 @@ def create_token(
         audit.Action.CREATE,
         "api_token",
         row.id,
-        details={"user": user.email, "prefix": row.prefix, "expires": row.expires_at.isoformat()},
+        details={
+            "user": user.email,
+            "prefix": row.prefix,
+            "expires": row.expires_at.isoformat(),
+            "read_only": read_only,
+        },
         actor=None if actor else "cli",
     )
     return token
+
+
+def token_is_read_only(session: Session, token: str) -> bool:
+    """Tell whether ``token`` (already checked valid) may only read."""
+    return bool(
+        session.scalar(select(ApiToken.read_only).where(ApiToken.token_hash == _token_hash(token)))
+    )
 
 
 def revoke_tokens(session: Session, actor, user: User, prefix: str | None = None) -> int:
@@ -784,8 +900,28 @@ def _check_membership(errors: Errors, role: Role, home: Organisation, extra) -> 
             errors["organisations"] = Msg("{code} takes no part in case work", code=org.code)
 
 
-def _check_password(errors: Errors, password) -> None:
+def _check_password(errors: Errors, password, *, hints=()) -> None:
+    """Note an error when ``password`` is too short, too long or easy to guess.
+
+    Guessability is zxcvbn's estimate (common passwords, names, keyboard patterns, dates, and
+    the account's own e-mail and name in ``hints``); a score under 3 ("safely unguessable:
+    moderate protection from an offline attack") is refused, as OWASP ASVS 2.1.7 asks.
+    """
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
         errors["password"] = Msg("must be at least {limit} characters long", limit=PASSWORD_MIN)
     elif len(password) > 1024:
         errors["password"] = Msg("is longer than the limit of {limit} characters", limit=1024)
+    elif _guessable(password, hints):
+        errors["password"] = Msg(
+            "is too easy to guess (a common password, a pattern, or a part of your name or "
+            "e-mail); add a few uncommon words"
+        )
+
+
+def _guessable(password: str, hints) -> bool:
+    from zxcvbn import zxcvbn
+
+    inputs = [str(h) for h in hints if h]
+    inputs += [part for h in inputs for part in h.replace("@", " ").replace(".", " ").split()]
+    # zxcvbn's cost grows with the length; what follows 100 characters adds little to guessing.
+    return zxcvbn(password[:100], user_inputs=inputs[:20])["score"] < 3

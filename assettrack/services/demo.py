@@ -223,6 +223,10 @@ def seed(session: Session, password: str) -> bool:
         language=language,
         kind="installation",
     )
+    # The demo's organisations alone sign in without a second factor (DECISIONS #14), and
+    # `assettrack demo seed` says so; every other organisation requires one.
+    for organisation in session.scalars(select(Organisation)):
+        organisation.second_factor_required = False
     users = {}
     for local, name, role, orgs in _USERS:
         users[local] = accounts.create_user(
@@ -630,6 +634,7 @@ def write_logins(path: Path, password: str, rows) -> None:
     """Write the demo logins and their ``password`` to ``path``, readable by its owner only."""
     lines = [
         "# assettrack demo logins, written by `assettrack demo seed`. Keep this file private.",
+        "# The demo organisations need no second factor; every other organisation requires one.",
         f"password: {password}",
         *(f"{email}\t{role}\t{orgs}" for email, role, orgs in rows),
     ]

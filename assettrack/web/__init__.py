@@ -33,6 +33,7 @@ def apply_errors(form, errors: dict) -> None:
 
 def init_app(app):
     """Register the page blueprints, template helpers and error pages."""
+    from . import account
     from . import admin
     from . import audit_log
     from . import auth
@@ -51,7 +52,7 @@ def init_app(app):
     from .forms import schema_label
 
     for module in (
-        auth, main, dashboard, cases, network, duplicates, reports, admin, audit_log, jobs,
+        auth, account, main, dashboard, cases, network, duplicates, reports, admin, audit_log, jobs,
         imports, enrolment, notifications
     ):
         app.register_blueprint(module.bp)

@@ -29,12 +29,15 @@ from ..models import Organisation
 from ..models import User
 from ..models import UserOrganisation
 from ..models import utcnow
+from ..models.second_factor import TotpFactor
 from ..services import accounts
+from ..services import second_factor
 from . import apply_errors
 from .forms import EmptyForm
 from .forms import EnrolmentForm
 from .forms import GrantForm
 from .forms import OrganisationForm
+from .forms import OrganisationSettingsForm
 from .forms import PasswordForm
 from .forms import RoleForm
 from .forms import UserForm
@@ -64,9 +67,9 @@ def users():
 
 
 def _render_users(db, grant_form):
-    rows = list(db.scalars(access.managed_users(db, current_user).order_by(
-        User.active.desc(), User.email
-    )))
+    rows = list(
+        db.scalars(access.managed_users(db, current_user).order_by(User.active.desc(), User.email))
+    )
     granted = list(db.scalars(access.granted_users(db, current_user).order_by(User.email)))
     ids = [u.id for u in rows + granted] or [-1]
     orgs = {o.id: o for o in db.scalars(select(Organisation))}
@@ -84,7 +87,17 @@ def _render_users(db, grant_form):
         grant_form=grant_form,
         home=orgs[current_user.organisation_id],
         may_create=access.is_organisation_admin(db, current_user),
+        may_edit_home=access.can_edit_organisation(
+            db, current_user, orgs[current_user.organisation_id]
+        ),
         may_set_password=lambda user: access.can_set_password(db, current_user, user),
+        enrolled=set(
+            db.scalars(
+                select(TotpFactor.user_id).where(
+                    TotpFactor.user_id.in_(ids), TotpFactor.confirmed_at.is_not(None)
+                )
+            )
+        ),
     )
 
 
@@ -166,6 +179,27 @@ def reset_password(user_id: int):
     return render_template("admin/password.html", form=form, user=user), status
 
 
+@bp.route("/users/<int:user_id>/second-factor/reset", methods=["POST"])
+def reset_second_factor(user_id: int):
+    """Remove a user's authenticator (lost phone): their sessions end; they set up a new one."""
+    db = get_session()
+    user = _managed_user(db, user_id)
+    if user.id == current_user.id:
+        abort(403)
+    if EmptyForm().validate_on_submit():
+        second_factor.reset(db, current_user, user)
+        db.commit()
+        flash(
+            gettext(
+                "The second factor of %(email)s is reset; they set up a new one at their next "
+                "sign-in.",
+                email=user.email,
+            ),
+            "success",
+        )
+    return redirect(url_for("admin.users"))
+
+
 @bp.route("/users/<int:user_id>/role", methods=["GET", "POST"])
 def change_role(user_id: int):
     """Give a user of the admin's organisation another role."""
@@ -182,8 +216,10 @@ def change_role(user_id: int):
             apply_errors(form, _errors_of(exc))
         else:
             db.commit()
-            flash(gettext("%(email)s is now %(role)s.", email=user.email, role=gettext(user.role)),
-                  "success")
+            flash(
+                gettext("%(email)s is now %(role)s.", email=user.email, role=gettext(user.role)),
+                "success",
+            )
             return redirect(url_for("admin.users"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/role.html", form=form, user=user), status
@@ -208,11 +244,17 @@ def grant():
         else:
             db.commit()
             message = (
-                gettext("%(email)s may now read the cases of %(code)s.", email=liaison.email,
-                        code=home.code)
+                gettext(
+                    "%(email)s may now read the cases of %(code)s.",
+                    email=liaison.email,
+                    code=home.code,
+                )
                 if added
-                else gettext("%(email)s already reads the cases of %(code)s.",
-                             email=liaison.email, code=home.code)
+                else gettext(
+                    "%(email)s already reads the cases of %(code)s.",
+                    email=liaison.email,
+                    code=home.code,
+                )
             )
             flash(message, "success")
             return redirect(url_for("admin.users"))
@@ -231,8 +273,9 @@ def withdraw(user_id: int):
         accounts.withdraw_grant(db, current_user, user, home)
         db.commit()
         flash(
-            gettext("%(email)s no longer reads the cases of %(code)s.", email=user.email,
-                    code=home.code),
+            gettext(
+                "%(email)s no longer reads the cases of %(code)s.", email=user.email, code=home.code
+            ),
             "success",
         )
     return redirect(url_for("admin.users"))
@@ -279,6 +322,40 @@ def create_organisation():
             return redirect(url_for("admin.organisations"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/organisation_form.html", form=form), status
+
+
+@bp.route("/organisations/<int:organisation_id>/settings", methods=["GET", "POST"])
+def organisation_settings(organisation_id: int):
+    """Change an organisation's name, UN/LOCODE, time zone, language, contact and sign-in policy."""
+    db = get_session()
+    org = db.get(Organisation, organisation_id)
+    if org is None or not access.can_edit_organisation(db, current_user, org):
+        abort(404)
+    form = OrganisationSettingsForm(obj=org if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            accounts.update_organisation(
+                db,
+                current_user,
+                org,
+                name=form.name.data,
+                timezone=form.timezone.data,
+                language=form.language.data,
+                contact_email=form.contact_email.data,
+                locode=form.locode.data,
+                second_factor_required=form.second_factor_required.data,
+            )
+        except Invalid as exc:
+            db.rollback()
+            apply_errors(form, _errors_of(exc))
+        else:
+            db.commit()
+            flash(gettext("The settings of %(code)s are saved.", code=org.code), "success")
+            if access.can_manage_organisations(db, current_user):
+                return redirect(url_for("admin.organisations"))
+            return redirect(url_for("admin.users"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/organisation_settings.html", form=form, org=org), status
 
 
 @bp.route("/organisations/<int:organisation_id>/enrolment", methods=["GET", "POST"])

@@ -23,9 +23,12 @@ from ..auth import SignedIn
 from ..db import get_session
 from ..errors import Invalid
 from ..models import EndReason
+from ..models import User
+from ..models.base import utcnow
 from ..security import limit_from
 from ..security import limiter
 from ..services import accounts
+from ..services import second_factor
 from ..services import sessions
 from . import apply_errors
 from . import translate
@@ -33,8 +36,14 @@ from .forms import ChangePasswordForm
 from .forms import EmptyForm
 from .forms import LanguageForm
 from .forms import LoginForm
+from .forms import SecondFactorForm
 
 bp = Blueprint("auth", __name__)
+
+# The Flask session key holding a sign-in between the password and the second factor.
+PENDING_KEY = "pending_sign_in"
+# How long the second-factor step waits after the password.
+PENDING_SECONDS = 300
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -60,22 +69,93 @@ def login():
             db.commit()  # the failure count and its audit entry are kept
             form.password.errors = [translate(refused.reason)]
             return render_template("auth/login.html", form=form), 401
-        _, token = sessions.start(
-            db,
-            user,
-            lifetime=config["SESSION_ABSOLUTE_TIMEOUT"],
-            user_agent=request.user_agent.string,
-        )
-        sessions.purge(db, keep_days=config["SESSION_KEEP_DAYS"])
-        db.commit()
-        saved = session.get(SAVED_FORM_KEY)
-        _sign_in(user, token)
-        if saved:
-            session[SAVED_FORM_KEY] = saved
-            return redirect(url_for("auth.resume"))
-        return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
+        if second_factor.required_for(db, user) or second_factor.is_enrolled(db, user):
+            # The password is right; the session opens only after the second factor.
+            db.commit()
+            saved = session.get(SAVED_FORM_KEY)
+            session.clear()
+            session[PENDING_KEY] = {
+                "user": user.id,
+                "at": int(utcnow().timestamp()),
+                "next": _safe_next(request.args.get("next")),
+                "saved": saved,
+            }
+            if second_factor.is_enrolled(db, user):
+                return redirect(url_for("auth.second_factor_step"))
+            return redirect(url_for("auth.enrol_second_factor"))
+        return _open_session(db, user, next_url=request.args.get("next"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(limit_from("RATELIMIT_LOGIN"), methods=["POST"])
+def second_factor_step():
+    """Ask the code of the authenticator app (or a recovery code) after the password."""
+    db = get_session()
+    user = _pending_user(db)
+    if user is None:
+        return _pending_expired()
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        try:
+            kind = second_factor.verify(
+                db,
+                user,
+                form.code.data,
+                current_app.config["DATA_KEY"],
+                second_factor.Limits.from_config(current_app.config),
+            )
+        except Invalid as exc:
+            db.commit()  # the failure count, its pause and its audit entry are kept
+            apply_errors(form, exc.errors)
+        else:
+            pending = session.pop(PENDING_KEY)
+            if kind == "recovery":
+                left = second_factor.remaining_recovery_codes(db, user)
+                flash(
+                    gettext(
+                        "You signed in with a recovery code; %(left)s are left. Make new ones "
+                        "on your account page when few are left.",
+                        left=left,
+                    ),
+                    "info",
+                )
+            return _open_session(
+                db, user, next_url=pending.get("next"), saved=pending.get("saved"), factor=kind
+            )
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/second_factor.html", form=form), status
+
+
+@bp.route("/login/set-up-code", methods=["GET", "POST"])
+@limiter.limit(limit_from("RATELIMIT_LOGIN"), methods=["POST"])
+def enrol_second_factor():
+    """Set up the authenticator app that the organisation requires, then open the session."""
+    db = get_session()
+    user = _pending_user(db)
+    if user is None:
+        return _pending_expired()
+    key = current_app.config["DATA_KEY"]
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        try:
+            codes = second_factor.confirm_enrolment(db, user, form.code.data, key)
+        except Invalid as exc:
+            db.rollback()
+            apply_errors(form, exc.errors)
+        else:
+            pending = session.pop(PENDING_KEY)
+            response = _open_session(db, user, next_url=pending.get("next"), factor="totp")
+            return render_template(
+                "auth/recovery_codes.html",
+                codes=codes,
+                next_url=response.location,
+            )
+    enrolment = second_factor.begin_enrolment(db, user, key)
+    db.commit()
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/enrol_second_factor.html", form=form, enrolment=enrolment), status
 
 
 @bp.route("/login/resume")
@@ -176,6 +256,56 @@ def language():
             db.add(user)
             db.commit()
     return redirect(_safe_next(request.form.get("next")) or url_for("main.index"))
+
+
+def _open_session(db, user, *, next_url=None, saved=None, factor=None):
+    """Open a server-side session for ``user`` (credentials and second factor checked)."""
+    config = current_app.config
+    user.last_login_at = utcnow()
+    db.add(user)
+    audit.record(
+        db,
+        user,
+        audit.Action.LOGIN,
+        "user",
+        user.id,
+        details={"second_factor": factor or "none"},
+        organisation_id=user.organisation_id,
+    )
+    _, token = sessions.start(
+        db,
+        user,
+        lifetime=config["SESSION_ABSOLUTE_TIMEOUT"],
+        user_agent=request.user_agent.string,
+    )
+    sessions.purge(db, keep_days=config["SESSION_KEEP_DAYS"])
+    db.commit()
+    saved = saved if saved is not None else session.get(SAVED_FORM_KEY)
+    _sign_in(user, token)
+    if saved:
+        session[SAVED_FORM_KEY] = saved
+        return redirect(url_for("auth.resume"))
+    return redirect(_safe_next(next_url) or url_for("main.index"))
+
+
+def _pending_user(db):
+    """The user who gave the right password in the last few minutes, waiting for the code."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    age = int(utcnow().timestamp()) - int(pending.get("at", 0))
+    if not 0 <= age <= PENDING_SECONDS:
+        session.pop(PENDING_KEY, None)
+        return None
+    user = db.get(User, pending.get("user"))
+    if user is None or not user.active:
+        return None
+    return user
+
+
+def _pending_expired():
+    flash(gettext("Enter your e-mail and password again: the sign-in waited too long."), "error")
+    return redirect(url_for("auth.login"))
 
 
 def _sign_in(user, token: str) -> None:

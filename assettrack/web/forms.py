@@ -116,6 +116,28 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[InputRequired()])
 
 
+class SecondFactorForm(FlaskForm):
+    """The code of the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[InputRequired()],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 40},
+    )
+
+
+class TokenForm(FlaskForm):
+    """A new API token of the signed-in user."""
+
+    name = StringField(_l("What is it for?"), render_kw={"maxlength": 100})
+    days = StringField(_l("Valid for (days)"), render_kw={"inputmode": "numeric", "maxlength": 3})
+    read_only = BooleanField(_l("Read only (the token can change nothing)"))
+    code = StringField(
+        _l("Code of your authenticator app"),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 40},
+    )
+
+
 class LanguageForm(FlaskForm):
     language = SelectField(_l("Language"), choices=options([("en", "English"), ("fr", "Français")]))
 
@@ -184,6 +206,21 @@ class OrganisationForm(FlaskForm):
     contact_email = EmailField(_l("Hit/no-hit contact"), validators=[Optional()])
     kind = SelectField(
         _l("Kind"), choices=options((k.value, _KIND_CHOICES[k]) for k in OrganisationKind)
+    )
+
+
+class OrganisationSettingsForm(FlaskForm):
+    """An organisation's settings (its code, country and kind stay as created)."""
+
+    name = StringField(_l("Name"))
+    locode = StringField(
+        _l("UN/LOCODE"), description=_l("When the code is not one: e.g. NLRTM. Optional.")
+    )
+    timezone = StringField(_l("Time zone"), description=_l("IANA name, e.g. Europe/Amsterdam."))
+    language = StringField(_l("Language"), description=_l("ISO 639-1 code, e.g. nl."))
+    contact_email = EmailField(_l("Hit/no-hit contact"), validators=[Optional()])
+    second_factor_required = BooleanField(
+        _l("Require a second factor at every sign-in with a password")
     )
 
 

@@ -83,11 +83,11 @@ def mark_read():
     raw = request.form.get("id")
     ids = None
     if raw:
-        value = id_value(raw)
-        if value is None:
+        try:
+            ids = [id_value(raw)]
+        except ValueError:
             flash(gettext("That notification does not exist."), "error")
             return redirect(url_for("notifications.index"))
-        ids = [value]
     notifications.mark_read(db, current_user.id, ids)
     db.commit()
     target = request.form.get("next") or ""
