@@ -1,31 +1,37 @@
-"""The request and response shapes of decisions, declared once as pydantic models.
+"""The request and response shapes of the API, declared once as pydantic models.
 
-One model per decision action, joined in a union discriminated by ``action``. The API's
-OpenAPI components are generated from these models, the web form takes its field list from
-them, and the decision service builds its row from a validated model. The lifecycle's rules
-(which move is allowed, which field a move requires) stay in :mod:`assettrack.domain.lifecycle`;
-this module only says what a decision looks like.
+The decision request models (one per action, a discriminated union) are declared in
+:mod:`assettrack.domain.decision_shapes`, where the lifecycle's validation reads them, and
+re-exported here. The API's OpenAPI components are generated from these models, the web form
+takes its field list from them, and the decision service builds its row from a validated model.
 
-Pure: pydantic and the lifecycle's enums, nothing from Flask or the database.
+No Flask and no database: pydantic, the lifecycle's enums and the tables' enum types.
 """
 
-from datetime import date
-from decimal import Decimal
 from typing import Annotated
 from typing import Literal
-from typing import Union
-from typing import get_args
 
 from pydantic import BaseModel
-from pydantic import ConfigDict
 from pydantic import Field
 from pydantic import TypeAdapter
 from pydantic import WithJsonSchema
 
-from .domain.lifecycle import DEFAULT_CURRENCY
-from .domain.lifecycle import MAX_LENGTHS
-from .domain.lifecycle import MONEY_MAX_DECIMAL_PLACES
-from .domain.lifecycle import MONEY_MAX_INTEGER_DIGITS
+from .domain.decision_shapes import ACTION_FIELDS as ACTION_FIELDS
+from .domain.decision_shapes import COMMON_FIELDS as COMMON_FIELDS
+from .domain.decision_shapes import DECISION_IN as DECISION_IN
+from .domain.decision_shapes import DECISION_MODELS as DECISION_MODELS
+from .domain.decision_shapes import MONEY as MONEY
+from .domain.decision_shapes import MONEY_JSON as MONEY_JSON
+from .domain.decision_shapes import VALUE_FIELD as VALUE_FIELD
+from .domain.decision_shapes import ConfiscateIn as ConfiscateIn
+from .domain.decision_shapes import Currency as Currency
+from .domain.decision_shapes import Day as Day
+from .domain.decision_shapes import DecisionIn as DecisionIn
+from .domain.decision_shapes import DisposeIn as DisposeIn
+from .domain.decision_shapes import FreezeIn as FreezeIn
+from .domain.decision_shapes import ManageIn as ManageIn
+from .domain.decision_shapes import Money as Money
+from .domain.decision_shapes import ReleaseIn as ReleaseIn
 from .domain.lifecycle import Action
 from .domain.lifecycle import ConfiscationType
 from .domain.lifecycle import DisposalKind
@@ -35,23 +41,10 @@ from .models.base import TLP
 from .models.base import CaseStatus
 from .models.base import HandlingCode
 
+# The decision models (Money, Currency, Day, FreezeIn... DecisionIn, DECISION_IN,
+# DECISION_MODELS, COMMON_FIELDS, ACTION_FIELDS, VALUE_FIELD) are re-exported from
+# domain/decision_shapes.py above; this module declares the responses.
 __all__ = [
-    "Money",
-    "Currency",
-    "Day",
-    "MONEY_JSON",
-    "MONEY",
-    "FreezeIn",
-    "ManageIn",
-    "ConfiscateIn",
-    "DisposeIn",
-    "ReleaseIn",
-    "DecisionIn",
-    "DECISION_IN",
-    "DECISION_MODELS",
-    "COMMON_FIELDS",
-    "ACTION_FIELDS",
-    "VALUE_FIELD",
     "DecisionAsset",
     "DocumentRef",
     "Decision",
@@ -68,149 +61,6 @@ __all__ = [
     "RESPONSES",
     "component_schemas",
 ]
-
-#: Money on the wire: a decimal string, never a float, within the one limit of the lifecycle.
-MONEY_JSON = {
-    "type": "string",
-    "pattern": f"^[0-9]{{1,{MONEY_MAX_INTEGER_DIGITS}}}"
-    f"(\\.[0-9]{{1,{MONEY_MAX_DECIMAL_PLACES}}})?$",
-    "description": "a decimal string, never a float",
-}
-
-#: A non-negative amount of at most 15 digits before the point and 4 after it.
-Money = Annotated[
-    Decimal,
-    Field(
-        ge=0,
-        max_digits=MONEY_MAX_INTEGER_DIGITS + MONEY_MAX_DECIMAL_PLACES,
-        decimal_places=MONEY_MAX_DECIMAL_PLACES,
-        allow_inf_nan=False,
-    ),
-    WithJsonSchema(MONEY_JSON),
-]
-
-#: An ISO 4217 code; the list itself is checked by the lifecycle (money.ISO_4217_CURRENCIES).
-Currency = Annotated[
-    str,
-    Field(pattern="^[A-Z]{3}$", description="ISO 4217", json_schema_extra={"default": "EUR"}),
-]
-
-#: A calendar day, ``YYYY-MM-DD`` on the wire.
-Day = date
-
-#: Validates one amount (a decimal string, an int or a Decimal) against the money limit.
-MONEY = TypeAdapter(Money)
-
-
-def _text(name: str, description: str | None = None):
-    return Field(max_length=MAX_LENGTHS[name], description=description)
-
-
-class _Decision(BaseModel):
-    """The fields every decision has, whatever its action."""
-
-    model_config = ConfigDict(extra="ignore", use_enum_values=False)
-
-    asset_ids: list[int] = Field(min_length=1, description="assets of the case it covers")
-    decided_on: Day = Field(description="date of the order; not in the future")
-    authority: Annotated[str, _text("authority", "court, prosecutor, office...")]
-    reference: Annotated[str, _text("reference", "the order's reference")]
-    legal_basis: Annotated[str, _text("legal_basis")]
-    asset_values: dict[int, Money] | None = Field(
-        default=None, description="per-asset values of a decision on several assets"
-    )
-
-
-class FreezeIn(_Decision):
-    """A freezing order; urgent when an asset recovery office made it, to be confirmed."""
-
-    action: Literal["freeze"]
-    urgent: bool = False
-    value_at_freezing: Money | None = None
-    currency: Currency = DEFAULT_CURRENCY
-    owner_notified_on: Day | None = None
-
-
-class ManageIn(_Decision):
-    """A management order naming the manager; with an early sale, its ground and price."""
-
-    action: Literal["manage"]
-    manager: Annotated[str, _text("manager", "asset management office or custodian")]
-    early_sale: bool = False
-    ground: EarlySaleGround | None = None
-    price: Money | None = None
-    currency: Currency | None = None
-
-
-class ConfiscateIn(_Decision):
-    """A confiscation order, final or open to appeal."""
-
-    action: Literal["confiscate"]
-    confiscation_type: ConfiscationType
-    final: bool = False
-    value_at_confiscation: Money | None = None
-    currency: Currency = DEFAULT_CURRENCY
-
-
-class DisposeIn(_Decision):
-    """The disposal of a confiscated asset: social re-use, sale, destruction..."""
-
-    action: Literal["dispose"]
-    disposal: DisposalKind
-    recipient: Annotated[str, _text("recipient")] | None = None
-    purpose: Annotated[str, _text("purpose")] | None = None
-    realised_value: Money | None = None
-    currency: Currency = DEFAULT_CURRENCY
-
-
-class ReleaseIn(_Decision):
-    """The release of an asset back to its owner."""
-
-    action: Literal["release"]
-    reason: Annotated[str, _text("reason")]
-    returned_on: Day | None = None
-
-
-DecisionIn = Annotated[
-    Union[FreezeIn, ManageIn, ConfiscateIn, DisposeIn, ReleaseIn],  # noqa: UP007
-    Field(discriminator="action"),
-]
-
-#: Validates a cleaned decision (lifecycle.validate_decision's result plus the asset fields).
-DECISION_IN = TypeAdapter(DecisionIn)
-
-#: The model of each action.
-DECISION_MODELS = {
-    Action(model.model_fields["action"].annotation.__args__[0]): model
-    for model in get_args(get_args(DecisionIn)[0])
-}
-
-#: The fields every action has, in the order a form shows them.
-COMMON_FIELDS = tuple(
-    name for name in _Decision.model_fields if name not in {"asset_ids", "asset_values"}
-)
-
-#: The fields of each action beyond the common ones, in the order a form shows them.
-ACTION_FIELDS = {
-    action.value: tuple(
-        name for name in model.model_fields if name not in {*_Decision.model_fields, "action"}
-    )
-    for action, model in DECISION_MODELS.items()
-}
-
-
-def _is_money(annotation) -> bool:
-    return annotation is Decimal or any(_is_money(arg) for arg in get_args(annotation))
-
-
-#: The amount a decision of each action records for its assets (release records none).
-VALUE_FIELD = {
-    action.value: name
-    for action, model in DECISION_MODELS.items()
-    for name, field in model.model_fields.items()
-    if name != "asset_values" and _is_money(field.annotation)
-}
-
 
 # ---------------------------------------------------------------------------------------
 # Responses

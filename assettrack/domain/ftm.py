@@ -64,6 +64,8 @@ from . import schema as ftm_schema
 from .involvement import CASE_ROLES
 from .involvement import INFO_GRADES
 from .involvement import SOURCE_GRADES
+from .money import MoneyRefused
+from .money import read_amount
 
 __all__ = [
     "FTM_SCHEMATA",
@@ -492,9 +494,9 @@ def relation_columns(schema_name: str, properties: Mapping[str, list[str]]):
         if amount is None and first("amountEur") is not None:
             amount, currency = first("amountEur"), "EUR"
         if amount is not None:
-            value = Decimal(amount)
-            exponent = value.as_tuple().exponent
-            if value < 0 or abs(value) >= 10**15 or (isinstance(exponent, int) and exponent < -4):
+            try:
+                read_amount(amount)
+            except MoneyRefused:
                 warnings.append(
                     f"amount {amount}: too large or too precise for the amount column; kept in "
                     "the properties only"

@@ -60,6 +60,8 @@ from ..domain import lifecycle
 from ..domain import schema as ftm_schema
 from ..domain.ftm import ImportFailed
 from ..domain.lifecycle import ISO_4217_CURRENCIES
+from ..domain.money import MoneyRefused
+from ..domain.money import read_amount
 from ..errors import Invalid
 from ..errors import Msg
 from ..errors import NotFound
@@ -1443,8 +1445,11 @@ def _read_row(
         except ValueError as error:
             errors["value"] = Msg("{value}: {problem}", value=raw_value, problem=str(error))
         else:
-            if value >= 10**15 or value.as_tuple().exponent < -4:
-                errors["value"] = Msg("{value}: too large or too precise", value=raw_value)
+            try:
+                value = read_amount(value)
+            except MoneyRefused as refused:
+                problem = refused.message
+                errors["value"] = Msg("{value}: {problem}", value=raw_value, problem=problem)
                 value = None
     currency, _ = cell("currency")
     currency = (currency or mapping.defaults.get("currency") or "EUR").upper()
