@@ -14,6 +14,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlmodel import Session
 
+from ..domain.lifecycle import Action
 from ..models import Organisation
 from ..models import User
 from . import accounts
@@ -387,7 +388,7 @@ def _network(session: Session, made: dict) -> None:
     relate(reefer, "Employment", insider, shipping, role="terminal planner")
     decide(
         reefer,
-        "freeze",
+        Action.FREEZE,
         [account, account_de],
         300,
         urgent=True,
@@ -396,10 +397,10 @@ def _network(session: Session, made: dict) -> None:
         legal_basis="Art. 94 Sv",
         value_at_freezing="343000",
     )
-    decide(reefer, "freeze", [account, account_de], 296, reference="RC-2025-5521", **court_nl)
+    decide(reefer, Action.FREEZE, [account, account_de], 296, reference="RC-2025-5521", **court_nl)
     decide(
         reefer,
-        "freeze",
+        Action.FREEZE,
         [villa, vessel, car, watches],
         280,
         reference="RC-2025-5580",
@@ -409,7 +410,7 @@ def _network(session: Session, made: dict) -> None:
     )
     decide(
         reefer,
-        "manage",
+        Action.MANAGE,
         [vessel],
         250,
         reference="OM-2025-778",
@@ -419,7 +420,7 @@ def _network(session: Session, made: dict) -> None:
     )
     decide(
         reefer,
-        "manage",
+        Action.MANAGE,
         [car],
         240,
         reference="OM-2025-790",
@@ -432,7 +433,7 @@ def _network(session: Session, made: dict) -> None:
     )
     decide(
         reefer,
-        "confiscate",
+        Action.CONFISCATE,
         [villa, watches],
         120,
         reference="RB-2026-0412",
@@ -443,7 +444,7 @@ def _network(session: Session, made: dict) -> None:
     )
     decide(
         reefer,
-        "confiscate",
+        Action.CONFISCATE,
         [account],
         60,
         reference="HR-2026-0077",
@@ -455,7 +456,7 @@ def _network(session: Session, made: dict) -> None:
     )
     decide(
         reefer,
-        "dispose",
+        Action.DISPOSE,
         [account],
         30,
         reference="CJIB-2026-311",
@@ -467,7 +468,7 @@ def _network(session: Session, made: dict) -> None:
     )
     decide(
         reefer,
-        "release",
+        Action.RELEASE,
         [account_de],
         20,
         reference="RC-2026-1020",
@@ -490,7 +491,7 @@ def _network(session: Session, made: dict) -> None:
     relate(cars, "Ownership", dealer, showroom, percentage="100")
     decide(
         cars,
-        "freeze",
+        Action.FREEZE,
         [showroom],
         15,
         urgent=True,
@@ -541,7 +542,7 @@ def _network(session: Session, made: dict) -> None:
     }
     decide(
         genoa,
-        "freeze",
+        Action.FREEZE,
         flats,
         900,
         reference="SEQ-2023-118",
@@ -550,7 +551,7 @@ def _network(session: Session, made: dict) -> None:
     )
     decide(
         genoa,
-        "manage",
+        Action.MANAGE,
         flats,
         880,
         reference="ANBSC-2023-77",
@@ -560,7 +561,7 @@ def _network(session: Session, made: dict) -> None:
     )
     decide(
         genoa,
-        "confiscate",
+        Action.CONFISCATE,
         flats,
         500,
         reference="CONF-2024-031",
@@ -571,7 +572,7 @@ def _network(session: Session, made: dict) -> None:
     )
     decide(
         genoa,
-        "dispose",
+        Action.DISPOSE,
         flats[:2],
         200,
         reference="ANBSC-DEST-2025-12",
@@ -597,7 +598,7 @@ def _network(session: Session, made: dict) -> None:
     relate(yacht_case, "Ownership", offshore, yacht, percentage="100")
     decide(
         yacht_case,
-        "freeze",
+        Action.FREEZE,
         [yacht],
         10,
         urgent=True,

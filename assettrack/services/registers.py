@@ -60,6 +60,7 @@ from ..domain import lifecycle
 from ..domain import schema as ftm_schema
 from ..domain.ftm import ImportFailed
 from ..domain.lifecycle import ISO_4217_CURRENCIES
+from ..domain.lifecycle import Stage
 from ..domain.money import MoneyRefused
 from ..domain.money import read_amount
 from ..errors import Invalid
@@ -125,18 +126,18 @@ FIELDS = (
 #: Status labels understood without a mapping (compared case-insensitively), and their target.
 #: "" keeps the label without a stage. Italian labels: ANBSC's open data (DOMAIN.md).
 DEFAULT_STATUSES = {
-    "in gestione": "managed",
-    "destinati consegnati": "disposed",
+    "in gestione": Stage.MANAGED,
+    "destinati consegnati": Stage.DISPOSED,
     "destinati non consegnati": "confiscated_final",
     "usciti dalla gestione": "",
     "non confiscati in via autonoma": "",
-    "traced": "traced",
-    "frozen": "frozen",
-    "seized": "frozen",
-    "managed": "managed",
-    "confiscated": "confiscated",
-    "disposed": "disposed",
-    "released": "released",
+    "traced": Stage.TRACED,
+    "frozen": Stage.FROZEN,
+    "seized": Stage.FROZEN,
+    "managed": Stage.MANAGED,
+    "confiscated": Stage.CONFISCATED,
+    "disposed": Stage.DISPOSED,
+    "released": Stage.RELEASED,
 }
 
 #: Type labels understood without a mapping (case-insensitive), and their FtM schema.
@@ -1080,7 +1081,7 @@ class _RegisterWriter:
                     "last_decided_on": state.last_decided_on,
                     "estimated_value": row.value,
                     "currency": row.currency,
-                    "manager": self._manager() if state.stage.value == "managed" else None,
+                    "manager": self._manager() if state.stage is Stage.MANAGED else None,
                     "version": 1 + self._steps_planned(entity_id),
                     "created_at": self.now,
                     "updated_at": self.now,
