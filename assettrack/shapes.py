@@ -12,10 +12,12 @@ from typing import Annotated
 from typing import Literal
 
 from pydantic import BaseModel
+from pydantic import ConfigDict
 from pydantic import Field
 from pydantic import TypeAdapter
 from pydantic import WithJsonSchema
 
+from .domain import mentions
 from .domain.decision_shapes import ACTION_FIELDS as ACTION_FIELDS
 from .domain.decision_shapes import COMMON_FIELDS as COMMON_FIELDS
 from .domain.decision_shapes import DECISION_IN as DECISION_IN
@@ -32,6 +34,10 @@ from .domain.decision_shapes import FreezeIn as FreezeIn
 from .domain.decision_shapes import ManageIn as ManageIn
 from .domain.decision_shapes import Money as Money
 from .domain.decision_shapes import ReleaseIn as ReleaseIn
+from .domain.involvement import CaseRole
+from .domain.involvement import InfoGrade
+from .domain.involvement import RelationSchema
+from .domain.involvement import SourceGrade
 from .domain.lifecycle import Action
 from .domain.lifecycle import ConfiscationType
 from .domain.lifecycle import DisposalKind
@@ -59,6 +65,13 @@ __all__ = [
     "Job",
     "Problem",
     "RESPONSES",
+    "CaseCreate",
+    "CaseUpdate",
+    "CaseEntityIn",
+    "Relation",
+    "BODIES",
+    "REPORTS",
+    "MATCHING",
     "component_schemas",
 ]
 
@@ -401,6 +414,345 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     errors: list[ProblemError] | None = None
+
+
+def _no_null_default(schema: dict) -> None:
+    # An optional field left out is not sent: say nothing rather than "default": null.
+    for prop in schema.get("properties", {}).values():
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+
+
+class _Body(BaseModel):
+    """A JSON object the API reads or returns; optional fields may be left out."""
+
+    model_config = ConfigDict(json_schema_extra=_no_null_default, populate_by_name=True)
+
+
+_Text = Annotated[str, Field(max_length=500)]
+_Date = Annotated[str | None, WithJsonSchema({"type": ["string", "null"], "format": "date"})]
+
+
+class CaseCreate(_Body):
+    """The body of POST /cases."""
+
+    title: str = Field(min_length=1, max_length=200)
+    summary: str = Field(default=None, max_length=10000)
+    tlp: TLP = TLP.AMBER
+    handling_code: HandlingCode = HandlingCode.H0
+    handling_restriction: str = Field(default=None, max_length=500, description="required with H3")
+    shared_with: list[str] = Field(
+        default=None, description="organisation codes; refused for AMBER+STRICT"
+    )
+    assigned_officer: str = Field(default=None, description="e-mail or id of an officer")
+    tags: list[Annotated[str, Field(max_length=40)]] = Field(default=None, max_length=20)
+    opened_on: Day = Field(default=None, description="not in the future (organisation's time zone)")
+    reference: str = Field(
+        default=None, description="an existing file number; generated when absent"
+    )
+
+
+class CaseUpdate(_Body):
+    """The body of PATCH /cases/{id}: the fields it changes."""
+
+    title: str = Field(default=None, min_length=1, max_length=200)
+    summary: str = Field(default=None, max_length=10000)
+    status: CaseStatus = None
+    tlp: TLP = None
+    handling_code: HandlingCode = None
+    handling_restriction: str | None = None
+    shared_with: list[str] = None
+    assigned_officer: str | None = None
+    tags: list[str] = None
+    opened_on: Day = None
+
+
+class CaseEntityIn(_Body):
+    """The body of POST /cases/{id}/entities: a new entity, or an existing one to link."""
+
+    schema_name: str = Field(default=None, alias="schema", description="FollowTheMoney schema name")
+    properties: dict = Field(
+        default=None,
+        description='FtM property names to a value or a list of values; "unknown" and "n/a" '
+        "are kept as such",
+    )
+    entity_id: int = Field(default=None, description="link an existing entity instead")
+    role: CaseRole = None
+    source_grade: SourceGrade = None
+    info_grade: InfoGrade = None
+    as_asset: bool = Field(
+        default=None, description="a Company whose shares or business are seized"
+    )
+    estimated_value: Money = None
+    currency: Currency = None
+    note: str = None
+
+
+class Relation(_Body):
+    """A relation between two entities: POST /relations takes it, the API returns it.
+
+    Null where the relation does not say: no share, no period, no payment, no grade.
+    """
+
+    id: int = None
+    schema_name: RelationSchema = Field(alias="schema")
+    source: int
+    target: int
+    percentage: str | None = Field(default=None, description="0-100, or a band such as 25-50")
+    percentage_min: str | None = Field(default=None, json_schema_extra={"readOnly": True})
+    percentage_max: str | None = Field(default=None, json_schema_extra={"readOnly": True})
+    start_date: _Date = None
+    end_date: _Date = None
+    role: str | None = None
+    amount: _Money = None
+    currency: Annotated[
+        str | None,
+        WithJsonSchema(
+            {"type": ["string", "null"], "pattern": "^[A-Z]{3}$", "description": "ISO 4217"}
+        ),
+    ] = None
+    date: _Date = None
+    source_grade: SourceGrade | None = None
+    info_grade: InfoGrade | None = None
+
+
+#: The request bodies (and Relation, a body and a response) whose schemas are generated.
+BODIES = (CaseCreate, CaseUpdate, CaseEntityIn, Relation)
+
+
+# Reports (api/reports.py adds the enumerations only the services know: report kinds and
+# the fields a mention is met in).
+
+_Choice = Literal[mentions.KEEP, mentions.MASK, mentions.WITHHOLD]
+_Language = Literal["en", "fr"]
+
+
+class Report(_Body):
+    """An issued (or pending) report or export, as the API returns it."""
+
+    id: int
+    number: str = Field(description="the report id printed on pages")
+    kind: str
+    status: Literal["pending", "issued", "failed", "withdrawn"]
+    error: str | None
+    job: int | None
+    issuer: str
+    issuer_name: str
+    recipient: str
+    recipient_name: str
+    period_start: _Date
+    period_end: _Date
+    language: _Language
+    tlp: str
+    cases: list[str]
+    mimetype: str
+    sha256: str | None
+    size: int | None
+    created_by: str | None
+    created_at: _Moment
+    issued_at: _MaybeMoment
+    withdrawn_at: _MaybeMoment
+    withdrawn_by: str | None
+    withdrawal_reason: str | None
+    links: dict
+
+
+class ReportRequest(_Body):
+    """The body of POST /reports."""
+
+    kind: str = Field(
+        description="case_brief, ftm, gexf, graphml, diagram (SVG): of `case`; partner: to "
+        "`to` for a `year` or `since`..`until`; open_data: of `organisation` (default the "
+        "caller's)"
+    )
+    case: int = None
+    to: str = Field(default=None, description="UN/LOCODE of the recipient")
+    year: int | str = None
+    since: Day = None
+    until: Day = None
+    organisation: str = None
+    language: _Language = None
+    justification: str = Field(
+        default=None,
+        description="why the disclosure is made (required for a partner report)",
+    )
+    redaction: dict[str, _Choice] = Field(
+        default=None,
+        description="case_brief, partner: the issuing officer's choice for each protected name "
+        "the preview flagged (its `key` → keep, mask or withhold); a flagged name without one "
+        "takes its `default`. A key that is no mention of the report, or a choice its mention "
+        "does not allow, is refused (422, pointer `/redaction/<key>`). Recorded with the "
+        "disclosure",
+    )
+    expand: bool = Field(
+        default=None, description="network kinds: also the entities one link out of the case"
+    )
+
+
+class MentionPart(_Body):
+    text: str = None
+    found: bool = None
+
+
+class MentionPlace(_Body):
+    case: str = None
+    field: str = None
+
+
+class Mention(_Body):
+    """A protected person's name (full, or a part: surname, initials) met in another entity's
+    name or in a free text of the report."""
+
+    key: str = Field(
+        description="names the text (by its hash) and the protected entity; a changed text "
+        "gets a new key"
+    )
+    kind: Literal[mentions.NAME, mentions.TEXT] = Field(
+        description="name: another entity's name; text: a free text"
+    )
+    match: Literal[mentions.FULL, mentions.PARTIAL]
+    label: str = Field(description="the label of the protected entity (never its name)")
+    text: str = Field(
+        description="the text it was met in (its found parts masked for a reader who may not "
+        "see the names)"
+    )
+    parts: list[MentionPart] = None
+    masked: str = Field(default=None, description="the text when masked")
+    entity_id: int | None = Field(
+        default=None, description="kind name: the entity whose name it is"
+    )
+    where: list[MentionPlace] = None
+    default: _Choice
+    options: list[_Choice]
+    choice: _Choice = Field(
+        description="pre-filled: the organisation's latest choice for this key, else the default"
+    )
+
+
+class IncludedCase(_Body):
+    id: int = None
+    reference: str = None
+    tlp: str = None
+    handling_code: str = None
+    reasons: list[str] = None
+
+
+class WithheldRule(_Body):
+    rule: str = None
+    reason: str = None
+    count: int = None
+
+
+class PartnerPreview(_Body):
+    """Which cases a partner report would hold and why, what is withheld, the mentions."""
+
+    recipient: str = None
+    language: _Language = None
+    tlp: str = None
+    recipient_only: bool = None
+    included: list[IncludedCase] = None
+    withheld: list[WithheldRule] = None
+    withheld_total: int = None
+    mentions: list[Mention] = None
+
+
+class PreviewCase(_Body):
+    id: int = None
+    reference: str = None
+    tlp: str = None
+
+
+class BriefPreview(_Body):
+    """Whether a brief labels its protected persons, and the mentions to confirm."""
+
+    case: PreviewCase = None
+    labelled: bool = Field(
+        default=None,
+        description="the brief shows victims, witnesses and other persons by labels (it is "
+        "made outside the owning organisation)",
+    )
+    mentions: list[Mention] = None
+
+
+class Permission(_Body):
+    """A provider's permission to pass an H2 case on to a recipient."""
+
+    id: int = None
+    case_id: int = None
+    recipient: str = None
+    granted_by: str = None
+    granted_on: Day = None
+    note: str | None = None
+    entered_by: str | None = None
+    entered_at: _Moment = None
+
+
+#: The report shapes, generated into the OpenAPI components by api/reports.py.
+REPORTS = (Report, ReportRequest, Mention, PartnerPreview, BriefPreview, Permission)
+
+
+# Duplicates and screening (api/duplicates.py).
+
+
+class MatchFactor(_Body):
+    """One reason of a match score, with its weight; ``text`` in the reader's language."""
+
+    code: str = None
+    text: str = Field(default=None, examples=["both registered in DE (+0.05)"])
+    msgid: str = None
+    params: dict = None
+    weight: float = None
+
+
+class PairEntity(_Body):
+    """One entity of a candidate pair, with the cases it is in."""
+
+    id: int = None
+    schema_name: str = Field(default=None, alias="schema")
+    name: str = None
+    properties: dict = None
+    stage: str | None = None
+    cases: list[dict] = None
+
+
+class DuplicateCandidate(_Body):
+    """Two entities that may be one, with the score and its reasons."""
+
+    id: int = None
+    organisation: str = None
+    a: PairEntity = None
+    b: PairEntity = None
+    score: float = Field(default=None, ge=0, le=1)
+    explanation: list[MatchFactor] = None
+
+
+class MergeRecord(_Body):
+    """A merge of two entities, kept so that it can be undone exactly."""
+
+    id: int = None
+    survivor: dict = None
+    merged: dict = None
+    merged_by: str = None
+    merged_at: _Moment = None
+    undone_by: str | None = None
+    undone_at: _MaybeMoment = None
+    summary: dict = Field(default=None, description="what moved to the survivor")
+
+
+class ScreeningHit(_Body):
+    """An entity found on a reference list, with the score and its reasons."""
+
+    id: int = None
+    entity: dict = None
+    reference_list: dict = Field(default=None, alias="list")
+    entry: dict = None
+    score: float = None
+    explanation: list[MatchFactor] = None
+    found_at: _Moment = None
+
+
+#: The duplicate and screening shapes, generated into the OpenAPI components.
+MATCHING = (DuplicateCandidate, MergeRecord, ScreeningHit)
 
 
 RESPONSES = (
