@@ -308,6 +308,17 @@ def attach_document(
     return decision
 
 
+def _past_day(errors: dict, data: dict, field: str, org: Organisation) -> date | None:
+    """A required day, not after the organisation's today (a valuation's, a ledger entry's)."""
+    day = clean_date(errors, field, data.get(field))
+    if day is None and field not in errors:
+        errors[field] = Msg("is required")
+    elif day and day > org_today(org):
+        errors[field] = Msg("must not be in the future")
+        day = None
+    return day
+
+
 def add_valuation(session: Session, user: User, asset_id: int, data: dict) -> Valuation:
     """Add a valuation (date, amount, currency, basis, valuer); it becomes the estimate."""
     asset, _entity = _get_asset_for_edit(session, user, asset_id)
@@ -315,14 +326,8 @@ def add_valuation(session: Session, user: User, asset_id: int, data: dict) -> Va
     amount, currency = clean_money(errors, data, "amount", "currency")
     if amount is None and "amount" not in errors:
         errors["amount"] = Msg("is required")
-    valued_on = (
-        clean_date(errors, "valued_on", data.get("valued_on")) if isinstance(data, dict) else None
-    )
     org = session.get(Organisation, asset.organisation_id)
-    if valued_on is None and "valued_on" not in errors:
-        errors["valued_on"] = Msg("is required")
-    elif valued_on and valued_on > org_today(org):
-        errors["valued_on"] = Msg("must not be in the future")
+    valued_on = _past_day(errors, data, "valued_on", org) if isinstance(data, dict) else None
     basis = _text(errors, data, "basis", 200)
     valuer = _text(errors, data, "valuer", 200)
     if errors:
@@ -394,12 +399,8 @@ def add_ledger_entry(session: Session, user: User, asset_id: int, data: dict) ->
         errors["amount"] = Msg("is required")
     elif amount is not None and amount == 0:
         errors["amount"] = Msg("must be more than zero")
-    booked_on = clean_date(errors, "booked_on", data.get("booked_on"))
     org = session.get(Organisation, asset.organisation_id)
-    if booked_on is None and "booked_on" not in errors:
-        errors["booked_on"] = Msg("is required")
-    elif booked_on and booked_on > org_today(org):
-        errors["booked_on"] = Msg("must not be in the future")
+    booked_on = _past_day(errors, data, "booked_on", org)
     category = _text(errors, data, "category", 100)
     note = data.get("note")
     if note is not None and (not isinstance(note, str) or len(note) > 2000):
