@@ -1,20 +1,15 @@
-"""The request and response shapes of decisions, declared once as pydantic models.
+"""The request and response shapes of the API, declared once as pydantic models.
 
-One model per decision action, joined in a union discriminated by ``action``. The API's
-OpenAPI components are generated from these models, the web form takes its field list from
-them, and the decision service builds its row from a validated model. The lifecycle's rules
-(which move is allowed, which field a move requires) stay in :mod:`assettrack.domain.lifecycle`;
-this module only says what a decision looks like.
+The decision request models (one per action, a discriminated union) are declared in
+:mod:`assettrack.domain.decision_shapes`, where the lifecycle's validation reads them, and
+re-exported here. The API's OpenAPI components are generated from these models, the web form
+takes its field list from them, and the decision service builds its row from a validated model.
 
-Pure: pydantic and the lifecycle's enums, nothing from Flask or the database.
+No Flask and no database: pydantic, the lifecycle's enums and the tables' enum types.
 """
 
-from datetime import date
-from decimal import Decimal
 from typing import Annotated
 from typing import Literal
-from typing import Union
-from typing import get_args
 
 from pydantic import BaseModel
 from pydantic import ConfigDict
@@ -22,10 +17,27 @@ from pydantic import Field
 from pydantic import TypeAdapter
 from pydantic import WithJsonSchema
 
-from .domain.lifecycle import DEFAULT_CURRENCY
-from .domain.lifecycle import MAX_LENGTHS
-from .domain.lifecycle import MONEY_MAX_DECIMAL_PLACES
-from .domain.lifecycle import MONEY_MAX_INTEGER_DIGITS
+from .domain import mentions
+from .domain.decision_shapes import ACTION_FIELDS as ACTION_FIELDS
+from .domain.decision_shapes import COMMON_FIELDS as COMMON_FIELDS
+from .domain.decision_shapes import DECISION_IN as DECISION_IN
+from .domain.decision_shapes import DECISION_MODELS as DECISION_MODELS
+from .domain.decision_shapes import MONEY as MONEY
+from .domain.decision_shapes import MONEY_JSON as MONEY_JSON
+from .domain.decision_shapes import VALUE_FIELD as VALUE_FIELD
+from .domain.decision_shapes import ConfiscateIn as ConfiscateIn
+from .domain.decision_shapes import Currency as Currency
+from .domain.decision_shapes import Day as Day
+from .domain.decision_shapes import DecisionIn as DecisionIn
+from .domain.decision_shapes import DisposeIn as DisposeIn
+from .domain.decision_shapes import FreezeIn as FreezeIn
+from .domain.decision_shapes import ManageIn as ManageIn
+from .domain.decision_shapes import Money as Money
+from .domain.decision_shapes import ReleaseIn as ReleaseIn
+from .domain.involvement import CaseRole
+from .domain.involvement import InfoGrade
+from .domain.involvement import RelationSchema
+from .domain.involvement import SourceGrade
 from .domain.lifecycle import Action
 from .domain.lifecycle import ConfiscationType
 from .domain.lifecycle import DisposalKind
@@ -35,23 +47,10 @@ from .models.base import TLP
 from .models.base import CaseStatus
 from .models.base import HandlingCode
 
+# The decision models (Money, Currency, Day, FreezeIn... DecisionIn, DECISION_IN,
+# DECISION_MODELS, COMMON_FIELDS, ACTION_FIELDS, VALUE_FIELD) are re-exported from
+# domain/decision_shapes.py above; this module declares the responses.
 __all__ = [
-    "Money",
-    "Currency",
-    "Day",
-    "MONEY_JSON",
-    "MONEY",
-    "FreezeIn",
-    "ManageIn",
-    "ConfiscateIn",
-    "DisposeIn",
-    "ReleaseIn",
-    "DecisionIn",
-    "DECISION_IN",
-    "DECISION_MODELS",
-    "COMMON_FIELDS",
-    "ACTION_FIELDS",
-    "VALUE_FIELD",
     "DecisionAsset",
     "DocumentRef",
     "Decision",
@@ -66,151 +65,15 @@ __all__ = [
     "Job",
     "Problem",
     "RESPONSES",
+    "CaseCreate",
+    "CaseUpdate",
+    "CaseEntityIn",
+    "Relation",
+    "BODIES",
+    "REPORTS",
+    "MATCHING",
     "component_schemas",
 ]
-
-#: Money on the wire: a decimal string, never a float, within the one limit of the lifecycle.
-MONEY_JSON = {
-    "type": "string",
-    "pattern": f"^[0-9]{{1,{MONEY_MAX_INTEGER_DIGITS}}}"
-    f"(\\.[0-9]{{1,{MONEY_MAX_DECIMAL_PLACES}}})?$",
-    "description": "a decimal string, never a float",
-}
-
-#: A non-negative amount of at most 15 digits before the point and 4 after it.
-Money = Annotated[
-    Decimal,
-    Field(
-        ge=0,
-        max_digits=MONEY_MAX_INTEGER_DIGITS + MONEY_MAX_DECIMAL_PLACES,
-        decimal_places=MONEY_MAX_DECIMAL_PLACES,
-        allow_inf_nan=False,
-    ),
-    WithJsonSchema(MONEY_JSON),
-]
-
-#: An ISO 4217 code; the list itself is checked by the lifecycle (money.ISO_4217_CURRENCIES).
-Currency = Annotated[
-    str,
-    Field(pattern="^[A-Z]{3}$", description="ISO 4217", json_schema_extra={"default": "EUR"}),
-]
-
-#: A calendar day, ``YYYY-MM-DD`` on the wire.
-Day = date
-
-#: Validates one amount (a decimal string, an int or a Decimal) against the money limit.
-MONEY = TypeAdapter(Money)
-
-
-def _text(name: str, description: str | None = None):
-    return Field(max_length=MAX_LENGTHS[name], description=description)
-
-
-class _Decision(BaseModel):
-    """The fields every decision has, whatever its action."""
-
-    model_config = ConfigDict(extra="ignore", use_enum_values=False)
-
-    asset_ids: list[int] = Field(min_length=1, description="assets of the case it covers")
-    decided_on: Day = Field(description="date of the order; not in the future")
-    authority: Annotated[str, _text("authority", "court, prosecutor, office...")]
-    reference: Annotated[str, _text("reference", "the order's reference")]
-    legal_basis: Annotated[str, _text("legal_basis")]
-    asset_values: dict[int, Money] | None = Field(
-        default=None, description="per-asset values of a decision on several assets"
-    )
-
-
-class FreezeIn(_Decision):
-    """A freezing order; urgent when an asset recovery office made it, to be confirmed."""
-
-    action: Literal["freeze"]
-    urgent: bool = False
-    value_at_freezing: Money | None = None
-    currency: Currency = DEFAULT_CURRENCY
-    owner_notified_on: Day | None = None
-
-
-class ManageIn(_Decision):
-    """A management order naming the manager; with an early sale, its ground and price."""
-
-    action: Literal["manage"]
-    manager: Annotated[str, _text("manager", "asset management office or custodian")]
-    early_sale: bool = False
-    ground: EarlySaleGround | None = None
-    price: Money | None = None
-    currency: Currency | None = None
-
-
-class ConfiscateIn(_Decision):
-    """A confiscation order, final or open to appeal."""
-
-    action: Literal["confiscate"]
-    confiscation_type: ConfiscationType
-    final: bool = False
-    value_at_confiscation: Money | None = None
-    currency: Currency = DEFAULT_CURRENCY
-
-
-class DisposeIn(_Decision):
-    """The disposal of a confiscated asset: social re-use, sale, destruction..."""
-
-    action: Literal["dispose"]
-    disposal: DisposalKind
-    recipient: Annotated[str, _text("recipient")] | None = None
-    purpose: Annotated[str, _text("purpose")] | None = None
-    realised_value: Money | None = None
-    currency: Currency = DEFAULT_CURRENCY
-
-
-class ReleaseIn(_Decision):
-    """The release of an asset back to its owner."""
-
-    action: Literal["release"]
-    reason: Annotated[str, _text("reason")]
-    returned_on: Day | None = None
-
-
-DecisionIn = Annotated[
-    Union[FreezeIn, ManageIn, ConfiscateIn, DisposeIn, ReleaseIn],  # noqa: UP007
-    Field(discriminator="action"),
-]
-
-#: Validates a cleaned decision (lifecycle.validate_decision's result plus the asset fields).
-DECISION_IN = TypeAdapter(DecisionIn)
-
-#: The model of each action.
-DECISION_MODELS = {
-    Action(model.model_fields["action"].annotation.__args__[0]): model
-    for model in get_args(get_args(DecisionIn)[0])
-}
-
-#: The fields every action has, in the order a form shows them.
-COMMON_FIELDS = tuple(
-    name for name in _Decision.model_fields if name not in {"asset_ids", "asset_values"}
-)
-
-#: The fields of each action beyond the common ones, in the order a form shows them.
-ACTION_FIELDS = {
-    action.value: tuple(
-        name for name in model.model_fields if name not in {*_Decision.model_fields, "action"}
-    )
-    for action, model in DECISION_MODELS.items()
-}
-
-
-def _is_money(annotation) -> bool:
-    return annotation is Decimal or any(_is_money(arg) for arg in get_args(annotation))
-
-
-#: The amount a decision of each action records for its assets (release records none).
-VALUE_FIELD = {
-    action.value: name
-    for action, model in DECISION_MODELS.items()
-    for name, field in model.model_fields.items()
-    if name != "asset_values" and _is_money(field.annotation)
-}
-
 
 # ---------------------------------------------------------------------------------------
 # Responses
@@ -551,6 +414,345 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     errors: list[ProblemError] | None = None
+
+
+def _no_null_default(schema: dict) -> None:
+    # An optional field left out is not sent: say nothing rather than "default": null.
+    for prop in schema.get("properties", {}).values():
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+
+
+class _Body(BaseModel):
+    """A JSON object the API reads or returns; optional fields may be left out."""
+
+    model_config = ConfigDict(json_schema_extra=_no_null_default, populate_by_name=True)
+
+
+_Text = Annotated[str, Field(max_length=500)]
+_Date = Annotated[str | None, WithJsonSchema({"type": ["string", "null"], "format": "date"})]
+
+
+class CaseCreate(_Body):
+    """The body of POST /cases."""
+
+    title: str = Field(min_length=1, max_length=200)
+    summary: str = Field(default=None, max_length=10000)
+    tlp: TLP = TLP.AMBER
+    handling_code: HandlingCode = HandlingCode.H0
+    handling_restriction: str = Field(default=None, max_length=500, description="required with H3")
+    shared_with: list[str] = Field(
+        default=None, description="organisation codes; refused for AMBER+STRICT"
+    )
+    assigned_officer: str = Field(default=None, description="e-mail or id of an officer")
+    tags: list[Annotated[str, Field(max_length=40)]] = Field(default=None, max_length=20)
+    opened_on: Day = Field(default=None, description="not in the future (organisation's time zone)")
+    reference: str = Field(
+        default=None, description="an existing file number; generated when absent"
+    )
+
+
+class CaseUpdate(_Body):
+    """The body of PATCH /cases/{id}: the fields it changes."""
+
+    title: str = Field(default=None, min_length=1, max_length=200)
+    summary: str = Field(default=None, max_length=10000)
+    status: CaseStatus = None
+    tlp: TLP = None
+    handling_code: HandlingCode = None
+    handling_restriction: str | None = None
+    shared_with: list[str] = None
+    assigned_officer: str | None = None
+    tags: list[str] = None
+    opened_on: Day = None
+
+
+class CaseEntityIn(_Body):
+    """The body of POST /cases/{id}/entities: a new entity, or an existing one to link."""
+
+    schema_name: str = Field(default=None, alias="schema", description="FollowTheMoney schema name")
+    properties: dict = Field(
+        default=None,
+        description='FtM property names to a value or a list of values; "unknown" and "n/a" '
+        "are kept as such",
+    )
+    entity_id: int = Field(default=None, description="link an existing entity instead")
+    role: CaseRole = None
+    source_grade: SourceGrade = None
+    info_grade: InfoGrade = None
+    as_asset: bool = Field(
+        default=None, description="a Company whose shares or business are seized"
+    )
+    estimated_value: Money = None
+    currency: Currency = None
+    note: str = None
+
+
+class Relation(_Body):
+    """A relation between two entities: POST /relations takes it, the API returns it.
+
+    Null where the relation does not say: no share, no period, no payment, no grade.
+    """
+
+    id: int = None
+    schema_name: RelationSchema = Field(alias="schema")
+    source: int
+    target: int
+    percentage: str | None = Field(default=None, description="0-100, or a band such as 25-50")
+    percentage_min: str | None = Field(default=None, json_schema_extra={"readOnly": True})
+    percentage_max: str | None = Field(default=None, json_schema_extra={"readOnly": True})
+    start_date: _Date = None
+    end_date: _Date = None
+    role: str | None = None
+    amount: _Money = None
+    currency: Annotated[
+        str | None,
+        WithJsonSchema(
+            {"type": ["string", "null"], "pattern": "^[A-Z]{3}$", "description": "ISO 4217"}
+        ),
+    ] = None
+    date: _Date = None
+    source_grade: SourceGrade | None = None
+    info_grade: InfoGrade | None = None
+
+
+#: The request bodies (and Relation, a body and a response) whose schemas are generated.
+BODIES = (CaseCreate, CaseUpdate, CaseEntityIn, Relation)
+
+
+# Reports (api/reports.py adds the enumerations only the services know: report kinds and
+# the fields a mention is met in).
+
+_Choice = Literal[mentions.KEEP, mentions.MASK, mentions.WITHHOLD]
+_Language = Literal["en", "fr"]
+
+
+class Report(_Body):
+    """An issued (or pending) report or export, as the API returns it."""
+
+    id: int
+    number: str = Field(description="the report id printed on pages")
+    kind: str
+    status: Literal["pending", "issued", "failed", "withdrawn"]
+    error: str | None
+    job: int | None
+    issuer: str
+    issuer_name: str
+    recipient: str
+    recipient_name: str
+    period_start: _Date
+    period_end: _Date
+    language: _Language
+    tlp: str
+    cases: list[str]
+    mimetype: str
+    sha256: str | None
+    size: int | None
+    created_by: str | None
+    created_at: _Moment
+    issued_at: _MaybeMoment
+    withdrawn_at: _MaybeMoment
+    withdrawn_by: str | None
+    withdrawal_reason: str | None
+    links: dict
+
+
+class ReportRequest(_Body):
+    """The body of POST /reports."""
+
+    kind: str = Field(
+        description="case_brief, ftm, gexf, graphml, diagram (SVG): of `case`; partner: to "
+        "`to` for a `year` or `since`..`until`; open_data: of `organisation` (default the "
+        "caller's)"
+    )
+    case: int = None
+    to: str = Field(default=None, description="UN/LOCODE of the recipient")
+    year: int | str = None
+    since: Day = None
+    until: Day = None
+    organisation: str = None
+    language: _Language = None
+    justification: str = Field(
+        default=None,
+        description="why the disclosure is made (required for a partner report)",
+    )
+    redaction: dict[str, _Choice] = Field(
+        default=None,
+        description="case_brief, partner: the issuing officer's choice for each protected name "
+        "the preview flagged (its `key` → keep, mask or withhold); a flagged name without one "
+        "takes its `default`. A key that is no mention of the report, or a choice its mention "
+        "does not allow, is refused (422, pointer `/redaction/<key>`). Recorded with the "
+        "disclosure",
+    )
+    expand: bool = Field(
+        default=None, description="network kinds: also the entities one link out of the case"
+    )
+
+
+class MentionPart(_Body):
+    text: str = None
+    found: bool = None
+
+
+class MentionPlace(_Body):
+    case: str = None
+    field: str = None
+
+
+class Mention(_Body):
+    """A protected person's name (full, or a part: surname, initials) met in another entity's
+    name or in a free text of the report."""
+
+    key: str = Field(
+        description="names the text (by its hash) and the protected entity; a changed text "
+        "gets a new key"
+    )
+    kind: Literal[mentions.NAME, mentions.TEXT] = Field(
+        description="name: another entity's name; text: a free text"
+    )
+    match: Literal[mentions.FULL, mentions.PARTIAL]
+    label: str = Field(description="the label of the protected entity (never its name)")
+    text: str = Field(
+        description="the text it was met in (its found parts masked for a reader who may not "
+        "see the names)"
+    )
+    parts: list[MentionPart] = None
+    masked: str = Field(default=None, description="the text when masked")
+    entity_id: int | None = Field(
+        default=None, description="kind name: the entity whose name it is"
+    )
+    where: list[MentionPlace] = None
+    default: _Choice
+    options: list[_Choice]
+    choice: _Choice = Field(
+        description="pre-filled: the organisation's latest choice for this key, else the default"
+    )
+
+
+class IncludedCase(_Body):
+    id: int = None
+    reference: str = None
+    tlp: str = None
+    handling_code: str = None
+    reasons: list[str] = None
+
+
+class WithheldRule(_Body):
+    rule: str = None
+    reason: str = None
+    count: int = None
+
+
+class PartnerPreview(_Body):
+    """Which cases a partner report would hold and why, what is withheld, the mentions."""
+
+    recipient: str = None
+    language: _Language = None
+    tlp: str = None
+    recipient_only: bool = None
+    included: list[IncludedCase] = None
+    withheld: list[WithheldRule] = None
+    withheld_total: int = None
+    mentions: list[Mention] = None
+
+
+class PreviewCase(_Body):
+    id: int = None
+    reference: str = None
+    tlp: str = None
+
+
+class BriefPreview(_Body):
+    """Whether a brief labels its protected persons, and the mentions to confirm."""
+
+    case: PreviewCase = None
+    labelled: bool = Field(
+        default=None,
+        description="the brief shows victims, witnesses and other persons by labels (it is "
+        "made outside the owning organisation)",
+    )
+    mentions: list[Mention] = None
+
+
+class Permission(_Body):
+    """A provider's permission to pass an H2 case on to a recipient."""
+
+    id: int = None
+    case_id: int = None
+    recipient: str = None
+    granted_by: str = None
+    granted_on: Day = None
+    note: str | None = None
+    entered_by: str | None = None
+    entered_at: _Moment = None
+
+
+#: The report shapes, generated into the OpenAPI components by api/reports.py.
+REPORTS = (Report, ReportRequest, Mention, PartnerPreview, BriefPreview, Permission)
+
+
+# Duplicates and screening (api/duplicates.py).
+
+
+class MatchFactor(_Body):
+    """One reason of a match score, with its weight; ``text`` in the reader's language."""
+
+    code: str = None
+    text: str = Field(default=None, examples=["both registered in DE (+0.05)"])
+    msgid: str = None
+    params: dict = None
+    weight: float = None
+
+
+class PairEntity(_Body):
+    """One entity of a candidate pair, with the cases it is in."""
+
+    id: int = None
+    schema_name: str = Field(default=None, alias="schema")
+    name: str = None
+    properties: dict = None
+    stage: str | None = None
+    cases: list[dict] = None
+
+
+class DuplicateCandidate(_Body):
+    """Two entities that may be one, with the score and its reasons."""
+
+    id: int = None
+    organisation: str = None
+    a: PairEntity = None
+    b: PairEntity = None
+    score: float = Field(default=None, ge=0, le=1)
+    explanation: list[MatchFactor] = None
+
+
+class MergeRecord(_Body):
+    """A merge of two entities, kept so that it can be undone exactly."""
+
+    id: int = None
+    survivor: dict = None
+    merged: dict = None
+    merged_by: str = None
+    merged_at: _Moment = None
+    undone_by: str | None = None
+    undone_at: _MaybeMoment = None
+    summary: dict = Field(default=None, description="what moved to the survivor")
+
+
+class ScreeningHit(_Body):
+    """An entity found on a reference list, with the score and its reasons."""
+
+    id: int = None
+    entity: dict = None
+    reference_list: dict = Field(default=None, alias="list")
+    entry: dict = None
+    score: float = None
+    explanation: list[MatchFactor] = None
+    found_at: _Moment = None
+
+
+#: The duplicate and screening shapes, generated into the OpenAPI components.
+MATCHING = (DuplicateCandidate, MergeRecord, ScreeningHit)
 
 
 RESPONSES = (

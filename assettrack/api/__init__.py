@@ -139,6 +139,19 @@ def _cause(error: BaseException, kind: type):
     return None
 
 
+def query_call(function, *args, **kwargs):
+    """Call a service with values read from the query string (a scoped read, a parse).
+
+    Its field errors name query parameters (``?to``, ``?year``) in the 422 problem body.
+    """
+    from ..errors import Invalid
+
+    try:
+        return function(*args, **kwargs)
+    except Invalid as exc:
+        raise Invalid({f"?{k}" if k else k: v for k, v in exc.errors.items()}) from None
+
+
 def page_args(default_limit: int = 50, max_limit: int = 500) -> tuple[int, int]:
     """Return ``limit`` and ``offset`` from the query string, checked."""
     from ..errors import Invalid

@@ -5,9 +5,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import access
+from .. import shapes
 from ..db import get_session
 from ..errors import AccessDenied
 from ..errors import Invalid
+from ..errors import Msg
 from ..models import Organisation
 from ..services import duplicates as duplicate_service
 from ..services import screening as screening_service
@@ -15,6 +17,7 @@ from . import bp
 from . import json_body
 from . import openapi
 from . import page_args
+from . import query_call
 
 
 @bp.get("/duplicates")
@@ -108,48 +111,17 @@ def _org_arg() -> int | None:
     raw = request.args.get("organisation")
     if raw in (None, ""):
         return None
-    org_id = get_session().scalar(
-        select(Organisation.id).where(Organisation.code == raw.strip().upper()[:20])
-    )
+    return query_call(_organisation_id, get_session(), raw)
+
+
+def _organisation_id(db, code: str) -> int:
+    code = code.strip().upper()[:20]
+    org_id = db.scalar(select(Organisation.id).where(Organisation.code == code))
     if org_id is None:
-        raise Invalid({"?organisation": "unknown organisation code"})
+        raise Invalid({"organisation": Msg("unknown organisation code")})
     return org_id
 
 
-_PAIR_ENTITY = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "integer"},
-        "schema": {"type": "string"},
-        "name": {"type": "string"},
-        "properties": {"type": "object"},
-        "stage": {"type": ["string", "null"]},
-        "cases": {"type": "array", "items": {"type": "object"}},
-    },
-}
-_FACTOR = {
-    "type": "object",
-    "properties": {
-        "code": {"type": "string"},
-        "text": {"type": "string", "examples": ["both registered in DE (+0.05)"]},
-        "msgid": {"type": "string"},
-        "params": {"type": "object"},
-        "weight": {"type": "number"},
-    },
-}
-_MERGE = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "integer"},
-        "survivor": {"type": "object"},
-        "merged": {"type": "object"},
-        "merged_by": {"type": "string"},
-        "merged_at": {"type": "string", "format": "date-time"},
-        "undone_by": {"type": ["string", "null"]},
-        "undone_at": {"type": ["string", "null"], "format": "date-time"},
-        "summary": {"type": "object", "description": "what moved to the survivor"},
-    },
-}
 _HITS = {
     "type": "object",
     "properties": {"items": {"type": "array", "items": openapi.ref("ScreeningHit")}},
@@ -286,30 +258,5 @@ openapi.register(
             },
         },
     },
-    {
-        "DuplicateCandidate": {
-            "type": "object",
-            "properties": {
-                "id": {"type": "integer"},
-                "organisation": {"type": "string"},
-                "a": _PAIR_ENTITY,
-                "b": _PAIR_ENTITY,
-                "score": {"type": "number", "minimum": 0, "maximum": 1},
-                "explanation": {"type": "array", "items": _FACTOR},
-            },
-        },
-        "MergeRecord": _MERGE,
-        "ScreeningHit": {
-            "type": "object",
-            "properties": {
-                "id": {"type": "integer"},
-                "entity": {"type": "object"},
-                "list": {"type": "object"},
-                "entry": {"type": "object"},
-                "score": {"type": "number"},
-                "explanation": {"type": "array", "items": _FACTOR},
-                "found_at": {"type": "string", "format": "date-time"},
-            },
-        },
-    },
+    shapes.component_schemas(*shapes.MATCHING),
 )

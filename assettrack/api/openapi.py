@@ -32,7 +32,6 @@ def _id_param(name: str, what: str) -> dict:
 
 
 _MONEY = MONEY_JSON
-_NULLABLE_MONEY = {**_MONEY, "type": ["string", "null"]}
 _CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$", "default": "EUR", "description": "ISO 4217"}
 _ERRORS = {"401": _PROBLEM, "403": _PROBLEM, "404": _PROBLEM, "422": _PROBLEM}
 
@@ -304,134 +303,16 @@ PATHS = {
     },
 }
 
-_TLP = {"enum": ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"]}
-_HANDLING = {"enum": ["H0", "H1", "H2", "H3"]}
 
-SCHEMAS = {
-    "CaseCreate": {
-        "type": "object",
-        "required": ["title"],
-        "properties": {
-            "title": {"type": "string", "minLength": 1, "maxLength": 200},
-            "summary": {"type": "string", "maxLength": 10000},
-            "tlp": {**_TLP, "default": "AMBER"},
-            "handling_code": {**_HANDLING, "default": "H0"},
-            "handling_restriction": {
-                "type": "string",
-                "maxLength": 500,
-                "description": "required with H3",
-            },
-            "shared_with": {
-                "type": "array",
-                "items": {"type": "string"},
-                "description": "organisation codes; refused for AMBER+STRICT",
-            },
-            "assigned_officer": {"type": "string", "description": "e-mail or id of an officer"},
-            "tags": {"type": "array", "items": {"type": "string", "maxLength": 40}, "maxItems": 20},
-            "opened_on": {
-                "type": "string",
-                "format": "date",
-                "description": "not in the future (organisation's time zone)",
-            },
-            "reference": {
-                "type": "string",
-                "description": "an existing file number; generated when absent",
-            },
-        },
-    },
-    "CaseUpdate": {
-        "type": "object",
-        "properties": {
-            "title": {"type": "string", "minLength": 1, "maxLength": 200},
-            "summary": {"type": "string", "maxLength": 10000},
-            "status": {"enum": ["open", "closed"]},
-            "tlp": _TLP,
-            "handling_code": _HANDLING,
-            "handling_restriction": {"type": ["string", "null"]},
-            "shared_with": {"type": "array", "items": {"type": "string"}},
-            "assigned_officer": {"type": ["string", "null"]},
-            "tags": {"type": "array", "items": {"type": "string"}},
-            "opened_on": {"type": "string", "format": "date"},
-        },
-    },
-    "CaseEntityIn": {
-        "type": "object",
-        "properties": {
-            "schema": {"type": "string", "description": "FollowTheMoney schema name"},
-            "properties": {
-                "type": "object",
-                "description": "FtM property names to a value "
-                'or a list of values; "unknown" and "n/a" are kept as such',
-            },
-            "entity_id": {"type": "integer", "description": "link an existing entity instead"},
-            "role": {
-                "enum": [
-                    "suspect",
-                    "convicted",
-                    "victim",
-                    "witness",
-                    "associate",
-                    "enabler",
-                    "other",
-                ]
-            },
-            "source_grade": {"enum": ["A", "B", "C", "X"]},
-            "info_grade": {"enum": ["1", "2", "3", "4"]},
-            "as_asset": {
-                "type": "boolean",
-                "description": "a Company whose shares or business are seized",
-            },
-            "estimated_value": _MONEY,
-            "currency": _CURRENCY,
-            "note": {"type": "string"},
-        },
-    },
-    "Relation": {
-        "type": "object",
-        "required": ["schema", "source", "target"],
-        "properties": {
-            "id": {"type": "integer"},
-            "schema": {
-                "enum": [
-                    "Ownership",
-                    "Directorship",
-                    "Representation",
-                    "Family",
-                    "Associate",
-                    "Employment",
-                    "Membership",
-                    "Payment",
-                    "UnknownLink",
-                ]
-            },
-            "source": {"type": "integer"},
-            "target": {"type": "integer"},
-            # null where the relation does not say: no share, no period, no payment, no grade.
-            "percentage": {
-                "type": ["string", "null"],
-                "description": "0-100, or a band such as 25-50",
-            },
-            "percentage_min": {"type": ["string", "null"], "readOnly": True},
-            "percentage_max": {"type": ["string", "null"], "readOnly": True},
-            "start_date": {"type": ["string", "null"], "format": "date"},
-            "end_date": {"type": ["string", "null"], "format": "date"},
-            "role": {"type": ["string", "null"]},
-            "amount": _NULLABLE_MONEY,
-            "currency": {**_CURRENCY, "type": ["string", "null"]},
-            "date": {"type": ["string", "null"], "format": "date"},
-            "source_grade": {"enum": ["A", "B", "C", "X", None]},
-            "info_grade": {"enum": ["1", "2", "3", "4", None]},
-        },
-    },
-
-}
+SCHEMAS: dict = {}
 
 # Generated from the pydantic models (assettrack/shapes.py): the request body of each decision
-# action, one model per action discriminated by ``action``, and each resource as the API
-# returns it.
+# action, one model per action discriminated by ``action``, the other request bodies (cases,
+# entities, relations) and each resource as the API returns it.
 SCHEMAS.update(
     shapes.component_schemas(named={"DecisionIn": shapes.DecisionIn}, mode="validation")
 )
+SCHEMAS.update(shapes.component_schemas(*shapes.BODIES, mode="validation"))
 SCHEMAS.update(shapes.component_schemas(*shapes.RESPONSES))
 
 

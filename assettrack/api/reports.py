@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from .. import access
 from .. import jobs
+from .. import shapes
 from ..db import get_session
-from ..domain import mentions
 from ..errors import Invalid
 from ..errors import Msg
 from ..models import Organisation
@@ -20,6 +20,7 @@ from ..services.cases import org_today
 from . import bp
 from . import json_body
 from . import openapi
+from . import query_call
 
 
 @bp.post("/reports")
@@ -41,7 +42,7 @@ def partner_preview():
     """Say which cases a partner report would hold and why, how many are withheld, and the
     protected names met in other names and texts, each with its pre-filled choice."""
     db = get_session()
-    context = _query(
+    context = query_call(
         report_service.partner_preview,
         db,
         current_user,
@@ -79,8 +80,8 @@ def brief_preview():
     """Say whether the brief of ``?case`` labels its protected persons and which of their names
     are met in other names and texts, each with its pre-filled choice."""
     db = get_session()
-    case = access.get_case(db, current_user, _query(_case_id, request.args.get("case")))
-    preview = _query(
+    case = access.get_case(db, current_user, query_call(_case_id, request.args.get("case")))
+    preview = query_call(
         report_service.brief_preview,
         db,
         current_user,
@@ -134,7 +135,7 @@ def withdraw_report(report_id: int):
 @bp.post("/reports/verify")
 def verify_report():
     """Say whether the body is the file of report ``?report`` (by its SHA-256, never parsed)."""
-    number = _query(issuing.parse_report_number, request.args.get("report"))
+    number = query_call(issuing.parse_report_number, request.args.get("report"))
     digest, _size = issuing.hash_stream(request.stream, current_app.config["VERIFY_MAX_BYTES"])
     db = get_session()
     answer = issuing.verify_report(db, current_user, number, digest)
@@ -166,7 +167,7 @@ def create_permission(case_id: int):
 
 def _period(db):
     org = db.get(Organisation, current_user.organisation_id)
-    return _query(
+    return query_call(
         report_service.parse_period,
         request.args.get("year"),
         request.args.get("since"),
@@ -180,14 +181,6 @@ def _case_id(value) -> int:
     if not (text.isascii() and text.isdigit()) or len(text) > 18 or not 0 < int(text) < 2**62:
         raise Invalid({"case": Msg("is required: the id of a case")})
     return int(text)
-
-
-def _query(function, *args, **kwargs):
-    """Call a service; its field errors name query parameters (``?to``, ``?year``)."""
-    try:
-        return function(*args, **kwargs)
-    except Invalid as exc:
-        raise Invalid({f"?{k}" if k else k: v for k, v in exc.errors.items()}) from None
 
 
 def _shape(db, report) -> dict:
@@ -218,8 +211,24 @@ _TO = {
     "description": "UN/LOCODE of the recipient organisation",
 }
 _LANGUAGE = {"name": "language", "in": "query", "schema": {"enum": ["en", "fr"]}}
-_CHOICE = {"enum": [mentions.KEEP, mentions.MASK, mentions.WITHHOLD]}
 _CASE_ID = openapi.id_param("case_id", "case id")
+
+
+def _schemas() -> dict:
+    """The report shapes, generated from shapes.py, with the enumerations the services hold."""
+    schemas = shapes.component_schemas(shapes.ReportRequest, mode="validation")
+    schemas.update(
+        shapes.component_schemas(*(m for m in shapes.REPORTS if m is not shapes.ReportRequest))
+    )
+    kinds = {"enum": list(issuing.KINDS)}
+    schemas["Report"]["properties"]["kind"].update(kinds)
+    schemas["ReportRequest"]["properties"]["kind"].update(kinds)
+    schemas["MentionPlace"]["properties"]["field"].update(
+        {"enum": list(report_service.MENTION_FIELDS)}
+    )
+    return schemas
+
+
 _REPORT_ID = openapi.id_param("report_id", "report id")
 _REPORT_RESPONSE = openapi.json_response(openapi.ref("Report"), "the report")
 
@@ -432,195 +441,5 @@ openapi.register(
             },
         },
     },
-    {
-        "Report": {
-            "type": "object",
-            "properties": {
-                "id": {"type": "integer"},
-                "number": {"type": "string", "description": "the report id printed on pages"},
-                "kind": {"enum": list(issuing.KINDS)},
-                "status": {"enum": ["pending", "issued", "failed", "withdrawn"]},
-                "error": {"type": ["string", "null"]},
-                "job": {"type": ["integer", "null"]},
-                "issuer": {"type": "string"},
-                "issuer_name": {"type": "string"},
-                "recipient": {"type": "string"},
-                "recipient_name": {"type": "string"},
-                "period_start": {"type": ["string", "null"], "format": "date"},
-                "period_end": {"type": ["string", "null"], "format": "date"},
-                "language": {"enum": ["en", "fr"]},
-                "tlp": {"type": "string"},
-                "cases": {"type": "array", "items": {"type": "string"}},
-                "mimetype": {"type": "string"},
-                "sha256": {"type": ["string", "null"]},
-                "size": {"type": ["integer", "null"]},
-                "created_by": {"type": ["string", "null"]},
-                "created_at": {"type": "string", "format": "date-time"},
-                "issued_at": {"type": ["string", "null"], "format": "date-time"},
-                "withdrawn_at": {"type": ["string", "null"], "format": "date-time"},
-                "withdrawn_by": {"type": ["string", "null"]},
-                "withdrawal_reason": {"type": ["string", "null"]},
-                "links": {"type": "object"},
-            },
-        },
-        "ReportRequest": {
-            "type": "object",
-            "required": ["kind"],
-            "properties": {
-                "kind": {
-                    "enum": list(issuing.KINDS),
-                    "description": "case_brief, ftm, gexf, graphml, diagram (SVG): of `case`; "
-                    "partner: to `to` for a `year` or `since`..`until`; open_data: of "
-                    "`organisation` (default the caller's)",
-                },
-                "case": {"type": "integer"},
-                "to": {"type": "string", "description": "UN/LOCODE of the recipient"},
-                "year": {"type": ["integer", "string"]},
-                "since": {"type": "string", "format": "date"},
-                "until": {"type": "string", "format": "date"},
-                "organisation": {"type": "string"},
-                "language": {"enum": ["en", "fr"]},
-                "justification": {
-                    "type": "string",
-                    "description": "why the disclosure is made (required for a partner report)",
-                },
-                "redaction": {
-                    "type": "object",
-                    "additionalProperties": _CHOICE,
-                    "description": "case_brief, partner: the issuing officer's choice for each "
-                    "protected name the preview flagged (its `key` → keep, mask or withhold); a "
-                    "flagged name without one takes its `default`. A key that is no mention of "
-                    "the report, or a choice its mention does not allow, is refused (422, "
-                    "pointer `/redaction/<key>`). Recorded with the disclosure",
-                },
-                "expand": {
-                    "type": "boolean",
-                    "description": "network kinds: also the entities one link out of the case",
-                },
-            },
-        },
-        "Mention": {
-            "type": "object",
-            "description": "a protected person's name (full, or a part: surname, initials) met "
-            "in another entity's name or in a free text of the report",
-            "required": ["key", "kind", "match", "label", "text", "default", "options", "choice"],
-            "properties": {
-                "key": {
-                    "type": "string",
-                    "description": "names the text (by its hash) and the protected entity; a "
-                    "changed text gets a new key",
-                },
-                "kind": {
-                    "enum": [mentions.NAME, mentions.TEXT],
-                    "description": "name: another entity's name; text: a free text",
-                },
-                "match": {"enum": [mentions.FULL, mentions.PARTIAL]},
-                "label": {
-                    "type": "string",
-                    "description": "the label of the protected entity (never its name)",
-                },
-                "text": {
-                    "type": "string",
-                    "description": "the text it was met in (its found parts masked for a "
-                    "reader who may not see the names)",
-                },
-                "parts": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {"text": {"type": "string"}, "found": {"type": "boolean"}},
-                    },
-                },
-                "masked": {"type": "string", "description": "the text when masked"},
-                "entity_id": {
-                    "type": ["integer", "null"],
-                    "description": "kind name: the entity whose name it is",
-                },
-                "where": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "case": {"type": "string"},
-                            "field": {"enum": list(report_service.MENTION_FIELDS)},
-                        },
-                    },
-                },
-                "default": _CHOICE,
-                "options": {"type": "array", "items": _CHOICE},
-                "choice": {
-                    **_CHOICE,
-                    "description": "pre-filled: the organisation's latest choice for this key, "
-                    "else the default",
-                },
-            },
-        },
-        "PartnerPreview": {
-            "type": "object",
-            "properties": {
-                "recipient": {"type": "string"},
-                "language": {"enum": ["en", "fr"]},
-                "tlp": {"type": "string"},
-                "recipient_only": {"type": "boolean"},
-                "included": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "id": {"type": "integer"},
-                            "reference": {"type": "string"},
-                            "tlp": {"type": "string"},
-                            "handling_code": {"type": "string"},
-                            "reasons": {"type": "array", "items": {"type": "string"}},
-                        },
-                    },
-                },
-                "withheld": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "rule": {"type": "string"},
-                            "reason": {"type": "string"},
-                            "count": {"type": "integer"},
-                        },
-                    },
-                },
-                "withheld_total": {"type": "integer"},
-                "mentions": {"type": "array", "items": openapi.ref("Mention")},
-            },
-        },
-        "BriefPreview": {
-            "type": "object",
-            "properties": {
-                "case": {
-                    "type": "object",
-                    "properties": {
-                        "id": {"type": "integer"},
-                        "reference": {"type": "string"},
-                        "tlp": {"type": "string"},
-                    },
-                },
-                "labelled": {
-                    "type": "boolean",
-                    "description": "the brief shows victims, witnesses and other persons by "
-                    "labels (it is made outside the owning organisation)",
-                },
-                "mentions": {"type": "array", "items": openapi.ref("Mention")},
-            },
-        },
-        "Permission": {
-            "type": "object",
-            "properties": {
-                "id": {"type": "integer"},
-                "case_id": {"type": "integer"},
-                "recipient": {"type": "string"},
-                "granted_by": {"type": "string"},
-                "granted_on": {"type": "string", "format": "date"},
-                "note": {"type": ["string", "null"]},
-                "entered_by": {"type": ["string", "null"]},
-                "entered_at": {"type": "string", "format": "date-time"},
-            },
-        },
-    },
+    _schemas(),
 )

@@ -13,7 +13,8 @@ Checking
     :class:`Scan` is the first of the two passes of an import. It checks every entity
     (:func:`check_entity`): an object with an ``id`` FtM accepts, a schema FtM has, property
     values that pass :func:`assettrack.domain.schema.validate_properties` (an IBAN with wrong check
-    digits is an error), a relation with exactly one entity at each end. What it keeps per
+    digits is an error), a relation with at least one entity at each end (several values at an
+    end become several edges: :func:`relation_pairs`). What it keeps per
     entity is small: the id, the schema and the line, plus the references not yet resolved. The
     checked entity goes to a spill file (JSON lines in a temporary directory) that the second pass
     writes to the database from, so no entity is validated twice and none is held in memory.
@@ -44,6 +45,7 @@ import marshal
 import os
 import re
 import zlib
+from collections.abc import Container
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Mapping
@@ -62,6 +64,8 @@ from . import schema as ftm_schema
 from .involvement import CASE_ROLES
 from .involvement import INFO_GRADES
 from .involvement import SOURCE_GRADES
+from .money import MoneyRefused
+from .money import read_amount
 
 __all__ = [
     "FTM_SCHEMATA",
@@ -79,6 +83,9 @@ __all__ = [
     "is_ftm_id",
     "check_entity",
     "relation_columns",
+    "relation_pairs",
+    "relation_edges",
+    "exported_ends",
     "entity_line",
     "start_of",
     "end_of",
@@ -193,8 +200,10 @@ class Record:
 
     ``case`` holds what the extension says about the entity in the case (``role``,
     ``source_grade``, ``info_grade``, ``as_asset``, ``note``; for a relation the grades);
-    ``source`` and ``target`` are the FtM ids at the ends of a relation; ``columns`` the relation's
-    typed columns (:func:`relation_columns`) as JSON-friendly strings.
+    ``edges`` holds one ``(source, target, columns)`` per edge the relation draws
+    (:func:`relation_pairs`): the FtM ids at its ends and its typed columns
+    (:func:`relation_columns`) as JSON-friendly strings; ``source``, ``target`` and ``columns``
+    are those of the first edge.
     """
 
     line: int
@@ -207,6 +216,15 @@ class Record:
     columns: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
+    edges: list = field(default_factory=list)
+
+    @property
+    def several_ends(self) -> bool:
+        """Whether an end of the relation holds several entities (then it draws several edges)."""
+        if not self.is_relation:
+            return False
+        (_, sources), (_, targets), _share = _ends(self.schema, self.properties)
+        return len(sources) > 1 or len(targets) > 1
 
     @property
     def is_relation(self) -> bool:
@@ -228,6 +246,7 @@ class Record:
                 self.target,
                 self.columns,
                 self.extra,
+                self.edges,
             ),
             fh,
         )
@@ -235,8 +254,11 @@ class Record:
     @classmethod
     def load(cls, fh) -> "Record":
         """Read the next record of a spill file; raise EOFError at its end."""
-        line, id_, schema, properties, case, source, target, columns, extra = marshal.load(fh)  # noqa: S302
-        return cls(line, id_, schema, properties, case, source, target, columns, [], extra)
+        line, id_, schema, properties, case, source, target, columns, extra, edges = marshal.load(  # noqa: S302
+            fh
+        )
+        edges = [tuple(edge) for edge in edges]
+        return cls(line, id_, schema, properties, case, source, target, columns, [], extra, edges)
 
 
 def is_gzip(path: str | os.PathLike) -> bool:
@@ -344,8 +366,8 @@ def check_entity(line: int, raw: object) -> Record:
     Raises
     ------
     LineError
-        Not an object, no usable ``id`` or ``schema``, a refused value, a relation without
-        exactly one entity at each end.
+        Not an object, no usable ``id`` or ``schema``, a refused value, a relation without an
+        entity at an end.
 
     Examples
     --------
@@ -409,9 +431,6 @@ def check_entity(line: int, raw: object) -> Record:
     record.case = _case_facts(schema_name, extension, warnings)
     if ftm_schema.is_relation_schema(schema_name):
         _relation_ends(record)
-        columns, column_warnings = relation_columns(schema_name, clean)
-        record.columns = columns
-        warnings.extend(column_warnings)
     return record
 
 
@@ -475,9 +494,9 @@ def relation_columns(schema_name: str, properties: Mapping[str, list[str]]):
         if amount is None and first("amountEur") is not None:
             amount, currency = first("amountEur"), "EUR"
         if amount is not None:
-            value = Decimal(amount)
-            exponent = value.as_tuple().exponent
-            if value < 0 or abs(value) >= 10**15 or (isinstance(exponent, int) and exponent < -4):
+            try:
+                read_amount(amount)
+            except MoneyRefused:
                 warnings.append(
                     f"amount {amount}: too large or too precise for the amount column; kept in "
                     "the properties only"
@@ -1012,10 +1031,8 @@ def _checked(schema_name, properties, extension, warnings) -> dict[str, list[str
 
 def _relation_ends(record: Record) -> None:
     source_prop, target_prop = ftm_schema.relation_endpoints(record.schema)
-    ends = []
     for prop in (source_prop, target_prop):
-        values = record.properties.get(prop, [])
-        if not values:
+        if not record.properties.get(prop):
             raise LineError(
                 Msg(
                     "{schema} without {property}: a relation needs an entity at each end",
@@ -1023,26 +1040,185 @@ def _relation_ends(record: Record) -> None:
                     property=prop,
                 )
             )
-        if len(values) > 1:
-            raise LineError(
-                Msg(
-                    "{schema} names {count} entities as {property}; one is needed",
-                    schema=record.schema,
-                    count=len(values),
-                    property=prop,
-                )
-            )
-        ends.append(values[0])
     # An Ownership whose owner is its asset is a company holding its own (treasury) shares:
     # real data, kept; effective ownership leaves it out of the chains and says so.
-    record.source, record.target = ends
+    edges, notes = relation_edges(record.schema, record.properties)
+    for source, target, columns, column_warnings in edges:
+        record.edges.append((source, target, columns))
+        record.warnings.extend(w for w in column_warnings if w not in record.warnings)
+    record.warnings.extend(notes)
+    record.source, record.target, record.columns = record.edges[0]
+
+
+def relation_pairs(
+    sources: list[str], targets: list[str], shares: list[str] | None = None
+) -> tuple[str, list[tuple[int, int]]]:
+    """Return how a relation's ends make edges, and the edges as indexes into the ends.
+
+    FtM allows several values at a relation's end (merging fragments that share an id does it:
+    both directions of a mutual holding in one ``Ownership``). DECISIONS #11: when both ends
+    hold one value, that is the one edge (``"single"``); when the ends and ``shares`` (an
+    Ownership's percentages) hold the same number of values, they are read as pairs by
+    position, one edge each with its own share (``"pairs"``); otherwise each source × target
+    pair is an edge of unknown share (``"each"``), leaving out a pair whose two ends are the
+    same entity: a self-holding is only an owner equal to the asset it is *paired* with, never
+    inferred from an entity that appears at both ends.
+
+    Examples
+    --------
+    >>> relation_pairs(["a"], ["a"], ["1.81"])
+    ('single', [(0, 0)])
+    >>> relation_pairs(["a", "b"], ["b", "a"], ["10", "20"])
+    ('pairs', [(0, 0), (1, 1)])
+    >>> relation_pairs(["a", "b"], ["b", "a"], ["10"])
+    ('each', [(0, 0), (1, 1)])
+    >>> relation_pairs(["p", "q"], ["c"])
+    ('each', [(0, 0), (1, 0)])
+    """
+    if len(sources) == 1 and len(targets) == 1:
+        return "single", [(0, 0)]
+    if shares and len(sources) == len(targets) == len(shares):
+        return "pairs", [(i, i) for i in range(len(sources))]
+    pairs = [
+        (i, j)
+        for i, source in enumerate(sources)
+        for j, target in enumerate(targets)
+        if source != target
+    ]
+    return ("each", pairs) if pairs else ("single", [(0, 0)])
+
+
+#: The property that holds a relation's share, per schema: read as pairs by position.
+_SHARE_PROPERTY = {"Ownership": "percentage"}
+#: What an edge of unknown share leaves empty (a payment's amount cannot be split by pair).
+_PER_PAIR_PROPERTIES = {"Ownership": ("percentage",), "Payment": ("amount", "amountEur")}
+
+
+def _ends(schema_name: str, properties: Mapping[str, list[str]]):
+    """``(property, values)`` of a relation's source, target and share (no share: empty)."""
+    source_prop, target_prop = ftm_schema.relation_endpoints(schema_name)
+    share_prop = _SHARE_PROPERTY.get(schema_name, "")
+    return tuple(
+        (prop, list(properties.get(prop, ())) if prop else [])
+        for prop in (source_prop, target_prop, share_prop)
+    )
+
+
+def relation_edges(schema_name: str, properties: Mapping[str, list[str]]):
+    """Return the edges a relation draws, each with its typed columns, and notes for the report.
+
+    Each edge is ``(source id, target id, columns, warnings)`` (:func:`relation_pairs` says
+    which pairs; :func:`relation_columns` reads each edge's columns from the relation's
+    properties with its own ends and, read as pairs, its own share). The properties themselves
+    are kept as they came.
+
+    Examples
+    --------
+    >>> edges, notes = relation_edges("Ownership", {"owner": ["a", "b"], "asset": ["b", "a"],
+    ...     "percentage": ["10", "20"]})
+    >>> [(s, t, c["percentage"]) for s, t, c, _ in edges]
+    [('a', 'b', '10'), ('b', 'a', '20')]
+    >>> notes[0].endswith("read as 2 pairs by position, one edge each with its own share")
+    True
+    >>> edges, notes = relation_edges("Ownership", {"owner": ["a", "b"], "asset": ["b", "a"]})
+    >>> [(s, t, c["percentage"]) for s, t, c, _ in edges]
+    [('a', 'b', None), ('b', 'a', None)]
+    """
+    (source_prop, sources), (target_prop, targets), (share_prop, shares) = _ends(
+        schema_name, properties
+    )
+    mode, pairs = relation_pairs(sources, targets, shares)
+    notes: list[str] = []
+    if mode == "pairs":
+        notes.append(
+            f"{source_prop}, {target_prop} and {share_prop} hold {len(sources)} values each: "
+            f"read as {len(pairs)} pairs by position, one edge each with its own share"
+        )
+    elif mode == "each":
+        unknown = "share" if schema_name == "Ownership" else "amount"
+        notes.append(
+            f"{source_prop}: {len(sources)} values, {target_prop}: {len(targets)} values: "
+            f"each {source_prop} × {target_prop} pair is an edge of unknown {unknown}"
+            if schema_name in _PER_PAIR_PROPERTIES
+            else f"{source_prop}: {len(sources)} values, {target_prop}: {len(targets)} values: "
+            f"each {source_prop} × {target_prop} pair is an edge"
+        )
+        both = sorted(set(sources) & set(targets))
+        if both:
+            notes.append(
+                f"an entity at both ends of a relation with several values is not read as "
+                f"holding itself ({len(both)})"
+            )
+    edges = []
+    for k, (i, j) in enumerate(pairs):
+        own = dict(properties)
+        own[source_prop], own[target_prop] = [sources[i]], [targets[j]]
+        if mode == "pairs":
+            own[share_prop] = [shares[k]]
+        elif mode == "each":
+            for prop in _PER_PAIR_PROPERTIES.get(schema_name, ()):
+                own.pop(prop, None)
+        columns, warnings = relation_columns(schema_name, own)
+        edges.append((sources[i], targets[j], columns, warnings))
+    return edges, notes
+
+
+def exported_ends(
+    schema_name: str,
+    properties: Mapping[str, list[str]],
+    parts: Mapping[int, tuple[str, str]],
+    present: Container[str] = (),
+) -> dict[str, list[str]]:
+    """Return a relation with several values at an end as an export gives it back.
+
+    ``properties`` are the relation's properties as they came (ends included); ``parts`` maps
+    each exported edge (its ``part``, the position in :func:`relation_pairs`) to the ids its
+    ends have now. Each end value becomes the id its entity has now (after a merge, the
+    survivor's); a value none of the exported edges reaches stays as it is when it is among the
+    ``present`` ids (an entity of the export), else it is left out, and read as pairs the share
+    of a pair left out goes with it. Nothing else changes.
+
+    Examples
+    --------
+    >>> props = {"owner": ["a", "b"], "asset": ["b", "a"], "percentage": ["10", "20"]}
+    >>> exported_ends("Ownership", props, {0: ("a", "b"), 1: ("b", "a")}) == props
+    True
+    >>> exported_ends("Ownership", props, {1: ("x", "a")})
+    {'asset': ['a'], 'owner': ['x'], 'percentage': ['20']}
+    >>> exported_ends("Ownership", {"owner": ["a", "b"], "asset": ["b"]}, {0: ("a", "b")}, {"b"})
+    {'asset': ['b'], 'owner': ['a', 'b']}
+    """
+    (source_prop, sources), (target_prop, targets), (share_prop, shares) = _ends(
+        schema_name, properties
+    )
+    mode, pairs = relation_pairs(sources, targets, shares)
+    new_source: dict[int, str] = {}
+    new_target: dict[int, str] = {}
+    for part, (source, target) in parts.items():
+        if part < len(pairs):
+            i, j = pairs[part]
+            new_source.setdefault(i, source)
+            new_target.setdefault(j, target)
+    for i, value in enumerate(sources):
+        if i not in new_source and mode != "pairs" and value in present:
+            new_source[i] = value
+    for j, value in enumerate(targets):
+        if j not in new_target and mode != "pairs" and value in present:
+            new_target[j] = value
+    out = dict(properties)
+    out[source_prop] = [new_source[i] for i in range(len(sources)) if i in new_source]
+    out[target_prop] = [new_target[j] for j in range(len(targets)) if j in new_target]
+    if mode == "pairs":
+        out[share_prop] = [shares[i] for i in range(len(shares)) if i in new_source]
+    return dict(sorted(out.items()))
 
 
 def _references(record: Record) -> Iterator[tuple[str, str, bool]]:
     if record.is_relation:
         source_prop, target_prop = ftm_schema.relation_endpoints(record.schema)
-        yield source_prop, record.source, True
-        yield target_prop, record.target, True
+        for prop in (source_prop, target_prop):
+            for value in record.properties[prop]:
+                yield prop, value, True
         ends = {source_prop, target_prop}
     else:
         ends = set()

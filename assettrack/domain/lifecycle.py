@@ -20,14 +20,19 @@ from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
-from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
 
 import holidays
 
 from ..errors import Msg
+from .money import DEFAULT_CURRENCY
 from .money import ISO_4217_CURRENCIES
+from .money import MONEY_MAX_DECIMAL_PLACES
+from .money import MONEY_MAX_INTEGER_DIGITS
+from .money import MoneyRefused
+from .money import read_amount
+from .money import read_currency
 
 __all__ = [
     "Stage",
@@ -126,9 +131,6 @@ STAGE_ORDER = (
 #: The derived stage of a case whose assets are all disposed of or released.
 CASE_COMPLETED = "completed"
 
-#: Currency of a money value when the decision names none (DOMAIN.md, "Money").
-DEFAULT_CURRENCY = "EUR"
-
 #: Working days after which an urgent freeze lapses unless a judicial order confirms it.
 URGENT_FREEZE_WORKING_DAYS = 7
 
@@ -154,11 +156,6 @@ RECIPIENT_REQUIRED = frozenset(
         DisposalKind.RETURNED_ABROAD,
     }
 )
-
-# Money bounds, so that every accepted value fits a NUMERIC(19, 4) column on SQLite and
-# PostgreSQL alike (0, 2 and 3 decimal currencies, with room for unit prices).
-MONEY_MAX_INTEGER_DIGITS = 15
-MONEY_MAX_DECIMAL_PLACES = 4
 
 
 @dataclass(frozen=True)
@@ -471,48 +468,24 @@ def validate_decision(action: Action | str, fields: Mapping[str, object], *, tod
         )
         action = None
     cleaned["action"] = action
-    decided_on = read.date("decided_on", required=True, today=today)
-    cleaned["decided_on"] = decided_on
-    for name in ("authority", "reference", "legal_basis"):
-        cleaned[name] = read.text(name, required=True)
+    # The fields, their kinds and limits are those of the decision's model (decision_shapes);
+    # imported here, as that module takes its enumerations from this one.
+    from .decision_shapes import COMMON_READS
+    from .decision_shapes import DECISION_READS
 
-    if action is Action.FREEZE:
-        cleaned["urgent"] = read.flag("urgent")
-        cleaned["value_at_freezing"] = read.money("value_at_freezing")
-        cleaned["currency"] = read.currency("currency")
-        cleaned["owner_notified_on"] = read.date(
-            "owner_notified_on", today=today, not_before=decided_on
+    for name, kind, enum, required in COMMON_READS:
+        cleaned[name] = read.read(name, kind, enum, required=required, today=today)
+    decided_on = cleaned["decided_on"]
+    for name, kind, enum, required in DECISION_READS.get(action, ()):
+        if action is Action.MANAGE and name in _EARLY_SALE_ONLY and not cleaned["early_sale"]:
+            if name != "currency" and read.is_given(name):
+                errors[name] = Msg("applies only to an early sale (early_sale)")
+            cleaned[name] = None
+            continue
+        required = required or _required_by_rule(name, cleaned)
+        cleaned[name] = read.read(
+            name, kind, enum, required=required, today=today, not_before=decided_on
         )
-    elif action is Action.MANAGE:
-        cleaned["manager"] = read.text("manager", required=True)
-        cleaned["early_sale"] = early_sale = read.flag("early_sale")
-        if early_sale:
-            cleaned["ground"] = read.choice("ground", EarlySaleGround, required=True)
-            cleaned["price"] = read.money("price", required=True)
-            cleaned["currency"] = read.currency("currency")
-        else:
-            for name in ("ground", "price"):
-                if read.is_given(name):
-                    errors[name] = Msg("applies only to an early sale (early_sale)")
-            cleaned.update(ground=None, price=None, currency=None)
-    elif action is Action.CONFISCATE:
-        cleaned["confiscation_type"] = read.choice(
-            "confiscation_type", ConfiscationType, required=True
-        )
-        cleaned["final"] = read.flag("final")
-        cleaned["value_at_confiscation"] = read.money("value_at_confiscation")
-        cleaned["currency"] = read.currency("currency")
-    elif action is Action.DISPOSE:
-        cleaned["disposal"] = disposal = read.choice("disposal", DisposalKind, required=True)
-        cleaned["recipient"] = read.text("recipient", required=disposal in RECIPIENT_REQUIRED)
-        # Italian practice (Law 109/1996): a property given for social re-use names the body
-        # that receives it and what it will be used for.
-        cleaned["purpose"] = read.text("purpose", required=disposal is DisposalKind.SOCIAL_REUSE)
-        cleaned["realised_value"] = read.money("realised_value")
-        cleaned["currency"] = read.currency("currency")
-    elif action is Action.RELEASE:
-        cleaned["reason"] = read.text("reason", required=True)
-        cleaned["returned_on"] = read.date("returned_on", today=today, not_before=decided_on)
 
     if errors:
         raise DecisionInvalid(errors)
@@ -633,8 +606,6 @@ _FLAG_CHOICES = {
 _TRUE_WORDS = frozenset({"true", "1", "yes", "y", "on"})
 _FALSE_WORDS = frozenset({"false", "0", "no", "n", "off"})
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_PLAIN_DECIMAL = re.compile(r"[+-]?\d+(?:\.\d+)?")
-_CURRENCY_SHAPE = re.compile(r"[A-Z]{3}")
 
 
 def _all_flags(flags):
@@ -724,6 +695,23 @@ def _public_holidays(country, subdiv, year):
     return frozenset(calendar)
 
 
+#: The fields of a management decision that only an early sale has.
+_EARLY_SALE_ONLY = frozenset({"ground", "price", "currency"})
+
+
+def _required_by_rule(name: str, cleaned: Mapping[str, object]) -> bool:
+    # Beyond what a decision's model requires: fields the lifecycle's rules ask for.
+    if name in ("ground", "price"):
+        return bool(cleaned.get("early_sale"))
+    if name == "recipient":
+        return cleaned.get("disposal") in RECIPIENT_REQUIRED
+    if name == "purpose":
+        # Italian practice (Law 109/1996): a property given for social re-use names the body
+        # that receives it and what it will be used for.
+        return cleaned.get("disposal") is DisposalKind.SOCIAL_REUSE
+    return False
+
+
 class _FieldReader:
     """Read typed values out of raw decision fields, recording one message per bad field."""
 
@@ -737,6 +725,20 @@ class _FieldReader:
 
     def fail(self, name, message):
         self.errors.setdefault(name, message)
+
+    def read(self, name, kind, enum, *, required, today, not_before=None):
+        """Read one field of the kind its model declares (decision_shapes.FieldRead)."""
+        if kind == "text":
+            return self.text(name, required=required)
+        if kind == "date":
+            return self.date(name, today=today, required=required, not_before=not_before)
+        if kind == "money":
+            return self.money(name, required=required)
+        if kind == "currency":
+            return self.currency(name)
+        if kind == "flag":
+            return self.flag(name)
+        return self.choice(name, enum, required=required)
 
     def text(self, name, *, required=False):
         if not self.is_given(name):
@@ -795,51 +797,18 @@ class _FieldReader:
             if required:
                 self.fail(name, Msg("is required"))
             return None
-        value = self.fields[name]
-        if isinstance(value, float):
-            # A binary float cannot hold most decimal amounts exactly (0.1 + 0.2 != 0.3).
-            self.fail(name, Msg('must be an exact decimal such as "1234.50", not a float'))
+        try:
+            return read_amount(self.fields[name])
+        except MoneyRefused as refused:
+            self.fail(name, refused.message)
             return None
-        if isinstance(value, str) and _PLAIN_DECIMAL.fullmatch(value.strip()):
-            value = Decimal(value.strip())
-        elif isinstance(value, int) and not isinstance(value, bool):
-            value = Decimal(value)
-        elif not isinstance(value, Decimal) or not value.is_finite():
-            self.fail(name, Msg("must be a number such as 1234.50"))
-            return None
-        if value < 0:
-            self.fail(name, Msg("must not be negative"))
-            return None
-        _sign, digits, exponent = value.as_tuple()
-        if max(0, -exponent) > MONEY_MAX_DECIMAL_PLACES:
-            self.fail(
-                name,
-                Msg("must have at most {places} decimal places", places=MONEY_MAX_DECIMAL_PLACES),
-            )
-            return None
-        if len(digits) + exponent > MONEY_MAX_INTEGER_DIGITS:
-            self.fail(
-                name,
-                Msg(
-                    "must have at most {digits} digits before the point",
-                    digits=MONEY_MAX_INTEGER_DIGITS,
-                ),
-            )
-            return None
-        return abs(value)  # abs() turns a "-0" into 0
 
     def currency(self, name):
-        if not self.is_given(name):
-            return DEFAULT_CURRENCY
-        value = self.fields[name]
-        code = value.strip().upper() if isinstance(value, str) else None
-        if code is None or not _CURRENCY_SHAPE.fullmatch(code):
-            self.fail(name, Msg("must be a three-letter ISO 4217 code such as EUR"))
+        try:
+            return read_currency(self.fields.get(name))
+        except MoneyRefused as refused:
+            self.fail(name, refused.message)
             return None
-        if code not in ISO_4217_CURRENCIES:
-            self.fail(name, f"{code} is not an ISO 4217 currency code")
-            return None
-        return code
 
     def flag(self, name):
         if not self.is_given(name):

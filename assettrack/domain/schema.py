@@ -101,6 +101,7 @@ from stdnum.exceptions import InvalidComponent
 from stdnum.exceptions import InvalidLength
 from stdnum.exceptions import ValidationError
 
+from ..errors import Msg
 from .money import ISO_4217_CURRENCIES
 
 __all__ = [
@@ -124,6 +125,7 @@ __all__ = [
     "UnknownProperty",
     "NotARelation",
     "InvalidValue",
+    "Label",
     "PropertyInfo",
     "Edge",
     "SchemaInfo",
@@ -267,6 +269,38 @@ class NotARelation(SchemaError, ValueError):
         return (type(self), (self.schema,))
 
 
+class Label(str):
+    """An FtM label (a property's or a format's name) inside a :class:`Msg`.
+
+    The English label as text; the web layer shows it through the ``ftm`` catalogue
+    (:func:`assettrack.i18n.ftm_label`), in lower case when it stands inside a sentence.
+
+    >>> Label("Start date", lower=True), Label("Start date", lower=True).label
+    ('start date', 'Start date')
+    """
+
+    label: str
+    lower: bool
+
+    def __new__(cls, label: str, *, lower: bool = False):
+        obj = super().__new__(cls, label.lower() if lower else label)
+        obj.label = label
+        obj.lower = lower
+        return obj
+
+    def __reduce__(self):
+        return (_label, (self.label, self.lower))
+
+    def shown(self, translate_label) -> str:
+        """The label in a language, given a translation of FtM labels."""
+        text = translate_label(self.label)
+        return text.lower() if self.lower else text
+
+
+def _label(label: str, lower: bool) -> Label:
+    return Label(label, lower=lower)
+
+
 class InvalidValue(SchemaError, ValueError):
     """A property value that fails its check.
 
@@ -274,9 +308,10 @@ class InvalidValue(SchemaError, ValueError):
     ----------
     prop : str
         The property name, e.g. ``"iban"``.
-    message : str
-        One plain English sentence naming the value and the problem, e.g.
-        ``"IBAN NL91ABNA0417164301: the check digits are wrong"``; also ``str(error)``.
+    message : Msg
+        One sentence naming the value and the problem, e.g.
+        ``"IBAN NL91ABNA0417164301: the check digits are wrong"`` (also ``str(error)``),
+        translatable: a :class:`~assettrack.errors.Msg` whose labels are :class:`Label`.
     """
 
     def __init__(self, prop: str, message: str):
@@ -760,7 +795,9 @@ def validate_properties(
         warnings.append(f"{schema} is kept as it came; assettrack does not check its properties")
     for prop, raw in properties.items():
         if not isinstance(prop, str) or not prop:
-            errors.setdefault(str(prop), []).append(f"{prop!r}: not a property name")
+            errors.setdefault(str(prop), []).append(
+                Msg("{property}: not a property name", property=repr(prop))
+            )
             continue
         values = _as_list(raw)
         spec = info.properties.get(prop)
@@ -780,14 +817,22 @@ def validate_properties(
     if not partial:
         for prop in info.required:
             if prop not in clean and prop not in errors:
-                errors[prop] = [f"{info.prop(prop).label}: is required"]
+                errors[prop] = [Msg("{label}: is required", label=Label(info.prop(prop).label))]
     order = {name: position for position, name in enumerate(info.properties)}
     ordered = dict(sorted(clean.items(), key=lambda item: order.get(item[0], len(order))))
     return Validated(
         properties=ordered,
-        errors={prop: "; ".join(messages) for prop, messages in errors.items()},
+        errors={prop: _joined(messages) for prop, messages in errors.items()},
         warnings=warnings,
     )
+
+
+def _joined(messages: list[Msg]) -> Msg:
+    # Several problems with one property, in one translatable message.
+    joined = messages[0]
+    for message in messages[1:]:
+        joined = Msg("{first}; {second}", first=joined, second=message)
+    return joined
 
 
 def parse_percentage(value: str) -> tuple[Decimal, Decimal] | None:
@@ -1198,7 +1243,7 @@ _IDENTITY_STRIP_RE = re.compile(r"[\s./-]+")
 class _Problem(Exception):
     """What is wrong with a value, and the form of the value to show in the message."""
 
-    def __init__(self, problem: str, shown: str | None = None):
+    def __init__(self, problem: Msg, shown: str | None = None):
         super().__init__(problem)
         self.problem = problem
         self.shown = shown
@@ -1321,7 +1366,9 @@ def _keep_as_is(prop: str, values: list) -> tuple[list[str], list[str]]:
     problems: list[str] = []
     for value in values:
         if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-            problems.append(f"{prop}: {value!r} is not text")
+            problems.append(
+                Msg("{property}: {value} is not text", property=prop, value=repr(value))
+            )
             continue
         text = str(value).strip()
         if text and text not in kept:
@@ -1350,7 +1397,9 @@ def _check_all(
             kept.append(clean)
     markers = [value for value in kept if value in MARKERS]
     if markers and len(markers) == len(kept) > 1:
-        problems.append(f"{spec.label}: cannot be both unknown and not applicable")
+        problems.append(
+            Msg("{label}: cannot be both unknown and not applicable", label=Label(spec.label))
+        )
         kept = []
     elif markers and len(markers) < len(kept):
         kept = [value for value in kept if value not in MARKERS]
@@ -1409,8 +1458,13 @@ def _check_date_order(
         start, end = starts[0], ends[0]
         size = min(len(start), len(end))
         if end[:size] < start[:size]:
-            label = info.properties[first].label.lower()
-            message = f"{info.properties[second].label} {end}: is before the {label} {start}"
+            message = Msg(
+                "{label} {end}: is before the {start_label} {start}",
+                label=Label(info.properties[second].label),
+                end=end,
+                start_label=Label(info.properties[first].label, lower=True),
+                start=start,
+            )
             if isinstance(problems, list):
                 problems.append(f"{message}; kept as it came")
                 continue
@@ -1431,21 +1485,35 @@ def _caption_text(prop: str, text: str, properties: Mapping[str, object]) -> str
 def _check(spec: PropertyInfo, value: object) -> str:
     """Check one value against ``spec``; return it normalised or raise :class:`InvalidValue`."""
     if isinstance(value, bool) or isinstance(value, float):
-        raise InvalidValue(spec.name, f"{spec.label}: {value!r} is not text; give a string")
+        raise InvalidValue(
+            spec.name,
+            Msg(
+                "{label}: {value} is not text; give a string",
+                label=Label(spec.label),
+                value=repr(value),
+            ),
+        )
     if isinstance(value, int | Decimal):
         value = str(value)
     if not isinstance(value, str):
-        raise InvalidValue(spec.name, f"{spec.label}: {value!r} is not text")
+        raise InvalidValue(
+            spec.name,
+            Msg("{label}: {value} is not text", label=Label(spec.label), value=repr(value)),
+        )
     text = unicodedata.normalize("NFC", value).strip()
     if not text:
-        raise InvalidValue(spec.name, f"{spec.label}: is empty")
+        raise InvalidValue(spec.name, Msg("{label}: is empty", label=Label(spec.label)))
     if text.lower() in MARKERS:
         if spec.accepts_markers:
             return text.lower()
         raise InvalidValue(
             spec.name,
-            f'{spec.label}: "{text.lower()}" is a marker, not a value this field can hold; '
-            "leave it empty instead",
+            Msg(
+                '{label}: "{marker}" is a marker, not a value this field can hold; leave it '
+                "empty instead",
+                label=Label(spec.label),
+                marker=text.lower(),
+            ),
         )
     kind = spec.format or spec.type
     try:
@@ -1457,16 +1525,23 @@ def _check(spec: PropertyInfo, value: object) -> str:
         shown = problem.shown if problem.shown is not None else text
         if len(shown) > 60:
             shown = shown[:57] + "..."
-        raise InvalidValue(spec.name, f"{name} {shown}: {problem.problem}") from None
+        raise InvalidValue(
+            spec.name,
+            Msg(
+                "{name} {value}: {problem}", name=Label(name), value=shown, problem=problem.problem
+            ),
+        ) from None
 
 
 def _check_characters(spec: PropertyInfo, text: str) -> None:
     # Line breaks and tabs are whitespace: text keeps them, one-line types collapse them.
     if any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in text):
-        raise _Problem("contains control characters", shown=repr(text))
+        raise _Problem(Msg("contains control characters"), shown=repr(text))
     limit = _MAX_LENGTH.get(spec.type, 1000)
     if len(text) > limit:
-        raise _Problem(f"is {len(text)} characters long; the limit is {limit}")
+        raise _Problem(
+            Msg("is {length} characters long; the limit is {limit}", length=len(text), limit=limit)
+        )
 
 
 def _check_plain(spec: PropertyInfo, text: str) -> str:
@@ -1479,32 +1554,39 @@ def _check_plain(spec: PropertyInfo, text: str) -> str:
 def _check_iban(spec: PropertyInfo, text: str) -> str:
     number = iban.compact(text)
     if not number.isalnum() or not number.isascii():
-        raise _Problem("may contain only letters and digits", shown=number)
+        raise _Problem(Msg("may contain only letters and digits"), shown=number)
     if len(number) < 5 or not number[:2].isalpha() or not number[2:4].isdigit():
-        raise _Problem("must start with a country code and two check digits", shown=number)
+        raise _Problem(Msg("must start with a country code and two check digits"), shown=number)
     country = number[:2]
     bban = numdb.get("iban").info(number)[0][1].get("bban")
     if not bban:
-        raise _Problem(f"{country} is not a country that issues IBANs", shown=number)
+        raise _Problem(
+            Msg("{country} is not a country that issues IBANs", country=country), shown=number
+        )
     expected = 4 + sum(int(size) for size, _, _ in _BBAN_PART_RE.findall(bban))
     if len(number) != expected:
         raise _Problem(
-            f"an IBAN from {country} has {expected} characters, this one has {len(number)}",
+            Msg(
+                "an IBAN from {country} has {expected} characters, this one has {count}",
+                country=country,
+                expected=expected,
+                count=len(number),
+            ),
             shown=number,
         )
     try:
         iban.validate(number, check_country=False)
     except InvalidChecksum:
-        raise _Problem("the check digits are wrong", shown=number) from None
+        raise _Problem(Msg("the check digits are wrong"), shown=number) from None
     except ValidationError:
         raise _Problem(
-            f"the account part does not fit the {country} format", shown=number
+            Msg("the account part does not fit the {country} format", country=country), shown=number
         ) from None
     try:
         iban.validate(number)
     except InvalidChecksum:
         raise _Problem(
-            "the national check digits of the account number are wrong", shown=number
+            Msg("the national check digits of the account number are wrong"), shown=number
         ) from None
     except ValidationError:
         # A national module also looks the bank code up in a registry that ages; a bank code
@@ -1518,11 +1600,11 @@ def _check_bic(spec: PropertyInfo, text: str) -> str:
     try:
         return bic.validate(number)
     except InvalidLength:
-        problem = f"a BIC has 8 or 11 characters, this one has {len(number)}"
+        problem = Msg("a BIC has 8 or 11 characters, this one has {count}", count=len(number))
     except InvalidComponent:
-        problem = f"{number[4:6]} is not a country code"
+        problem = Msg("{code} is not a country code", code=number[4:6])
     except ValidationError:
-        problem = (
+        problem = Msg(
             "must be 4 letters (bank), 2 letters (country), 2 letters or digits (location) "
             "and optionally 3 letters or digits (branch)"
         )
@@ -1534,11 +1616,11 @@ def _check_imo(spec: PropertyInfo, text: str) -> str:
     try:
         return imo.validate(number)
     except InvalidChecksum:
-        problem = "the check digit is wrong"
+        problem = Msg("the check digit is wrong")
     except InvalidLength:
-        problem = f"must be 7 digits, this one has {len(number)}"
+        problem = Msg("must be 7 digits, this one has {count}", count=len(number))
     except ValidationError:
-        problem = "must be 7 digits, optionally after IMO"
+        problem = Msg("must be 7 digits, optionally after IMO")
     raise _Problem(problem, shown=number)
 
 
@@ -1547,11 +1629,13 @@ def _check_mmsi(spec: PropertyInfo, text: str) -> str:
     # (starting 2 to 7) and 6 more digits. Coast stations, aids to navigation and handhelds differ.
     number = "".join(text.split())
     if not number.isdigit():
-        raise _Problem("must be 9 digits", shown=number)
+        raise _Problem(Msg("must be 9 digits"), shown=number)
     if len(number) != 9:
-        raise _Problem(f"must be 9 digits, this one has {len(number)}", shown=number)
+        raise _Problem(
+            Msg("must be 9 digits, this one has {count}", count=len(number)), shown=number
+        )
     if number[0] not in "234567":
-        raise _Problem("a ship's MMSI starts with its flag's identification digits, 2 to 7")
+        raise _Problem(Msg("a ship's MMSI starts with its flag's identification digits, 2 to 7"))
     return number
 
 
@@ -1560,13 +1644,13 @@ def _check_isin(spec: PropertyInfo, text: str) -> str:
     try:
         return isin.validate(number)
     except InvalidChecksum:
-        problem = "the check digit is wrong"
+        problem = Msg("the check digit is wrong")
     except InvalidLength:
-        problem = f"an ISIN has 12 characters, this one has {len(number)}"
+        problem = Msg("an ISIN has 12 characters, this one has {count}", count=len(number))
     except InvalidComponent:
-        problem = f"{number[:2]} is not a country code that ISINs use"
+        problem = Msg("{code} is not a country code that ISINs use", code=number[:2])
     except ValidationError:
-        problem = "must be 2 letters, 9 letters or digits and a check digit"
+        problem = Msg("must be 2 letters, 9 letters or digits and a check digit")
     raise _Problem(problem, shown=number)
 
 
@@ -1574,13 +1658,15 @@ def _check_lei(spec: PropertyInfo, text: str) -> str:
     # stdnum checks the ISO 7064 check digits only; ISO 17442 also fixes the length and form.
     number = lei.compact(text)
     if len(number) != 20:
-        raise _Problem(f"an LEI has 20 characters, this one has {len(number)}", shown=number)
+        raise _Problem(
+            Msg("an LEI has 20 characters, this one has {count}", count=len(number)), shown=number
+        )
     if not (number.isascii() and number.isalnum() and number[18:].isdigit()):
-        raise _Problem("must be 18 letters or digits and 2 check digits", shown=number)
+        raise _Problem(Msg("must be 18 letters or digits and 2 check digits"), shown=number)
     try:
         return lei.validate(number)
     except ValidationError:
-        raise _Problem("the check digits are wrong", shown=number) from None
+        raise _Problem(Msg("the check digits are wrong"), shown=number) from None
 
 
 def _check_figi(spec: PropertyInfo, text: str) -> str:
@@ -1588,11 +1674,11 @@ def _check_figi(spec: PropertyInfo, text: str) -> str:
     try:
         return figi.validate(number)
     except InvalidChecksum:
-        problem = "the check digit is wrong"
+        problem = Msg("the check digit is wrong")
     except InvalidLength:
-        problem = f"a FIGI has 12 characters, this one has {len(number)}"
+        problem = Msg("a FIGI has 12 characters, this one has {count}", count=len(number))
     except ValidationError:
-        problem = "must be 2 letters, G, 8 letters or digits (no vowels) and a check digit"
+        problem = Msg("must be 2 letters, G, 8 letters or digits (no vowels) and a check digit")
     raise _Problem(problem, shown=number)
 
 
@@ -1601,43 +1687,45 @@ def _check_vin(spec: PropertyInfo, text: str) -> str:
     # European VIN without one is valid: only length and alphabet are checked.
     number = re.sub(r"[\s-]", "", text).upper()
     if len(number) != 17:
-        raise _Problem(f"a VIN has 17 characters, this one has {len(number)}", shown=number)
+        raise _Problem(
+            Msg("a VIN has 17 characters, this one has {count}", count=len(number)), shown=number
+        )
     if not number.isascii() or not number.isalnum():
-        raise _Problem("may contain only letters and digits", shown=number)
+        raise _Problem(Msg("may contain only letters and digits"), shown=number)
     if not _VIN_RE.fullmatch(number):
-        raise _Problem("contains I, O or Q, which a VIN never uses", shown=number)
+        raise _Problem(Msg("contains I, O or Q, which a VIN never uses"), shown=number)
     return number
 
 
 def _check_crypto_address(spec: PropertyInfo, text: str) -> str:
     if not _CRYPTO_RE.fullmatch(text):
-        raise _Problem("is not a wallet address (8 to 128 letters or digits, no spaces)")
+        raise _Problem(Msg("is not a wallet address (8 to 128 letters or digits, no spaces)"))
     if text[:2] in ("0x", "0X"):
         if not _HEX_ADDRESS_RE.fullmatch("0x" + text[2:]):
-            raise _Problem("an Ethereum-style address is 0x and 40 hexadecimal digits")
+            raise _Problem(Msg("an Ethereum-style address is 0x and 40 hexadecimal digits"))
         return "0x" + text[2:]
     is_legacy = text[0] in "13" and 25 <= len(text) <= 34
     if is_legacy or text.lower().startswith("bc1"):
         try:
             return bitcoin.validate(text)
         except InvalidChecksum:
-            raise _Problem("the checksum of the Bitcoin address is wrong") from None
+            raise _Problem(Msg("the checksum of the Bitcoin address is wrong")) from None
         except ValidationError:
-            raise _Problem("is not a valid Bitcoin address") from None
+            raise _Problem(Msg("is not a valid Bitcoin address")) from None
     return text
 
 
 def _check_currency(spec: PropertyInfo, text: str) -> str:
     code = text.upper()
     if code not in ISO_4217_CURRENCIES:
-        raise _Problem("is not an ISO 4217 currency code (three letters, e.g. EUR)")
+        raise _Problem(Msg("is not an ISO 4217 currency code (three letters, e.g. EUR)"))
     return code
 
 
 def _check_crypto_currency(spec: PropertyInfo, text: str) -> str:
     code = text.upper()
     if not _CRYPTO_CURRENCY_RE.fullmatch(code):
-        raise _Problem("is not a currency code (2 to 10 letters or digits, e.g. BTC)")
+        raise _Problem(Msg("is not a currency code (2 to 10 letters or digits, e.g. BTC)"))
     return code
 
 
@@ -1645,25 +1733,26 @@ def _check_country(spec: PropertyInfo, text: str) -> str:
     # FtM's country type reads ISO codes in any case, the EU's UK and EL, and country names.
     code = _ftm_registry.country.clean(text)
     if code is None:
-        raise _Problem("is not a country code (two letters, e.g. nl)")
+        raise _Problem(Msg("is not a country code (two letters, e.g. nl)"))
     return code
 
 
 def _check_date(spec: PropertyInfo, text: str) -> str:
     match = _DATE_RE.fullmatch(text)
     if not match:
-        raise _Problem("is not a date; write YYYY, YYYY-MM or YYYY-MM-DD")
+        raise _Problem(Msg("is not a date; write YYYY, YYYY-MM or YYYY-MM-DD"))
     year, month, day, hour, minute, second = (
         None if part is None else int(part) for part in match.groups()
     )
     if year == 0:
-        raise _Problem("there is no year 0")
+        raise _Problem(Msg("there is no year 0"))
     if month is not None and not 1 <= month <= 12:
-        raise _Problem(f"there is no month {month}")
+        raise _Problem(Msg("there is no month {month}", month=month))
     if day is not None and not 1 <= day <= calendar.monthrange(year, month)[1]:
-        raise _Problem(f"there is no day {day} in {year:04d}-{month:02d}")
+        shown_month = "%04d-%02d" % (year, month)  # noqa: UP031 - read by pybabel extract
+        raise _Problem(Msg("there is no day {day} in {month}", day=day, month=shown_month))
     if (hour or 0) > 23 or (minute or 0) > 59 or (second or 0) > 59:
-        raise _Problem("the time of day is not valid")
+        raise _Problem(Msg("the time of day is not valid"))
     return text
 
 
@@ -1679,53 +1768,56 @@ def _check_percentage(spec: PropertyInfo, text: str) -> str:
     bounds = [_parse_decimal(part) for part in parts]
     for bound in bounds:
         if not 0 <= bound <= 100:
-            limit = "at least 0" if bound < 0 else "at most 100"
-            raise _Problem(f"must be {limit}")
+            raise _Problem(
+                Msg("must be at least {minimum}", minimum=0)
+                if bound < 0
+                else Msg("must be at most {maximum}", maximum=100)
+            )
     if len(bounds) == 2 and bounds[0] > bounds[1]:
-        raise _Problem("the lower end of the range is above the upper end")
+        raise _Problem(Msg("the lower end of the range is above the upper end"))
     return "-".join(parts)
 
 
 def _parse_decimal(text: str) -> Decimal:
     if _COMMA_DECIMAL_RE.fullmatch(text):
-        raise _Problem("use a point, not a comma, for decimals (e.g. 25.5)")
+        raise _Problem(Msg("use a point, not a comma, for decimals (e.g. 25.5)"))
     if not _DECIMAL_RE.fullmatch(text):
-        raise _Problem("is not a number; write digits with a point for decimals, e.g. 1234.50")
+        raise _Problem(Msg("is not a number; write digits with a point for decimals, e.g. 1234.50"))
     try:
         return Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-        raise _Problem("is not a number") from None
+        raise _Problem(Msg("is not a number")) from None
 
 
 def _check_bounds(spec: PropertyInfo, number: Decimal) -> None:
     if spec.minimum is not None and number < spec.minimum:
-        raise _Problem(f"must be at least {spec.minimum}")
+        raise _Problem(Msg("must be at least {minimum}", minimum=spec.minimum))
     if spec.maximum is not None and number > spec.maximum:
-        raise _Problem(f"must be at most {spec.maximum}")
+        raise _Problem(Msg("must be at most {maximum}", maximum=spec.maximum))
 
 
 def _check_email(spec: PropertyInfo, text: str) -> str:
     if not _EMAIL_RE.fullmatch(text):
-        raise _Problem("is not an e-mail address")
+        raise _Problem(Msg("is not an e-mail address"))
     return text
 
 
 def _check_url(spec: PropertyInfo, text: str) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in text):
-        raise _Problem("is not a web address; it must start with http:// or https://")
+        raise _Problem(Msg("is not a web address; it must start with http:// or https://"))
     return text
 
 
 def _check_phone(spec: PropertyInfo, text: str) -> str:
     if not _PHONE_RE.fullmatch(text) or sum(c.isdigit() for c in text) < 5:
-        raise _Problem("is not a phone number")
+        raise _Problem(Msg("is not a phone number"))
     return " ".join(text.split())
 
 
 def _check_entity(spec: PropertyInfo, text: str) -> str:
     if not _ENTITY_ID_RE.fullmatch(text):
-        raise _Problem("is not an entity id (letters, digits, dots and dashes)")
+        raise _Problem(Msg("is not an entity id (letters, digits, dots and dashes)"))
     return text
 
 

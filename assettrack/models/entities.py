@@ -131,6 +131,11 @@ class CaseEntity(SQLModel, table=True):
 class Relation(SQLModel, table=True):
     """An edge between two entities: ownership, directorship, family, payment...
 
+    An imported FtM relation with several values at an end draws several edges (DECISIONS #11,
+    ``domain.ftm.relation_pairs``): one row each, sharing ``external_id`` and numbered by
+    ``part`` (0 for the first or only edge); their ``properties`` then keep the FtM properties
+    as they came, ends included, so the export gives the line back whole.
+
     Fate: erased with its case.
     """
 
@@ -160,7 +165,9 @@ class Relation(SQLModel, table=True):
         CheckConstraint("amount IS NULL OR amount >= 0", name="ck_relation_amount"),
         enum_check("source_grade", SourceGrade, name="ck_relation_source_grade", nullable=True),
         enum_check("info_grade", InfoGrade, name="ck_relation_info_grade", nullable=True),
-        UniqueConstraint("organisation_id", "external_id", name="uq_relation_org_external_id"),
+        UniqueConstraint(
+            "organisation_id", "external_id", "part", name="uq_relation_org_external_id_part"
+        ),
         Index("ix_relation_source", "source_id", "schema"),
         Index("ix_relation_target", "target_id", "schema"),
     )
@@ -185,6 +192,7 @@ class Relation(SQLModel, table=True):
     source_grade: str | None = Field(default=None, sa_type=String(1))
     info_grade: str | None = Field(default=None, sa_type=String(1))
     external_id: str | None = Field(default=None, sa_type=String(200))
+    part: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     created_by_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=True)
     )

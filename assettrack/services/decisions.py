@@ -4,6 +4,7 @@ import hashlib
 import json
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -15,6 +16,7 @@ from .. import access
 from .. import audit
 from .. import shapes
 from ..domain import lifecycle
+from ..domain.decision_shapes import DECISION_READS
 from ..domain.lifecycle import Action
 from ..domain.lifecycle import Stage
 from ..domain.money import money_text
@@ -306,6 +308,17 @@ def attach_document(
     return decision
 
 
+def _past_day(errors: dict, data: dict, field: str, org: Organisation) -> date | None:
+    """A required day, not after the organisation's today (a valuation's, a ledger entry's)."""
+    day = clean_date(errors, field, data.get(field))
+    if day is None and field not in errors:
+        errors[field] = Msg("is required")
+    elif day and day > org_today(org):
+        errors[field] = Msg("must not be in the future")
+        day = None
+    return day
+
+
 def add_valuation(session: Session, user: User, asset_id: int, data: dict) -> Valuation:
     """Add a valuation (date, amount, currency, basis, valuer); it becomes the estimate."""
     asset, _entity = _get_asset_for_edit(session, user, asset_id)
@@ -313,14 +326,8 @@ def add_valuation(session: Session, user: User, asset_id: int, data: dict) -> Va
     amount, currency = clean_money(errors, data, "amount", "currency")
     if amount is None and "amount" not in errors:
         errors["amount"] = Msg("is required")
-    valued_on = (
-        clean_date(errors, "valued_on", data.get("valued_on")) if isinstance(data, dict) else None
-    )
     org = session.get(Organisation, asset.organisation_id)
-    if valued_on is None and "valued_on" not in errors:
-        errors["valued_on"] = Msg("is required")
-    elif valued_on and valued_on > org_today(org):
-        errors["valued_on"] = Msg("must not be in the future")
+    valued_on = _past_day(errors, data, "valued_on", org) if isinstance(data, dict) else None
     basis = _text(errors, data, "basis", 200)
     valuer = _text(errors, data, "valuer", 200)
     if errors:
@@ -392,12 +399,8 @@ def add_ledger_entry(session: Session, user: User, asset_id: int, data: dict) ->
         errors["amount"] = Msg("is required")
     elif amount is not None and amount == 0:
         errors["amount"] = Msg("must be more than zero")
-    booked_on = clean_date(errors, "booked_on", data.get("booked_on"))
     org = session.get(Organisation, asset.organisation_id)
-    if booked_on is None and "booked_on" not in errors:
-        errors["booked_on"] = Msg("is required")
-    elif booked_on and booked_on > org_today(org):
-        errors["booked_on"] = Msg("must not be in the future")
+    booked_on = _past_day(errors, data, "booked_on", org)
     category = _text(errors, data, "category", 100)
     note = data.get("note")
     if note is not None and (not isinstance(note, str) or len(note) > 2000):
@@ -521,36 +524,13 @@ def _decision_body(decision: Decision, links: list[DecisionAsset]) -> dict:
             for link in links
         ],
     }
+    for name, column, kind in _action_columns(decision.action):
+        value = getattr(decision, column)
+        body[name] = (
+            money_text(value) if kind == "money" else day(value) if kind == "date" else value
+        )
     if decision.action == Action.FREEZE:
-        body.update(
-            urgent=decision.urgent,
-            confirms_urgent=decision.confirms_urgent,
-            expires_on=day(decision.expires_on),
-            owner_notified_on=day(decision.owner_notified_on),
-            value_at_freezing=money_text(decision.amount),
-        )
-    elif decision.action == Action.MANAGE:
-        body.update(
-            manager=decision.manager,
-            early_sale=decision.early_sale,
-            ground=decision.early_sale_ground,
-            price=money_text(decision.price),
-        )
-    elif decision.action == Action.CONFISCATE:
-        body.update(
-            confiscation_type=decision.confiscation_type,
-            final=decision.final,
-            value_at_confiscation=money_text(decision.amount),
-        )
-    elif decision.action == Action.DISPOSE:
-        body.update(
-            disposal=decision.disposal,
-            recipient=decision.recipient,
-            purpose=decision.purpose,
-            realised_value=money_text(decision.amount),
-        )
-    elif decision.action == Action.RELEASE:
-        body.update(reason=decision.reason, returned_on=day(decision.returned_on))
+        body.update(confirms_urgent=decision.confirms_urgent, expires_on=day(decision.expires_on))
     # The model is the declaration of this shape: a key it does not know, or a value of the
     # wrong type, fails here rather than in a client.
     return shapes.Decision.model_validate(body).model_dump(mode="json", exclude_unset=True)
@@ -795,6 +775,26 @@ def _amount_error(key, error):
     return Msg("asset {id}: {problem}", id=key, problem=problem)
 
 
+def _action_columns(action) -> list[tuple[str, str, str]]:
+    """``(field, column, kind)`` of each field of ``action``'s model beyond the common ones.
+
+    The fields and kinds are the decision model's (``decision_shapes.DECISION_READS``); the
+    value an order records for its assets is the ``amount`` column (a management order's
+    price has its own), an early sale's ground ``early_sale_ground``. The currency is common.
+    """
+    action = lifecycle.Action(action)
+    value_field = shapes.VALUE_FIELD.get(action.value)
+    columns = []
+    for name, kind, _enum, _required in DECISION_READS[action]:
+        if name == "currency":
+            continue
+        column = "early_sale_ground" if name == "ground" else name
+        if name == value_field and action is not lifecycle.Action.MANAGE:
+            column = "amount"
+        columns.append((name, column, kind))
+    return columns
+
+
 def _decision_row(user, case, org, shape, assets, source, register_label) -> Decision:
     action = lifecycle.Action(shape.action)
     decision = Decision(
@@ -810,32 +810,15 @@ def _decision_row(user, case, org, shape, assets, source, register_label) -> Dec
         register_label=register_label,
         entered_by_id=user.id,
     )
-    value_field = shapes.VALUE_FIELD.get(action.value)
-    if value_field and action is not lifecycle.Action.MANAGE:
-        decision.amount = getattr(shape, value_field)
+    for name, column, _kind in _action_columns(action):
+        value = getattr(shape, name)
+        setattr(decision, column, value.value if isinstance(value, Enum) else value)
     if action is lifecycle.Action.FREEZE:
-        decision.urgent = shape.urgent
         decision.confirms_urgent = (not decision.urgent) and any(
             a.urgent_unconfirmed for a in assets
         )
         if decision.urgent:
             decision.expires_on = lifecycle.urgent_freeze_expiry(shape.decided_on, org.country)
-        decision.owner_notified_on = shape.owner_notified_on
-    elif action is lifecycle.Action.MANAGE:
-        decision.manager = shape.manager
-        decision.early_sale = shape.early_sale
-        decision.early_sale_ground = shape.ground.value if shape.ground else None
-        decision.price = shape.price
-    elif action is lifecycle.Action.CONFISCATE:
-        decision.confiscation_type = shape.confiscation_type.value
-        decision.final = shape.final
-    elif action is lifecycle.Action.DISPOSE:
-        decision.disposal = shape.disposal.value
-        decision.recipient = shape.recipient
-        decision.purpose = shape.purpose
-    elif action is lifecycle.Action.RELEASE:
-        decision.reason = shape.reason
-        decision.returned_on = shape.returned_on
     return decision
 
 

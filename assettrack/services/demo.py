@@ -14,6 +14,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlmodel import Session
 
+from ..domain.lifecycle import Action
 from ..models import Organisation
 from ..models import User
 from . import accounts
@@ -391,7 +392,7 @@ def _network(session: Session, made: dict) -> None:
     relate(reefer, "Employment", insider, shipping, role="terminal planner")
     decide(
         reefer,
-        "freeze",
+        Action.FREEZE,
         [account, account_de],
         300,
         urgent=True,
@@ -400,10 +401,10 @@ def _network(session: Session, made: dict) -> None:
         legal_basis="Art. 94 Sv",
         value_at_freezing="343000",
     )
-    decide(reefer, "freeze", [account, account_de], 296, reference="RC-2025-5521", **court_nl)
+    decide(reefer, Action.FREEZE, [account, account_de], 296, reference="RC-2025-5521", **court_nl)
     decide(
         reefer,
-        "freeze",
+        Action.FREEZE,
         [villa, vessel, car, watches],
         280,
         reference="RC-2025-5580",
@@ -413,7 +414,7 @@ def _network(session: Session, made: dict) -> None:
     )
     decide(
         reefer,
-        "manage",
+        Action.MANAGE,
         [vessel],
         250,
         reference="OM-2025-778",
@@ -423,7 +424,7 @@ def _network(session: Session, made: dict) -> None:
     )
     decide(
         reefer,
-        "manage",
+        Action.MANAGE,
         [car],
         240,
         reference="OM-2025-790",
@@ -436,7 +437,7 @@ def _network(session: Session, made: dict) -> None:
     )
     decide(
         reefer,
-        "confiscate",
+        Action.CONFISCATE,
         [villa, watches],
         120,
         reference="RB-2026-0412",
@@ -447,7 +448,7 @@ def _network(session: Session, made: dict) -> None:
     )
     decide(
         reefer,
-        "confiscate",
+        Action.CONFISCATE,
         [account],
         60,
         reference="HR-2026-0077",
@@ -459,7 +460,7 @@ def _network(session: Session, made: dict) -> None:
     )
     decide(
         reefer,
-        "dispose",
+        Action.DISPOSE,
         [account],
         30,
         reference="CJIB-2026-311",
@@ -471,7 +472,7 @@ def _network(session: Session, made: dict) -> None:
     )
     decide(
         reefer,
-        "release",
+        Action.RELEASE,
         [account_de],
         20,
         reference="RC-2026-1020",
@@ -494,7 +495,7 @@ def _network(session: Session, made: dict) -> None:
     relate(cars, "Ownership", dealer, showroom, percentage="100")
     decide(
         cars,
-        "freeze",
+        Action.FREEZE,
         [showroom],
         15,
         urgent=True,
@@ -545,7 +546,7 @@ def _network(session: Session, made: dict) -> None:
     }
     decide(
         genoa,
-        "freeze",
+        Action.FREEZE,
         flats,
         900,
         reference="SEQ-2023-118",
@@ -554,7 +555,7 @@ def _network(session: Session, made: dict) -> None:
     )
     decide(
         genoa,
-        "manage",
+        Action.MANAGE,
         flats,
         880,
         reference="ANBSC-2023-77",
@@ -564,7 +565,7 @@ def _network(session: Session, made: dict) -> None:
     )
     decide(
         genoa,
-        "confiscate",
+        Action.CONFISCATE,
         flats,
         500,
         reference="CONF-2024-031",
@@ -575,7 +576,7 @@ def _network(session: Session, made: dict) -> None:
     )
     decide(
         genoa,
-        "dispose",
+        Action.DISPOSE,
         flats[:2],
         200,
         reference="ANBSC-DEST-2025-12",
@@ -601,7 +602,7 @@ def _network(session: Session, made: dict) -> None:
     relate(yacht_case, "Ownership", offshore, yacht, percentage="100")
     decide(
         yacht_case,
-        "freeze",
+        Action.FREEZE,
         [yacht],
         10,
         urgent=True,

@@ -32,6 +32,7 @@ from typing import IO
 
 from flask import current_app
 from sqlalchemy import bindparam
+from sqlalchemy import delete
 from sqlalchemy import insert
 from sqlalchemy import select
 from sqlalchemy import update
@@ -274,6 +275,7 @@ def _ftm_lines(session, case) -> Iterator[dict]:
     org = session.get(Organisation, case.organisation_id)
     prefix = f"assettrack-{org.code.lower()}"
     decisions = _decisions_by_asset(session, case)
+    present: set[str] = set()  # the ids of the exported entities
     in_case = select(CaseEntity.entity_id).where(CaseEntity.case_id == case.id)
     stmt = (
         select(
@@ -333,6 +335,7 @@ def _ftm_lines(session, case) -> Iterator[dict]:
             json.loads(row.properties),
             extra,
         )
+        present.add(line["id"])
         yield line
     source = aliased(Entity)
     target = aliased(Entity)
@@ -344,24 +347,36 @@ def _ftm_lines(session, case) -> Iterator[dict]:
         .order_by(Relation.id)
         .execution_options(yield_per=_BATCH)
     )
+    several: dict[str, list] = {}  # several values at an end: one line, after the others
     for relation, source_ext, target_ext in session.execute(rel_stmt):
-        properties = _relation_properties(
-            relation,
+        line_id = relation.external_id or f"{prefix}-rel-{relation.id}"
+        ends = (
             source_ext or f"{prefix}-{relation.source_id}",
             target_ext or f"{prefix}-{relation.target_id}",
         )
-        extra = {
-            "relation": _drop_empty(
-                {"source_grade": relation.source_grade, "info_grade": relation.info_grade}
-            )
-        }
-        line = ftm.entity_line(
-            relation.external_id or f"{prefix}-rel-{relation.id}",
+        stored = json.loads(relation.properties or "{}")
+        if ftm_schema.relation_endpoints(relation.schema_name)[0] in stored:
+            several.setdefault(line_id, []).append((relation, stored, ends))
+            continue
+        yield _relation_line(line_id, relation, _relation_properties(relation, *ends))
+    for line_id, parts in several.items():
+        relation, stored, _ends = parts[0]
+        properties = ftm.exported_ends(
             relation.schema_name,
-            properties,
-            extra,
+            stored,
+            {row.part: ends for row, _stored, ends in parts},
+            present,
         )
-        yield line
+        yield _relation_line(line_id, relation, properties)
+
+
+def _relation_line(line_id: str, relation: Relation, properties: dict) -> dict:
+    extra = {
+        "relation": _drop_empty(
+            {"source_grade": relation.source_grade, "info_grade": relation.info_grade}
+        )
+    }
+    return ftm.entity_line(line_id, relation.schema_name, properties, extra)
 
 
 def export_id(organisation_code: str, entity: Entity) -> str:
@@ -655,26 +670,35 @@ class _Writer:
     # relations ---------------------------------------------------------------------------
 
     def relations(self, records: list[ftm.Record]) -> None:
+        # A relation with several values at an end draws several edges (ftm.relation_pairs):
+        # one row per edge, numbered by ``part``, each keeping the properties as they came.
         existing = self._existing_relations([r.id for r in records])
-        fresh, changed = [], []
+        fresh, changed, gone = [], [], []
         for record in records:
-            values = self._relation_values(record)
-            row = existing.get(record.id)
-            if row is None:
-                fresh.append({**values, "external_id": record.id})
-                continue
-            old = {key: getattr(row, key) for key in values}
-            old["properties"] = _with_columns(row.schema, json.loads(row.properties), row)
-            new = {**values, "properties": _without_ends(record)}
-            if _same(old, new):
-                self.report.unchanged += 1
+            known = existing.pop(record.id, {})
+            had_rows, fresh_before, changed_before = bool(known), len(fresh), len(changed)
+            for part, edge in enumerate(record.edges):
+                values = self._relation_values(record, edge)
+                row = known.pop(part, None)
+                if row is None:
+                    fresh.append({**values, "external_id": record.id, "part": part})
+                    continue
+                old = {key: getattr(row, key) for key in values}
+                old["properties"] = _with_columns(row.schema, json.loads(row.properties), row)
+                new = {**values, "properties": _stored_properties(record)}
+                if not _same(old, new):
+                    changed.append((row, values, old, new))
+            gone.extend(known.values())  # edges a new version of the relation no longer draws
+            if not had_rows:
+                self.report.created += 1
+            elif known or len(fresh) > fresh_before or len(changed) > changed_before:
+                self.report.updated += 1
             else:
-                changed.append((row, values, old, new))
+                self.report.unchanged += 1
         if fresh:
             for row in fresh:
                 row.update(created_by_id=self.user.id, created_at=self.now)
             self._insert(Relation, fresh)
-            self.report.created += len(fresh)
         if changed:
             table = Relation.__table__
             keys = list(changed[0][1])
@@ -685,48 +709,54 @@ class _Writer:
                 .execution_options(synchronize_session=False),
                 [{"b_id": row.id, **values} for row, values, _old, _new in changed],
             )
-            for row, _values, old, new in changed:
-                audit.record(
-                    self.session,
-                    self.user,
-                    audit.Action.UPDATE,
-                    "relation",
-                    row.id,
-                    details={**_changes(old, new), "import": row.external_id},
-                    organisation_id=self.org.id,
-                )
-            self.report.updated += len(changed)
+        if gone:
+            table = Relation.__table__
+            self.session.execute(delete(table).where(table.c.id.in_([row.id for row in gone])))
+        audited = [(row, _changes(old, new)) for row, _values, old, new in changed]
+        audited += [(row, {"removed": True, "part": row.part}) for row in gone]
+        for row, details in audited:
+            audit.record(
+                self.session,
+                self.user,
+                audit.Action.UPDATE,
+                "relation",
+                row.id,
+                details={**details, "import": row.external_id},
+                organisation_id=self.org.id,
+            )
         self.report.relations += len(records)
 
-    def _existing_relations(self, ftm_ids: list[str]) -> dict:
+    def _existing_relations(self, ftm_ids: list[str]) -> dict[str, dict[int, object]]:
+        """Return ``{FtM id: {part: row}}`` for the relations the organisation already holds."""
         own, others = self._split_own(ftm_ids, _OWN_RELATION_RE)
         table = Relation.__table__
-        found = {}
-        if others:
+        found: dict[str, dict[int, object]] = {}
+        by_external = others + list(own.values())  # later parts of our own relations
+        if by_external:
             for row in self.session.execute(
                 select(table).where(
-                    table.c.organisation_id == self.org.id, table.c.external_id.in_(others)
+                    table.c.organisation_id == self.org.id, table.c.external_id.in_(by_external)
                 )
             ):
-                found[row.external_id] = row
+                found.setdefault(row.external_id, {})[row.part] = row
         if own:
             for row in self.session.execute(
                 select(table).where(
                     table.c.organisation_id == self.org.id, table.c.id.in_(list(own))
                 )
             ):
-                found[own[row.id]] = row
+                found.setdefault(own[row.id], {})[row.part] = row
         return found
 
-    def _relation_values(self, record: ftm.Record) -> dict:
+    def _relation_values(self, record: ftm.Record, edge: tuple) -> dict:
+        source, target, columns = edge
         try:
-            source_id = self.ids[record.source]
-            target_id = self.ids[record.target]
+            source_id = self.ids[source]
+            target_id = self.ids[target]
         except KeyError as missing:  # pragma: no cover - the scan resolved every end
             raise ImportFailed(
                 [{"line": record.line, "reason": Msg("{id} was not found", id=str(missing))}]
             ) from None
-        columns = record.columns
         return {
             "organisation_id": self.org.id,
             "schema": record.schema,
@@ -881,7 +911,7 @@ def _with_columns(schema_name: str, properties: dict, row) -> dict:
 def _prepare(record: ftm.Record) -> None:
     """Work out in the first pass what the second one writes: caption, JSON, identifiers."""
     if record.is_relation:
-        record.extra["properties"] = _json(_without_ends(record))
+        record.extra["properties"] = _json(_stored_properties(record))
         return
     caption = _caption(record.schema, record.properties)
     record.extra["caption"] = caption[:500]
@@ -904,7 +934,12 @@ def _strong_properties(schema_name: str) -> tuple[str, ...]:
     return ftm_schema.get_schema(schema_name).strong_identifiers
 
 
-def _without_ends(record: ftm.Record) -> dict:
+def _stored_properties(record: ftm.Record) -> dict:
+    """A relation's properties as its rows keep them: without the ends, which the rows' columns
+    hold, unless an end holds several values: then as they came, so the export gives them back.
+    """
+    if record.several_ends:
+        return dict(record.properties)
     source_prop, target_prop = ftm_schema.relation_endpoints(record.schema)
     return {k: v for k, v in record.properties.items() if k not in (source_prop, target_prop)}
 

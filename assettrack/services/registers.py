@@ -60,6 +60,9 @@ from ..domain import lifecycle
 from ..domain import schema as ftm_schema
 from ..domain.ftm import ImportFailed
 from ..domain.lifecycle import ISO_4217_CURRENCIES
+from ..domain.lifecycle import Stage
+from ..domain.money import MoneyRefused
+from ..domain.money import read_amount
 from ..errors import Invalid
 from ..errors import Msg
 from ..errors import NotFound
@@ -123,18 +126,18 @@ FIELDS = (
 #: Status labels understood without a mapping (compared case-insensitively), and their target.
 #: "" keeps the label without a stage. Italian labels: ANBSC's open data (DOMAIN.md).
 DEFAULT_STATUSES = {
-    "in gestione": "managed",
-    "destinati consegnati": "disposed",
+    "in gestione": Stage.MANAGED,
+    "destinati consegnati": Stage.DISPOSED,
     "destinati non consegnati": "confiscated_final",
     "usciti dalla gestione": "",
     "non confiscati in via autonoma": "",
-    "traced": "traced",
-    "frozen": "frozen",
-    "seized": "frozen",
-    "managed": "managed",
-    "confiscated": "confiscated",
-    "disposed": "disposed",
-    "released": "released",
+    "traced": Stage.TRACED,
+    "frozen": Stage.FROZEN,
+    "seized": Stage.FROZEN,
+    "managed": Stage.MANAGED,
+    "confiscated": Stage.CONFISCATED,
+    "disposed": Stage.DISPOSED,
+    "released": Stage.RELEASED,
 }
 
 #: Type labels understood without a mapping (case-insensitive), and their FtM schema.
@@ -1078,7 +1081,7 @@ class _RegisterWriter:
                     "last_decided_on": state.last_decided_on,
                     "estimated_value": row.value,
                     "currency": row.currency,
-                    "manager": self._manager() if state.stage.value == "managed" else None,
+                    "manager": self._manager() if state.stage is Stage.MANAGED else None,
                     "version": 1 + self._steps_planned(entity_id),
                     "created_at": self.now,
                     "updated_at": self.now,
@@ -1443,8 +1446,11 @@ def _read_row(
         except ValueError as error:
             errors["value"] = Msg("{value}: {problem}", value=raw_value, problem=str(error))
         else:
-            if value >= 10**15 or value.as_tuple().exponent < -4:
-                errors["value"] = Msg("{value}: too large or too precise", value=raw_value)
+            try:
+                value = read_amount(value)
+            except MoneyRefused as refused:
+                problem = refused.message
+                errors["value"] = Msg("{value}: {problem}", value=raw_value, problem=problem)
                 value = None
     currency, _ = cell("currency")
     currency = (currency or mapping.defaults.get("currency") or "EUR").upper()

@@ -64,6 +64,7 @@ from . import asset_reads
 from . import sharing
 from . import stats
 from .cases import org_today
+from .validation import clean_date
 
 __all__ = [
     "LANGUAGES",
@@ -1331,14 +1332,6 @@ def _translator(language: str):
 
 
 def _iso_date(errors, field, value, *, required=False) -> date | None:
-    if value in (None, ""):
-        if required:
-            errors[field] = Msg("is required: a date written YYYY-MM-DD")
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        errors[field] = Msg("must be a date written YYYY-MM-DD")
-        return None
+    if value in (None, "") and required:
+        errors[field] = Msg("is required: a date written YYYY-MM-DD")
+    return clean_date(errors, field, value)

@@ -21,6 +21,8 @@ from sqlalchemy.sql.expression import FunctionElement
 from sqlmodel import Session
 
 from .. import csv_export
+from ..domain.lifecycle import Action
+from ..domain.lifecycle import DisposalKind
 from ..domain.money import money_text
 from ..models import Asset
 from ..models import Case
@@ -92,8 +94,8 @@ def directive_statistics(session: Session, organisation_id: int, year: int) -> d
     def count(where) -> int:
         return session.scalar(select(func.count()).select_from(Decision).where(in_year, where))
 
-    freezes = and_(Decision.action == "freeze", Decision.confirms_urgent.is_(False))
-    confiscations = Decision.action == "confiscate"
+    freezes = and_(Decision.action == Action.FREEZE, Decision.confirms_urgent.is_(False))
+    confiscations = Decision.action == Action.CONFISCATE
     by_type = {}
     for ctype, final, n in session.execute(
         select(Decision.confiscation_type, Decision.final, func.count())
@@ -102,9 +104,10 @@ def directive_statistics(session: Session, organisation_id: int, year: int) -> d
     ):
         entry = by_type.setdefault(ctype, {"first_instance": 0, "final": 0})
         entry["final" if final else "first_instance"] += n
-    early_sales = and_(Decision.action == "manage", Decision.early_sale.is_(True))
-    social = and_(Decision.action == "dispose", Decision.disposal == "social_reuse")
-    victims = and_(Decision.action == "dispose", Decision.disposal == "victim_compensation")
+    early_sales = and_(Decision.action == Action.MANAGE, Decision.early_sale.is_(True))
+    disposed = Decision.action == Action.DISPOSE
+    social = and_(disposed, Decision.disposal == DisposalKind.SOCIAL_REUSE)
+    victims = and_(disposed, Decision.disposal == DisposalKind.VICTIM_COMPENSATION)
     assets_in = select(func.count(func.distinct(DecisionAsset.asset_id))).join(
         Decision, Decision.id == DecisionAsset.decision_id
     )
@@ -116,7 +119,7 @@ def directive_statistics(session: Session, organisation_id: int, year: int) -> d
         )
         .join(Decision, Decision.id == DecisionAsset.decision_id)
         .where(
-            Decision.action == "freeze",
+            Decision.action == Action.FREEZE,
             Decision.annulled_at.is_(None),
             Decision.organisation_id == organisation_id,
             Decision.source == "manual",
@@ -160,7 +163,7 @@ def directive_statistics(session: Session, organisation_id: int, year: int) -> d
         "freezing_orders": count(freezes),
         "urgent_freezing_orders": count(and_(freezes, Decision.urgent.is_(True))),
         "confirmations_of_urgent_freezes": count(
-            and_(Decision.action == "freeze", Decision.confirms_urgent.is_(True))
+            and_(Decision.action == Action.FREEZE, Decision.confirms_urgent.is_(True))
         ),
         "confiscation_orders": {
             "first_instance": count(and_(confiscations, Decision.final.is_(False))),
@@ -172,7 +175,7 @@ def directive_statistics(session: Session, organisation_id: int, year: int) -> d
             "first_instance": money_by_currency(and_(confiscations, Decision.final.is_(False))),
             "final": money_by_currency(and_(confiscations, Decision.final.is_(True))),
         },
-        "value_realised": money_by_currency(Decision.action == "dispose"),
+        "value_realised": money_by_currency(Decision.action == Action.DISPOSE),
         "interlocutory_sales": {
             "count": count(early_sales),
             "proceeds": money_by_currency(early_sales, Decision.price),
@@ -182,7 +185,7 @@ def directive_statistics(session: Session, organisation_id: int, year: int) -> d
             "assets": session.scalar(assets_in.where(in_year, social)),
         },
         "victim_compensations": count(victims),
-        "releases": count(Decision.action == "release"),
+        "releases": count(Decision.action == Action.RELEASE),
         "average_days_freeze_to_confiscation": None
         if average_days is None
         else round(float(average_days), 1),
@@ -257,7 +260,7 @@ def open_data_csv(session: Session, organisation_id: int) -> str:
     """Return one CSV row per asset with no personal data (like Italy's ConfiscatiBene)."""
     org = session.get(Organisation, organisation_id)
     first = {}
-    for action in ("freeze", "confiscate", "dispose"):
+    for action in (Action.FREEZE, Action.CONFISCATE, Action.DISPOSE):
         # A register import dates its decisions on the day of the import, not of the order:
         # publishing that date as the order's would be false, so only recorded orders date.
         first[action] = (
@@ -281,7 +284,7 @@ def open_data_csv(session: Session, organisation_id: int) -> str:
             func.max(sql_case((Decision.final.is_(True), 1), else_=0)).label("final"),
         )
         .join(Decision, Decision.id == DecisionAsset.decision_id)
-        .where(Decision.action == "confiscate", Decision.annulled_at.is_(None))
+        .where(Decision.action == Action.CONFISCATE, Decision.annulled_at.is_(None))
         .group_by(DecisionAsset.asset_id)
         .subquery("confiscation")
     )
@@ -290,11 +293,11 @@ def open_data_csv(session: Session, organisation_id: int) -> str:
             DecisionAsset.asset_id.label("asset_id"),
             func.max(Decision.disposal).label("kind"),
             func.sum(
-                sql_case((Decision.action == "dispose", DecisionAsset.amount), else_=None)
+                sql_case((Decision.action == Action.DISPOSE, DecisionAsset.amount), else_=None)
             ).label("realised"),
         )
         .join(Decision, Decision.id == DecisionAsset.decision_id)
-        .where(Decision.action == "dispose", Decision.annulled_at.is_(None))
+        .where(Decision.action == Action.DISPOSE, Decision.annulled_at.is_(None))
         .group_by(DecisionAsset.asset_id)
         .subquery("disposal")
     )
@@ -319,20 +322,20 @@ def open_data_csv(session: Session, organisation_id: int) -> str:
             Asset.stage,
             Asset.estimated_value,
             Asset.currency,
-            first["freeze"].c.on,
-            first["confiscate"].c.on,
+            first[Action.FREEZE].c.on,
+            first[Action.CONFISCATE].c.on,
             Asset.confiscation_final,
             confiscation.c.final,
             disposal.c.kind,
-            first["dispose"].c.on,
+            first[Action.DISPOSE].c.on,
             disposal.c.realised,
             ledger.c.costs,
             ledger.c.income,
         )
         .join(Entity, Entity.id == Asset.entity_id)
-        .outerjoin(first["freeze"], first["freeze"].c.asset_id == Asset.entity_id)
-        .outerjoin(first["confiscate"], first["confiscate"].c.asset_id == Asset.entity_id)
-        .outerjoin(first["dispose"], first["dispose"].c.asset_id == Asset.entity_id)
+        .outerjoin(first[Action.FREEZE], first[Action.FREEZE].c.asset_id == Asset.entity_id)
+        .outerjoin(first[Action.CONFISCATE], first[Action.CONFISCATE].c.asset_id == Asset.entity_id)
+        .outerjoin(first[Action.DISPOSE], first[Action.DISPOSE].c.asset_id == Asset.entity_id)
         .outerjoin(confiscation, confiscation.c.asset_id == Asset.entity_id)
         .outerjoin(disposal, disposal.c.asset_id == Asset.entity_id)
         .outerjoin(ledger, ledger.c.asset_id == Asset.entity_id)

@@ -2,16 +2,16 @@
 
 from datetime import date
 from decimal import Decimal
-from decimal import InvalidOperation
 from enum import Enum
 
-from ..domain.lifecycle import ISO_4217_CURRENCIES
+from ..domain.money import MoneyRefused
+from ..domain.money import read_amount
+from ..domain.money import read_currency
 from ..errors import Msg
 
 __all__ = [
     "clean_text",
     "clean_choice",
-    "clean_decimal",
     "clean_money",
     "clean_date",
     "Errors",
@@ -54,36 +54,19 @@ def clean_choice(errors: Errors, field: str, value, enum: type[Enum]):
         return None
 
 
-def clean_decimal(errors, field, value) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, float):
-        errors[field] = Msg('must be a decimal string such as "1250.50", not a float')
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        errors[field] = Msg("must be a number")
-        return None
-    if not number.is_finite():
-        errors[field] = Msg("must be a number")
-        return None
-    return number
-
-
 def clean_money(errors, data, field, currency_field) -> tuple[Decimal | None, str | None]:
-    amount = clean_decimal(errors, field, data.get(field))
-    if amount is not None and amount < 0:
-        errors[field] = Msg("must not be negative")
-        amount = None
-    if amount is not None and (amount.as_tuple().exponent < -4 or abs(amount) >= 10**15):
-        errors[field] = Msg("at most 15 digits before the decimal point and 4 after")
-        amount = None
-    currency = data.get(currency_field) or "EUR"
-    if not isinstance(currency, str) or currency.upper() not in ISO_4217_CURRENCIES:
-        errors[currency_field] = Msg("must be an ISO 4217 currency code such as EUR")
-        currency = None
-    return amount, currency.upper() if currency else None
+    """Return an amount and its currency read by the one money check (``domain.money``)."""
+    amount = currency = None
+    if data.get(field) not in (None, ""):
+        try:
+            amount = read_amount(data.get(field))
+        except MoneyRefused as refused:
+            errors[field] = refused.message
+    try:
+        currency = read_currency(data.get(currency_field))
+    except MoneyRefused as refused:
+        errors[currency_field] = refused.message
+    return amount, currency
 
 
 def clean_date(errors, field, value) -> date | None:

@@ -15,9 +15,19 @@ def translate(message) -> str:
     """Translate a service message (``Msg``) or plain text into the user's language."""
     if isinstance(message, Msg):
         text = gettext(message.msgid)
-        params = {k: translate(v) if isinstance(v, Msg) else v for k, v in message.params.items()}
+        params = {k: _translated_param(v) for k, v in message.params.items()}
         return text.format(**params) if params else text
     return gettext(str(message)) if message else ""
+
+
+def _translated_param(value):
+    # A message inside a message, or an FtM label (through the ftm catalogue).
+    from ..domain.schema import Label
+    from ..i18n import ftm_label
+
+    if isinstance(value, Label):
+        return value.shown(ftm_label)
+    return translate(value) if isinstance(value, Msg) else value
 
 
 def apply_errors(form, errors: dict) -> None:
@@ -52,8 +62,20 @@ def init_app(app):
     from .forms import schema_label
 
     for module in (
-        auth, account, main, dashboard, cases, network, duplicates, reports, admin, audit_log, jobs,
-        imports, enrolment, notifications
+        auth,
+        account,
+        main,
+        dashboard,
+        cases,
+        network,
+        duplicates,
+        reports,
+        admin,
+        audit_log,
+        jobs,
+        imports,
+        enrolment,
+        notifications,
     ):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["translate"] = translate
