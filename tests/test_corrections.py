@@ -221,3 +221,27 @@ def test_a_liaison_cannot_correct(session, world, make_user):
         corrections.update_case_link(
             session, liaison, case, company.id, {"role": "other"}, version=1
         )
+
+
+def test_a_revert_is_refused_when_a_later_change_altered_the_same_field(session, world):
+    officer, _case, company, _person, _relation = world
+    first = corrections.update_entity(session, officer, company.id, {"name": "A BV"}, version=1)
+    corrections.update_entity(session, officer, company.id, {"name": "B BV"}, version=2)
+    session.commit()
+    with pytest.raises(Conflict):
+        corrections.revert(session, officer, first.id)
+    session.rollback()
+    assert session.get(Entity, company.id).caption == "B BV"
+
+
+def test_an_unchanged_value_writes_no_change_and_keeps_the_version(session, world):
+    officer, _case, company, _person, _relation = world
+    assert (
+        corrections.update_entity(
+            session, officer, company.id, {"name": "Haven Trading BV"}, version=1
+        )
+        is None
+    )
+    session.commit()
+    assert session.get(Entity, company.id).version == 1
+    assert corrections.history(session, company.id) == []

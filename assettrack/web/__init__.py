@@ -40,6 +40,7 @@ def init_app(app):
     from . import dashboard
     from . import duplicates
     from . import enrolment
+    from . import entities
     from . import form_pages
     from . import imports
     from . import jobs
@@ -51,7 +52,7 @@ def init_app(app):
 
     for module in (
         auth, main, dashboard, cases, network, duplicates, reports, admin, audit_log, jobs,
-        imports, enrolment
+        imports, enrolment, entities
     ):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["translate"] = translate
