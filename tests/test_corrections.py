@@ -245,3 +245,14 @@ def test_an_unchanged_value_writes_no_change_and_keeps_the_version(session, worl
     session.commit()
     assert session.get(Entity, company.id).version == 1
     assert corrections.history(session, company.id) == []
+
+
+def test_a_removed_ownership_no_longer_makes_an_ultimate_owner(session, world):
+    from assettrack.services import network
+
+    officer, _case, company, person, relation = world
+    owners = network.owners(session, officer, company.id)["owners"]
+    assert [o["id"] for o in owners] == [person.entity_id]
+    corrections.remove_relation(session, officer, relation.id, version=1, reason="not his")
+    session.commit()
+    assert network.owners(session, officer, company.id)["owners"] == []
