@@ -65,6 +65,7 @@ def test_the_entity_page_shows_properties_sources_cases_relations_owners_and_log
     assert "Johan de Wit" in html  # the owner, by relation and as ultimate owner
     assert f"/entities/{entity.id}/network" in html
     assert "Edit the properties" in html
+    assert "typed by Anna de Vries" in html  # each value's source, from its creation
     reads = _audit(session, action="read", object_type="entity")
     assert len(reads) == before + 1
     assert json.loads(reads[-1].details)["view"] == "page"
