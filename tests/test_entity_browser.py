@@ -11,6 +11,8 @@ import pytest
 
 from assettrack.services.demo import DEMO_DOMAIN
 from tests.axe import AxeWatch
+from tests.test_accessibility import NARROW
+from tests.test_accessibility import assert_reflows
 from tests.test_browser import WAIT_MS
 from tests.test_browser import _keep_reports  # noqa: F401  (autouse fixture)
 from tests.test_browser import browser  # noqa: F401  (fixture)
@@ -49,6 +51,7 @@ def test_an_officer_corrects_a_company_name_sees_the_history_and_reverts_it(page
     expect(history).to_contain_text("as the Chamber of Commerce writes it")
     expect(history).to_contain_text("Sanne de Vries")
     expect(page.locator("#properties-table")).to_contain_text("typed by Sanne de Vries")
+    assert_reflows(page, NARROW, "the entity page")
 
     history.get_by_role("button", name=re.compile("^Revert")).first.click()
     expect(page.locator("h1")).to_contain_text("Kralingen Vastgoed BV")
@@ -84,7 +87,8 @@ def test_the_second_of_two_officers_editing_an_entity_sees_both_versions(
         expect(page.locator("h1")).to_have_text("Changed by someone else")
         expect(page.locator("#conflict-table .yours")).to_contain_text("Nordzee Shipping Ltd.")
         expect(page.locator("#conflict-table .current")).to_contain_text("Nordzee Shipping Limited")
-        page.get_by_role("button", name="Apply mine over the current version").click()
+        assert_reflows(page, NARROW, "the conflict page")
+        page.get_by_role("button", name="Save my version anyway").click()
         expect(page.locator("h1")).to_contain_text("Nordzee Shipping Ltd.")
         expect(page.locator("#history-table tbody tr")).to_have_count(2)
     finally:
