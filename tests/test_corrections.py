@@ -24,10 +24,11 @@ from assettrack.services.case_view import case_entities
 pytestmark = pytest.mark.backends
 
 
-@pytest.fixture
-def world(session, make_user, make_case):
-    officer = make_user("officer", "NLRTM")
-    case = make_case(officer)
+def haven_case(session, officer, case):
+    """Add "Haven Trading BV" (suspect) and its 60 % owner "Johan de Wit" to ``case``.
+
+    Returns the company's link, the person's link and the ownership.
+    """
     company = entity_service.add_entity_to_case(
         session,
         officer,
@@ -48,6 +49,14 @@ def world(session, make_user, make_case):
         },
     )
     session.commit()
+    return company, person, relation
+
+
+@pytest.fixture
+def world(session, make_user, make_case):
+    officer = make_user("officer", "NLRTM")
+    case = make_case(officer)
+    company, person, relation = haven_case(session, officer, case)
     return officer, case, session.get(Entity, company.entity_id), person, relation
 
 

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from assettrack.models import AuditEntry
 from assettrack.models import Entity
-from assettrack.services import entities as entity_service
 from tests.conftest import bearer
 from tests.conftest import login
+from tests.test_corrections import haven_case
 
 
 @pytest.fixture
@@ -20,26 +20,7 @@ def officer(make_user):
 @pytest.fixture
 def company(session, officer, make_case):
     case = make_case(officer)
-    link = entity_service.add_entity_to_case(
-        session,
-        officer,
-        case,
-        {"schema": "Company", "properties": {"name": "Haven Trading BV"}, "role": "suspect"},
-    )
-    person = entity_service.add_entity_to_case(
-        session, officer, case, {"schema": "Person", "properties": {"name": "Johan de Wit"}}
-    )
-    relation = entity_service.create_relation(
-        session,
-        officer,
-        {
-            "schema": "Ownership",
-            "source": person.entity_id,
-            "target": link.entity_id,
-            "percentage": "60",
-        },
-    )
-    session.commit()
+    link, _person, relation = haven_case(session, officer, case)
     return case, session.get(Entity, link.entity_id), relation
 
 
