@@ -227,3 +227,15 @@ def test_a_bad_correction_form_says_why_and_changes_nothing(
     assert message in page.get_data(as_text=True)
     session.expire_all()
     assert session.get(Entity, entity.id).version == 1
+
+
+def test_a_protected_person_at_the_other_end_is_shown_by_its_label(client, make_user, company):
+    _case, entity, _relation = company
+    # Granted Rotterdam without the names flag: "Johan de Wit" (a person, role other) is labelled.
+    liaison = make_user("liaison", "BEANR", "NLRTM")
+    login(client, liaison)
+    page = client.get(f"/entities/{entity.id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Haven Trading BV" in html
+    assert "Johan de Wit" not in html

@@ -47,6 +47,10 @@ def entity_page(session: Session, user: User, entity_id: int) -> dict:
         )
     ]
     relations = _relations(session, entity)
+    # A protected person at the other end is shown by its label, as everywhere else.
+    others = sharing.screen_labels(session, user, {r["other_id"] for r in relations})
+    for relation in relations:
+        relation["other_name"] = others.get(relation["other_id"], relation["other_name"])
     page = {
         "entity": entity,
         "label": label,
