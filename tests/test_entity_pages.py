@@ -239,3 +239,24 @@ def test_a_protected_person_at_the_other_end_is_shown_by_its_label(client, make_
     html = page.get_data(as_text=True)
     assert "Haven Trading BV" in html
     assert "Johan de Wit" not in html
+
+
+def test_a_text_of_several_lines_stays_one_value_and_names_one_value_per_line(
+    client, session, officer, company
+):
+    _case, entity, _relation = company
+    login(client, officer)
+    done = client.post(
+        f"/entities/{entity.id}/edit",
+        data={
+            "version": "1",
+            "prop_name": "Haven Trading BV",
+            "prop_notes": "Seen at the quay.\nTwice in May.",
+            "prop_alias": "Haven Trading\nHTBV",
+        },
+    )
+    assert done.status_code == 302
+    session.expire_all()
+    properties = json.loads(session.get(Entity, entity.id).properties)
+    assert properties["notes"] == ["Seen at the quay.\nTwice in May."]
+    assert properties["alias"] == ["Haven Trading", "HTBV"]

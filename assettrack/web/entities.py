@@ -120,7 +120,9 @@ def edit(entity_id: int):
     if request.method == "GET":
         for name in known:
             form[property_field_name(name)].data = "\n".join(current.get(name, []))
-    yours = {name: _lines(form[property_field_name(name)].data) for name in known}
+    yours = {
+        name: _values(prop, form[property_field_name(name)].data) for name, prop in known.items()
+    }
     changes = {name: values for name, values in yours.items() if values != current.get(name, [])}
 
     def call(version):
@@ -328,14 +330,18 @@ def _correct(db, form, version, call, conflict, *, done, then, back):
 def _properties_form(known: dict):
     fields = {
         property_field_name(name): TextAreaField(
-            lazy_ftm_label(prop.label), render_kw={"rows": 1, "autocomplete": "off"}
+            lazy_ftm_label(prop.label),
+            render_kw={"rows": 3 if prop.type == "text" else 1, "autocomplete": "off"},
         )
         for name, prop in known.items()
     }
     return type("EntityCorrectionForm", (_Correction,), fields)()
 
 
-def _lines(text) -> list[str]:
+def _values(prop, text) -> list[str]:
+    """A field's values: one per line, except a text property, whose lines are one value."""
+    if prop.type == "text":
+        return [text.strip()] if (text or "").strip() else []
     return [line.strip() for line in (text or "").splitlines() if line.strip()][:100]
 
 
