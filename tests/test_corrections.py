@@ -265,3 +265,11 @@ def test_a_removed_ownership_no_longer_makes_an_ultimate_owner(session, world):
     corrections.remove_relation(session, officer, relation.id, version=1, reason="not his")
     session.commit()
     assert network.owners(session, officer, company.id)["owners"] == []
+
+
+@pytest.mark.parametrize("share", ["NaN", "sNaN", "Infinity", "120", "50-20", "lots"])
+def test_a_share_that_is_no_percentage_is_refused(session, world, share):
+    officer, _case, _company, _person, relation = world
+    with pytest.raises(Invalid) as refused:
+        corrections.update_relation(session, officer, relation.id, {"percentage": share}, version=1)
+    assert "percentage" in refused.value.errors

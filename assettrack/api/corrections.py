@@ -222,8 +222,12 @@ def _change_body(change) -> dict:
     }
 
 
-def _operation(summary, body=None, response=None, *, conditional=True, status="200"):
+def _operation(
+    summary, body=None, response=None, *, conditional=True, status="200", conflict=False
+):
     operation = {"summary": summary, "responses": {**openapi.ERRORS}}
+    if conflict:
+        operation["responses"]["409"] = openapi.PROBLEM
     if body:
         operation["requestBody"] = {
             "required": True,
@@ -287,6 +291,7 @@ def _register() -> None:
                     response="Change",
                     conditional=False,
                     status="201",
+                    conflict=True,
                 ),
             },
         },

@@ -519,7 +519,10 @@ def _percentage(errors, value) -> tuple[Decimal | None, Decimal | None, Decimal 
     numbers = []
     for part in parts:
         try:
-            numbers.append(Decimal(part))
+            number = Decimal(part)
+            if not number.is_finite():  # NaN cannot even be compared with 0 and 100
+                raise InvalidOperation
+            numbers.append(number)
         except InvalidOperation:
             errors["percentage"] = Msg("must be a number from 0 to 100, or a range such as 25-50")
             return None, None, None
