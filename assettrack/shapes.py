@@ -73,6 +73,14 @@ __all__ = [
     "REPORTS",
     "MATCHING",
     "component_schemas",
+    "EntityPatch",
+    "CaseEntityPatch",
+    "RelationPatch",
+    "Removal",
+    "CaseLink",
+    "Change",
+    "CORRECTION_BODIES",
+    "CORRECTION_RESPONSES",
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -787,3 +795,83 @@ def component_schemas(*models, named: dict | None = None, mode: str = "serializa
 
 
 _REF = "#/components/schemas/{model}"
+
+
+# --- corrections (issue #12): the bodies of PATCH and DELETE, and a case link with its version --
+
+
+class _Correction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(
+        default=None, max_length=2000, description="why: kept in the history and the audit log"
+    )
+
+
+class EntityPatch(_Correction):
+    """New values of some properties (FtM names); an empty list or null removes a property.
+
+    Only the properties given are checked. Send the version read (the ETag) in ``If-Match``.
+    """
+
+    properties: dict[str, list[str] | str | None] = Field(min_length=1)
+
+
+class CaseEntityPatch(_Correction):
+    """An entity's role, grades or note in a case; only the fields given change."""
+
+    role: str | None = None
+    source_grade: str | None = None
+    info_grade: str | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class RelationPatch(_Correction):
+    """A relation's fields as text (a share "25" or a band "25-50"); only those given change."""
+
+    role: str | None = Field(default=None, max_length=200)
+    percentage: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+    amount: str | None = None
+    currency: str | None = None
+    date: str | None = None
+    source_grade: str | None = None
+    info_grade: str | None = None
+
+
+class Removal(BaseModel):
+    """Remove a link or a relation: nothing is deleted, it is kept with the reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CaseLink(BaseModel):
+    """An entity's place in a case, with the version to send back in ``If-Match``."""
+
+    case_id: int
+    entity_id: int
+    role: str
+    source_grade: str | None
+    info_grade: str | None
+    note: str | None
+    version: int
+
+
+class Change(BaseModel):
+    """One correction as recorded: the fields before and after, who, why, the new version."""
+
+    id: int
+    object_type: str
+    object_id: int
+    kind: str
+    before: dict
+    after: dict
+    reason: str | None
+    version: int
+
+
+CORRECTION_BODIES = (EntityPatch, CaseEntityPatch, RelationPatch, Removal)
+CORRECTION_RESPONSES = (CaseLink, Change)

@@ -43,7 +43,8 @@ def demo_api(app, client, session, token_for):
 
         def __call__(self, method, template, expect, *, path=None, **kwargs):
             url = "/api/v1" + (path or template)
-            response = client.open(url, method=method.upper(), headers=self.headers, **kwargs)
+            headers = {**self.headers, **kwargs.pop("headers", {})}
+            response = client.open(url, method=method.upper(), headers=headers, **kwargs)
             response.get_data()  # read a streamed file whole, so that closing it loses nothing
             response.close()
             assert response.status_code == expect, (method, url, response.get_data(as_text=True))
@@ -120,12 +121,12 @@ def test_every_route_answers_the_demo_data_as_its_spec_declares(demo_api, sessio
         path=new + "/entities",
         json={"schema": "Company", "properties": {"name": "Spec Holding BV"}, "role": "suspect"},
     ).json["id"]
-    officer(
+    ownership = officer(
         "post",
         "/relations",
         201,
         json={"schema": "Ownership", "source": company, "target": villa, "percentage": "100"},
-    )
+    ).json["id"]
 
     # Entities and the network
     officer("get", "/entities", 200, query_string={"q": "Spec"})
@@ -138,6 +139,39 @@ def test_every_route_answers_the_demo_data_as_its_spec_declares(demo_api, sessio
     officer("get", "/cases/{case_id}/network", 200, path=f"/cases/{case_id}/network")
     officer("get", "/cases/{case_id}/network.svg", 200, path=f"/cases/{case_id}/network.svg")
     officer("get", "/cases/{case_id}/screening", 200, path=f"/cases/{case_id}/screening")
+
+    # Corrections (issue #12): the version is the ETag, sent back in If-Match
+    link, relation = f"{new}/entities/{company}", f"/relations/{ownership}"
+    officer("get", "/cases/{case_id}/entities/{entity_id}", 200, path=link)
+    no_version = {"role": "other"}
+    officer("patch", "/cases/{case_id}/entities/{entity_id}", 428, path=link, json=no_version)
+    v1 = {"If-Match": '"1"'}
+    officer(
+        "patch", "/entities/{entity_id}", 200, path=f"/entities/{company}",
+        json={"properties": {"name": "Spec Holding Renamed"}}, headers=v1,
+    )
+    officer(
+        "patch", "/entities/{entity_id}", 412, path=f"/entities/{company}",
+        json={"properties": {"name": "Spec Holding Stale"}}, headers=v1,
+    )
+    officer(
+        "patch", "/cases/{case_id}/entities/{entity_id}", 200, path=link,
+        json={"role": "enabler"}, headers=v1,
+    )
+    officer("get", "/relations/{relation_id}", 200, path=relation)
+    officer(
+        "patch", "/relations/{relation_id}", 200, path=relation, json={"percentage": "90"},
+        headers=v1,
+    )
+    removed = officer(
+        "delete", "/relations/{relation_id}", 200, path=relation, json={"reason": "spec"},
+        headers={"If-Match": '"2"'},
+    ).json
+    officer("post", "/changes/{change_id}/revert", 201, path=f"/changes/{removed['id']}/revert")
+    officer(
+        "delete", "/cases/{case_id}/entities/{entity_id}", 200, path=link,
+        json={"reason": "spec"}, headers={"If-Match": '"2"'},
+    )
 
     # Decisions, assets, valuations and the ledger
     order = {

@@ -73,7 +73,9 @@ def get_entity(entity_id: int):
     db = get_session()
     entity = entity_service.get_entity(db, current_user, entity_id)
     db.commit()
-    return _labelled(db, [entity_service.entity_as_dict(db, entity)])[0]
+    body = _labelled(db, [entity_service.entity_as_dict(db, entity)])[0]
+    # The version to send back in If-Match with a PATCH (issue #12).
+    return body, 200, {"ETag": f'"{entity.version}"'}
 
 
 def _labelled(db, bodies: list[dict]) -> list[dict]:

@@ -24,6 +24,8 @@ from .base import utcnow
 from .cases import Case
 from .cases import CaseShare
 from .cases import CaseTag
+from .corrections import ChangeRecord
+from .corrections import PropertySource
 from .disclosure import RedactionChoice
 from .duplicates import DuplicateCandidate
 from .duplicates import DuplicateReview
@@ -53,6 +55,8 @@ from .sessions import SavedForm
 from .sessions import UserSession
 
 __all__ = [
+    "ChangeRecord",
+    "PropertySource",
     "RegisterEntry",
     "RegisterImport",
     "RegisterMapping",

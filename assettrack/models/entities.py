@@ -13,6 +13,7 @@ from sqlalchemy import Numeric
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import text
 from sqlmodel import Field
 from sqlmodel import SQLModel
 
@@ -81,6 +82,8 @@ class Entity(SQLModel, table=True):
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Optimistic concurrency (issue #12): every correction checks and raises it.
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
 
 
 class EntityIdentifier(SQLModel, table=True):
@@ -102,12 +105,23 @@ class EntityIdentifier(SQLModel, table=True):
 class CaseEntity(SQLModel, table=True):
     """An entity's place in a case: its role and grade, and whether it is an asset there.
 
+    A removed link keeps its row (``removed_at``, who and why) and is hidden from normal reads
+    (``models.corrections``).
+
     Fate: erased with its case.
     """
 
     __tablename__ = "case_entity"
     __table_args__ = (
-        UniqueConstraint("case_id", "entity_id", name="uq_case_entity"),
+        # One standing link per entity and case; a removed link stays beside a new one.
+        Index(
+            "uq_case_entity",
+            "case_id",
+            "entity_id",
+            unique=True,
+            sqlite_where=text("removed_at IS NULL"),
+            postgresql_where=text("removed_at IS NULL"),
+        ),
         enum_check("role", CaseRole, name="ck_case_entity_role"),
         enum_check("source_grade", SourceGrade, name="ck_case_entity_source_grade", nullable=True),
         enum_check("info_grade", InfoGrade, name="ck_case_entity_info_grade", nullable=True),
@@ -126,6 +140,13 @@ class CaseEntity(SQLModel, table=True):
     as_asset: bool = Field(default=False)
     note: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Optimistic concurrency (issue #12): every correction checks and raises it.
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    removed_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=True)
+    )
+    removed_reason: str | None = Field(default=None, sa_type=Text)
 
 
 class Relation(SQLModel, table=True):
@@ -135,6 +156,7 @@ class Relation(SQLModel, table=True):
     ``domain.ftm.relation_pairs``): one row each, sharing ``external_id`` and numbered by
     ``part`` (0 for the first or only edge); their ``properties`` then keep the FtM properties
     as they came, ends included, so the export gives the line back whole.
+    A removed relation keeps its row and is hidden from normal reads, like a removed link.
 
     Fate: erased with its case.
     """
@@ -197,3 +219,10 @@ class Relation(SQLModel, table=True):
         default=None, sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=True)
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Optimistic concurrency (issue #12): every correction checks and raises it.
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    removed_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=True)
+    )
+    removed_reason: str | None = Field(default=None, sa_type=Text)

@@ -169,7 +169,8 @@ def _unindexed(column):
 
 _ORGS = bindparam("orgs", expanding=True)
 _IDS = bindparam("ids", expanding=True)
-_IN_SCOPE = _unindexed(_R.c.organisation_id).in_(_ORGS)
+# In scope, and not removed by a correction (issue #12: a removed relation is kept, hidden).
+_IN_SCOPE = and_(_unindexed(_R.c.organisation_id).in_(_ORGS), _R.c.removed_at.is_(None))
 
 # Relations of a frontier, both directions. A relation between two frontier entities comes back
 # twice; callers deduplicate by id.
@@ -279,6 +280,7 @@ _CASE_MEMBERS = (
     .join(_E, _E.c.id == _CE.c.entity_id)
     .where(
         _CE.c.case_id == bindparam("case_id"),
+        _CE.c.removed_at.is_(None),
         _E.c.organisation_id.in_(_ORGS),
         _E.c.merged_into_id.is_(None),
     )
@@ -616,7 +618,7 @@ def case_memberships(session, entity_ids):
     stmt = (
         select(_CE.c.case_id, _CE.c.entity_id, _CE.c.role, cases.c.organisation_id)
         .join(cases, cases.c.id == _CE.c.case_id)
-        .where(_CE.c.entity_id.in_(_unique(entity_ids)))
+        .where(_CE.c.entity_id.in_(_unique(entity_ids)), _CE.c.removed_at.is_(None))
         .order_by(_CE.c.case_id, _CE.c.entity_id)
     )
     return [tuple(row) for row in _rows(session, stmt)]
@@ -637,7 +639,9 @@ def organisation_nodes(session, organisation_id) -> Iterator[int]:
 def organisation_edges(session, organisation_id) -> Iterator[tuple[int, int]]:
     """Stream ``(source, target)`` for each relation of an organisation, then for each owner
     property (holder, owner) resolved within it."""
-    stmt = select(_R.c.source_id, _R.c.target_id).where(_R.c.organisation_id == organisation_id)
+    stmt = select(_R.c.source_id, _R.c.target_id).where(
+        _R.c.organisation_id == organisation_id, _R.c.removed_at.is_(None)
+    )
     for row in session.execute(stmt, execution_options={"yield_per": _STREAM}):
         yield row[0], row[1]
     assets = select(_E.c.id, _E.c.organisation_id, _E.c.schema, _E.c.properties).where(

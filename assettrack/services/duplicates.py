@@ -54,6 +54,7 @@ from ..models import Valuation
 from ..models import utcnow
 from ..models.duplicates import VERDICTS
 from ..routing import id_value
+from . import provenance
 
 __all__ = [
     "SYNC_SCAN_LIMIT",
@@ -374,6 +375,17 @@ def merge(session: Session, user: User, keep, merge_id) -> MergeRecord:
     )
     session.add(record)
     session.flush()
+    # Provenance (issue #12): the merged record's values reached the survivor by this merge.
+    provenance.record_sources(
+        session,
+        provenance.source_rows(
+            survivor.id,
+            json.loads(merge_row["properties"] or "{}"),
+            provenance.SourceKind.MERGE,
+            user_id=user.id,
+            merge_record_id=record.id,
+        ),
+    )
     _remember_same(session, user, survivor, merged)
     audit.record(
         session,

@@ -33,6 +33,7 @@ from ..models.entities import INFO_GRADES
 from ..models.entities import RELATION_SCHEMATA
 from ..models.entities import SOURCE_GRADES
 from ..routing import id_value
+from . import provenance
 from .cases import contains_pattern
 from .cases import escape_like
 from .cases import org_today
@@ -394,6 +395,7 @@ def _new_entity(session, user, case, data, errors) -> Entity | None:
     for kind, value in identifiers_of(schema_name, checked.properties):
         session.add(EntityIdentifier(entity_id=entity.id, kind=kind, value=value))
     session.flush()
+    _typed_by(session, user, entity, checked.properties, data)
     audit.record(
         session,
         user,
@@ -404,6 +406,21 @@ def _new_entity(session, user, case, data, errors) -> Entity | None:
         organisation_id=entity.organisation_id,
     )
     return entity
+
+
+def _typed_by(session, user, entity, properties, data) -> None:
+    """Provenance (issue #12): the values were typed by this officer, with the grades given."""
+    provenance.record_sources(
+        session,
+        provenance.source_rows(
+            entity.id,
+            properties,
+            provenance.SourceKind.OFFICER,
+            user_id=user.id,
+            source_grade=_grade({}, "", data.get("source_grade"), SOURCE_GRADES),
+            info_grade=_grade({}, "", data.get("info_grade"), INFO_GRADES),
+        ),
+    )
 
 
 def _existing(session, user, case, raw_id, errors) -> Entity | None:
@@ -502,7 +519,10 @@ def _percentage(errors, value) -> tuple[Decimal | None, Decimal | None, Decimal 
     numbers = []
     for part in parts:
         try:
-            numbers.append(Decimal(part))
+            number = Decimal(part)
+            if not number.is_finite():  # NaN cannot even be compared with 0 and 100
+                raise InvalidOperation
+            numbers.append(number)
         except InvalidOperation:
             errors["percentage"] = Msg("must be a number from 0 to 100, or a range such as 25-50")
             return None, None, None

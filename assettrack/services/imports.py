@@ -63,6 +63,7 @@ from ..models import Organisation
 from ..models import Relation
 from ..models import User
 from ..models import utcnow
+from . import provenance
 from . import sharing
 from .entities import identifiers_of
 from .entities import normalise_name
@@ -555,6 +556,7 @@ class _Writer:
         self._insert(EntityIdentifier, identifiers)
         self._insert(CaseEntity, links)
         self._insert(Asset, assets)
+        self._sources(zip(records, new_ids, strict=True))
         self.report.created += len(records)
 
     def _update_entities(self, changed) -> None:
@@ -582,10 +584,12 @@ class _Writer:
                 caption_norm=bindparam("caption_norm"),
                 properties=bindparam("properties"),
                 updated_at=bindparam("updated_at"),
+                version=table.c.version + 1,  # a form read before the import is stale
             )
             .execution_options(synchronize_session=False),
             params,
         )
+        self._sources((record, row.id) for record, row, _old in changed)
         ids = [row.id for _record, row, _old in changed]
         ident = EntityIdentifier.__table__
         self.session.execute(ident.delete().where(ident.c.entity_id.in_(ids)))
@@ -779,6 +783,27 @@ class _Writer:
     def _insert(self, model, rows: list[dict]) -> None:
         if rows:
             self.session.execute(insert(model.__table__), rows)
+
+    def _sources(self, pairs) -> None:
+        """Provenance (issue #12): each value came from this file's line, with its grades."""
+        provenance.record_sources(
+            self.session,
+            [
+                row
+                for record, entity_id in pairs
+                for row in provenance.source_rows(
+                    entity_id,
+                    record.properties,
+                    provenance.SourceKind.IMPORT,
+                    user_id=self.user.id,
+                    file_name=self.report.file,
+                    line=record.line,
+                    source_grade=record.case.get("source_grade"),
+                    info_grade=record.case.get("info_grade"),
+                    recorded_at=self.now,
+                )
+            ],
+        )
 
 
 # --- helpers ---------------------------------------------------------------------------------

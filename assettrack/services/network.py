@@ -244,7 +244,9 @@ def neighbourhood(
     return body
 
 
-def owners(session: Session, user: User, entity_id: int, *, as_of=None, threshold=25):
+def owners(
+    session: Session, user: User, entity_id: int, *, as_of=None, threshold=25, audit_read=True
+):
     """Return the ultimate owners of an entity on ``as_of`` with shares at or above
     ``threshold`` percent, the holdings declared as indirect and the warnings, audited."""
     entity = get_entity(session, user, entity_id, audit_read=False)
@@ -262,15 +264,16 @@ def owners(session: Session, user: User, entity_id: int, *, as_of=None, threshol
             "the holdings above this entity were not all fetched (more than 20 levels or "
             "5,000 entities): shares are lower bounds"
         )
-    _audit_entity_read(
-        session,
-        user,
-        entity,
-        "owners",
-        as_of=as_of.isoformat(),
-        threshold=str(threshold),
-        owners=[o["id"] for o in body["owners"]],
-    )
+    if audit_read:  # else the caller's page records the one consultation
+        _audit_entity_read(
+            session,
+            user,
+            entity,
+            "owners",
+            as_of=as_of.isoformat(),
+            threshold=str(threshold),
+            owners=[o["id"] for o in body["owners"]],
+        )
     return body
 
 
@@ -305,7 +308,7 @@ def paths(session: Session, user: User, source_id: int, target_id: int, *, max_d
     return body
 
 
-def links(session: Session, user: User, entity_id: int):
+def links(session: Session, user: User, entity_id: int, *, audit_read=True):
     """Return the other cases and cities where an entity appears, by record or identifier.
 
     ``{"cases": [...], "hits": [...]}``. Cases the caller may read are listed in full (id,
@@ -369,7 +372,8 @@ def links(session: Session, user: User, entity_id: int):
             for org, kind in sorted(hits.items(), key=lambda item: codes[item[0]])
         ],
     }
-    _audit_entity_read(session, user, entity, "links")
+    if audit_read:  # else the caller's page records the one consultation
+        _audit_entity_read(session, user, entity, "links")
     in_scope_matches = sorted(o for o in matched_on if org_of[o] in orgs)
     if len(listed) > 1 or hits or in_scope_matches:
         audit.record(

@@ -80,6 +80,7 @@ from ..models.imports import REGISTER_TARGETS
 from ..models.imports import RegisterEntry
 from ..models.imports import RegisterImport
 from ..models.imports import RegisterMapping
+from . import provenance
 from .cases import org_today
 from .cases import review_date
 from .entities import normalise_name
@@ -1094,6 +1095,23 @@ class _RegisterWriter:
         self._rows(Asset, assets)
         self._rows(RegisterEntry, entries)
         self._rows(Valuation, valuations)
+        # Provenance (issue #12): each value came from this register row.
+        provenance.record_sources(
+            self.session,
+            [
+                source
+                for row, entity_id in zip(rows, [link["entity_id"] for link in links], strict=True)
+                for source in provenance.source_rows(
+                    entity_id,
+                    row.properties,
+                    provenance.SourceKind.REGISTER,
+                    user_id=self.user.id,
+                    file_name=self.report.file,
+                    line=row.line,
+                    recorded_at=self.now,
+                )
+            ],
+        )
         self.report.created += len(rows)
 
     def _update(self, pairs) -> None:

@@ -51,6 +51,7 @@ def init_app(app):
     from . import dashboard
     from . import duplicates
     from . import enrolment
+    from . import entities
     from . import form_pages
     from . import imports
     from . import jobs
@@ -76,6 +77,7 @@ def init_app(app):
         imports,
         enrolment,
         notifications,
+        entities,
     ):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["translate"] = translate
