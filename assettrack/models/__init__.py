@@ -49,6 +49,7 @@ from .screening import ScreeningList
 from .sessions import EndReason
 from .sessions import SavedForm
 from .sessions import UserSession
+from .watchlist import Watch
 
 __all__ = [
     "RegisterEntry",
@@ -100,4 +101,5 @@ __all__ = [
     "EndReason",
     "SavedForm",
     "UserSession",
+    "Watch",
 ]
