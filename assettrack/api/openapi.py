@@ -384,6 +384,16 @@ SCHEMAS = {
             "estimated_value": _MONEY,
             "currency": _CURRENCY,
             "note": {"type": "string"},
+            "link_existing": {
+                "type": "boolean",
+                "description": "when the organisation holds an entity with the same strong "
+                "identifier (409 names it): link that one instead",
+            },
+            "create_anyway": {
+                "type": "boolean",
+                "description": "create a new entity despite the shared identifier; needs reason",
+            },
+            "reason": {"type": "string", "maxLength": 2000},
         },
     },
     "Relation": {

@@ -66,6 +66,7 @@ from ..models import User
 from ..models import utcnow
 from . import sharing
 from . import watchlist
+from .entities import cases_of
 from .entities import identifiers_of
 from .entities import normalise_name
 
@@ -545,7 +546,7 @@ class _Writer:
                     "identifier": f"{kind} {value}",
                 }
             )
-        cases = _cases_of(self.session, [item["entity_id"] for item in found], self.case.id)
+        cases = cases_of(self.session, [item["entity_id"] for item in found], but=self.case.id)
         room = _MAX_WARNINGS - len(self.report.linked_entities)
         for item in found[: max(room, 0)]:
             item["cases"] = cases.get(item["entity_id"], [])
@@ -577,7 +578,7 @@ class _Writer:
                     found.append((record, row))
                     break
         found = found[:room]
-        cases = _cases_of(self.session, [row.id for _record, row in found], self.case.id)
+        cases = cases_of(self.session, [row.id for _record, row in found], but=self.case.id)
         for record, row in found:
             self.report.name_candidates.append(
                 {
@@ -915,20 +916,6 @@ def _known_entities(session, org, ftm_ids: Iterable[str]) -> dict[str, tuple[int
                 break
             target = nxt
         found[ftm_id] = (target, found[ftm_id][1])
-    return found
-
-
-def _cases_of(session, entity_ids: list[int], but: int) -> dict[int, list[str]]:
-    """Return ``{entity id: [case references]}``: the other cases each entity appears in."""
-    found: dict[int, list[str]] = {}
-    for chunk in _chunks(sorted(set(entity_ids)), _BATCH):
-        for entity_id, reference in session.execute(
-            select(CaseEntity.entity_id, Case.reference)
-            .join(Case, Case.id == CaseEntity.case_id)
-            .where(CaseEntity.entity_id.in_(chunk), CaseEntity.case_id != but)
-            .order_by(Case.reference)
-        ):
-            found.setdefault(entity_id, []).append(reference)
     return found
 
 

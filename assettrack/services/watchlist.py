@@ -44,12 +44,14 @@ __all__ = [
     "MAX_WATCHES",
     "Watched",
     "add_watch",
-    "entity_watch",
     "list_watches",
     "normalise",
+    "readable_entity",
     "remove_watch",
     "schemes",
     "tell",
+    "tell_screening_hits",
+    "watched_entities",
     "watch_as_dict",
 ]
 
@@ -71,7 +73,7 @@ class Hit:
 _MESSAGES = {
     Hit.CASE: "{watched}, which you watch, was added to case {reference}",
     Hit.IMPORT: "{watched}, which you watch, appears in an import into case {reference}",
-    Hit.RELATION: "{watched}, which you watch, has a new relation in case {reference}",
+    Hit.RELATION: "{watched}, which you watch, has a new relation",
     Hit.SCREENING: "{watched}, which you watch, has a screening hit",
 }
 _OTHER_CITY = "{watched}, which you watch, is also known to another city"
@@ -85,7 +87,7 @@ def N_(msgid: str) -> str:
 # The messages above, marked for the catalogue.
 N_("{watched}, which you watch, was added to case {reference}")
 N_("{watched}, which you watch, appears in an import into case {reference}")
-N_("{watched}, which you watch, has a new relation in case {reference}")
+N_("{watched}, which you watch, has a new relation")
 N_("{watched}, which you watch, has a screening hit")
 N_("{watched}, which you watch, is also known to another city")
 
@@ -152,7 +154,7 @@ def add_watch(session: Session, user: User, data: dict) -> Watch:
         raise Invalid({"": Msg("expected an object")})
     entity_id = data.get("entity_id")
     if entity_id not in (None, ""):
-        entity = _readable_entity(session, user, entity_id)
+        entity = readable_entity(session, user, entity_id)
         existing = session.scalar(
             select(Watch).where(Watch.user_id == user.id, Watch.entity_id == entity.id)
         )
@@ -236,10 +238,14 @@ def list_watches(session: Session, user: User) -> list[Watched]:
     ]
 
 
-def entity_watch(session: Session, user: User, entity_id: int) -> int | None:
-    """Return the id of the user's watch on ``entity_id``, or None (for the Watch button)."""
-    return session.scalar(
-        select(Watch.id).where(Watch.user_id == user.id, Watch.entity_id == entity_id)
+def watched_entities(session: Session, user: User) -> dict[int, int]:
+    """Return ``{entity id: watch id}`` of the user's entity watches (for the Watch buttons)."""
+    return dict(
+        session.execute(
+            select(Watch.entity_id, Watch.id)
+            .where(Watch.user_id == user.id, Watch.entity_id.is_not(None))
+            .limit(MAX_WATCHES)
+        ).all()
     )
 
 
@@ -263,26 +269,19 @@ def tell(
     entity_ids: Iterable[int] = (),
     identifiers: Iterable[tuple[str, str]] = (),
     actor: User | None = None,
+    dedupe: str | None = None,
 ) -> int:
     """Tell the watchers of ``entity_ids`` (and of their identifiers, and of ``identifiers``).
 
-    ``hit`` is one of :class:`Hit`; ``case`` the case it happened in (None for a screening hit,
-    then the entity's organisation decides who may read it). A watcher hears of it only if they
-    may read the case now; the actor is not told of their own act. A watcher who may not read it
-    hears "known to another city" only when the case is shared with one of their organisations.
+    ``hit`` is one of :class:`Hit`; ``case`` the case it happened in (None for a relation or a
+    screening hit: then the entity's organisation decides who may read it). A watcher hears of
+    it only if they may read the case now; the actor is not told of their own act. A watcher who
+    may not read it hears "known to another city" only when the case is shared with one of their
+    organisations. ``dedupe`` (e.g. a screening run's hits) makes a repeat tell nothing again.
     Returns how many notifications were made.
     """
-    entity_ids = {int(i) for i in entity_ids}
-    keys = {(str(k), str(v)) for k, v in identifiers}
-    ids = sorted(entity_ids)
-    for chunk in _chunks(ids):
-        keys.update(
-            session.execute(
-                select(EntityIdentifier.kind, EntityIdentifier.value).where(
-                    EntityIdentifier.entity_id.in_(chunk)
-                )
-            ).all()
-        )
+    ids = sorted({int(i) for i in entity_ids})
+    keys = {(str(k), str(v)) for k, v in identifiers} | _identifier_keys(session, ids)
     watches = _watches_meeting(session, ids, sorted(keys))
     if not watches:
         return 0
@@ -322,6 +321,7 @@ def tell(
                     message=message,
                     case=case,
                     link=link,
+                    dedupe_key=f"watch:{first.id}:{dedupe}" if dedupe else None,
                 )
             )
         elif shared_with & access.organisation_ids(session, watcher):
@@ -339,7 +339,40 @@ def tell(
     return made
 
 
+def tell_screening_hits(session: Session, user: User | None, pairs: list[tuple[int, int]]) -> int:
+    """Tell the watchers of entities that screening found on a list (``(entity, entry)``
+    pairs); the same hits found again by a later run are not told twice."""
+    ids = sorted({entity for entity, _entry in pairs})
+    if not ids or not _watches_meeting(session, ids, sorted(_identifier_keys(session, ids))):
+        return 0
+    made = 0
+    for entity_id in ids:
+        entries = sorted(entry for entity, entry in pairs if entity == entity_id)
+        made += tell(
+            session,
+            hit=Hit.SCREENING,
+            case=None,
+            entity_ids=[entity_id],
+            actor=user,
+            dedupe=f"screening:{entity_id}:{','.join(map(str, entries))}"[:150],
+        )
+    return made
+
+
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _identifier_keys(session, entity_ids: list[int]) -> set[tuple[str, str]]:
+    keys: set[tuple[str, str]] = set()
+    for chunk in _chunks(entity_ids):
+        keys.update(
+            session.execute(
+                select(EntityIdentifier.kind, EntityIdentifier.value).where(
+                    EntityIdentifier.entity_id.in_(chunk)
+                )
+            ).all()
+        )
+    return keys
 
 
 def _watches_meeting(session, entity_ids: list[int], keys: list[tuple[str, str]]) -> list[Watch]:
@@ -360,7 +393,8 @@ def _watches_meeting(session, entity_ids: list[int], keys: list[tuple[str, str]]
     return list(found.values())
 
 
-def _readable_entity(session, user, raw_id) -> Entity:
+def readable_entity(session, user, raw_id) -> Entity:
+    """Return the entity ``raw_id`` if ``user`` may read it, else raise Invalid."""
     entity = session.get(Entity, _id(raw_id, field="entity_id"))
     if entity is None or entity.organisation_id not in access.readable_organisation_ids(
         session, user
