@@ -494,6 +494,15 @@ class CaseEntityIn(_Body):
     estimated_value: Money = None
     currency: Currency = None
     note: str = None
+    link_existing: bool = Field(
+        default=None,
+        description="when the organisation holds an entity with the same strong identifier "
+        "(409 names it): link that one instead",
+    )
+    create_anyway: bool = Field(
+        default=None, description="create a new entity despite the shared identifier; needs reason"
+    )
+    reason: str = Field(default=None, max_length=2000)
 
 
 class Relation(_Body):

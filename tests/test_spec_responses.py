@@ -288,6 +288,11 @@ def test_every_route_answers_the_demo_data_as_its_spec_declares(demo_api, sessio
     officer("put", "/register-mappings/{name}", 200, path="/register-mappings/spec", json={})
     officer("get", "/openapi.json", 200)
 
+    # Watchlist (#12)
+    watch = officer("post", "/watchlist", 201, json={"kind": "iban", "value": "NL91ABNA0417164300"})
+    officer("get", "/watchlist", 200)
+    officer("delete", "/watchlist/{watch_id}", 204, path=f"/watchlist/{watch.json['id']}")
+
     every = {
         (method, path)
         for path, item in spec["paths"].items()

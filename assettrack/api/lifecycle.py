@@ -1,5 +1,6 @@
 """/api/v1 entities, relations, assets, decisions and statistics."""
 
+import json
 
 from flask import request
 from flask import url_for
@@ -26,15 +27,20 @@ def add_case_entity(case_id: int):
     """Add a new entity to a case, or link an existing one (``entity_id``), with its role."""
     db = get_session()
     case = access.get_case(db, current_user, case_id)
-    link = entity_service.add_entity_to_case(db, current_user, case, json_body())
-    db.commit()
+    data = json_body()
+    link = entity_service.add_entity_to_case(db, current_user, case, data, offer_existing=True)
     entity = entity_service.get_entity(db, current_user, link.entity_id, audit_read=False)
+    similar = entity_service.similar_names(
+        db, case.organisation_id, entity.schema_name, json.loads(entity.properties), but=entity.id
+    )
+    db.commit()
     body = entity_service.entity_as_dict(db, entity, full=False)
     body.update(
         role=link.role,
         source_grade=link.source_grade,
         info_grade=link.info_grade,
         as_asset=link.as_asset,
+        similar=similar,
     )
     return body, 201, {"Location": url_for("api.get_entity", entity_id=entity.id)}
 

@@ -53,6 +53,7 @@ from .second_factor import TotpFactor
 from .sessions import EndReason
 from .sessions import SavedForm
 from .sessions import UserSession
+from .watchlist import Watch
 
 __all__ = [
     "ChangeRecord",
@@ -108,4 +109,5 @@ __all__ = [
     "EndReason",
     "SavedForm",
     "UserSession",
+    "Watch",
 ]

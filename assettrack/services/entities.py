@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from .. import access
 from .. import audit
+from ..domain import matching
 from ..domain import schema as ftm_schema
 from ..domain.money import money_text
 from ..errors import Conflict
@@ -34,6 +35,7 @@ from ..models.entities import RELATION_SCHEMATA
 from ..models.entities import SOURCE_GRADES
 from ..routing import id_value
 from . import provenance
+from . import watchlist
 from .cases import contains_pattern
 from .cases import escape_like
 from .cases import org_today
@@ -50,6 +52,8 @@ __all__ = [
     "relation_as_dict",
     "normalise_name",
     "identifiers_of",
+    "similar_names",
+    "cases_of",
 ]
 
 
@@ -76,12 +80,20 @@ def identifiers_of(schema_name: str, properties: dict) -> set[tuple[str, str]]:
     }
 
 
-def add_entity_to_case(session: Session, user: User, case: Case, data: dict) -> CaseEntity:
+def add_entity_to_case(
+    session: Session, user: User, case: Case, data: dict, *, offer_existing: bool = False
+) -> CaseEntity:
     """Create an entity (or take an existing one by ``entity_id``) and link it to ``case``.
 
     ``data``: ``schema`` and ``properties`` (FtM names) or ``entity_id``; ``role``,
     ``source_grade``, ``info_grade``, ``as_asset``, ``estimated_value``, ``currency``, ``note``.
     An entity of an asset schema (or a company marked ``as_asset``) becomes an asset, ``traced``.
+
+    ``offer_existing`` (the form and the API): a new entity whose strong identifier the
+    organisation already holds is refused with :class:`Conflict` naming the existing one
+    (``existing``: id, name, identifier, cases), unless ``link_existing`` (link that one instead)
+    or ``create_anyway`` with a ``reason`` (kept in the audit entry). Watchers of the entity hear
+    that it was added to the case.
     """
     access.require_edit_case(user, case)
     if not isinstance(data, dict):
@@ -99,7 +111,11 @@ def add_entity_to_case(session: Session, user: User, case: Case, data: dict) -> 
     if data.get("entity_id") not in (None, ""):
         entity = _existing(session, user, case, data.get("entity_id"), errors)
     else:
-        entity = _new_entity(session, user, case, data, errors)
+        entity = None
+        if offer_existing:
+            entity = _same_identifier(session, user, case, data, errors)
+        if entity is None:
+            entity = _new_entity(session, user, case, data, errors)
     if errors:
         raise Invalid(errors)
     is_asset = ftm_schema.is_asset_schema(entity.schema_name, marked_as_asset=bool(as_asset))
@@ -143,7 +159,55 @@ def add_entity_to_case(session: Session, user: User, case: Case, data: dict) -> 
         },
         organisation_id=case.organisation_id,
     )
+    watchlist.tell(session, hit=watchlist.Hit.CASE, case=case, entity_ids=[entity.id], actor=user)
     return link
+
+
+def similar_names(
+    session: Session, organisation_id: int, schema_name: str, properties: dict, *, but=None
+) -> list[dict]:
+    """Return up to 5 entities of the organisation whose name is close to the one given.
+
+    A suggestion, not a block: the candidates share a name token (at most 200 of them, the
+    bounded set), then the shared matching core scores each (rigour's name comparison);
+    those scoring 0.7 or more come back, best first, with the cases they appear in.
+    """
+    record = matching.record_from_ftm(None, schema_name, properties or {})
+    tokens = sorted(
+        {t for name in record.names for t in normalise_name(name).split() if len(t) > 2},
+        key=len,
+        reverse=True,
+    )
+    if not tokens:
+        return []
+    rows = session.execute(
+        select(Entity.id, Entity.schema_name, Entity.caption, Entity.properties)
+        .where(
+            Entity.organisation_id == organisation_id,
+            Entity.merged_into_id.is_(None),
+            Entity.id != (but or -1),
+            or_(*[Entity.caption_norm.like(contains_pattern(t), escape="\\") for t in tokens[:3]]),
+        )
+        .order_by(Entity.id.desc())
+        .limit(200)
+    ).all()
+    scored = []
+    for row in rows:
+        if not matching.is_compatible(schema_name, row.schema_name):
+            continue
+        other = matching.record_from_ftm(row.id, row.schema_name, json.loads(row.properties))
+        score = matching.compare(record, other).score
+        if score >= 0.7:
+            scored.append((score, row))
+    scored.sort(key=lambda pair: (-pair[0], pair[1].id))
+    found = [
+        {"id": row.id, "name": row.caption, "schema": row.schema_name, "score": round(score, 2)}
+        for score, row in scored[:5]
+    ]
+    cases = cases_of(session, [item["id"] for item in found])
+    for item in found:
+        item["cases"] = cases.get(item["id"], [])
+    return found
 
 
 def get_entity(session: Session, user: User, entity_id: int, *, audit_read: bool = True) -> Entity:
@@ -309,6 +373,13 @@ def create_relation(session: Session, user: User, data: dict) -> Relation:
         details=relation_as_dict(relation),
         organisation_id=relation.organisation_id,
     )
+    watchlist.tell(
+        session,
+        hit=watchlist.Hit.RELATION,
+        case=None,
+        entity_ids=[source.id, target.id],
+        actor=user,
+    )
     return relation
 
 
@@ -403,6 +474,7 @@ def _new_entity(session, user, case, data, errors) -> Entity | None:
         "entity",
         entity.id,
         details={"schema": schema_name, "properties": checked.properties},
+        justification=_reason_to_create(data),
         organisation_id=entity.organisation_id,
     )
     return entity
@@ -421,6 +493,96 @@ def _typed_by(session, user, entity, properties, data) -> None:
             info_grade=_grade({}, "", data.get("info_grade"), INFO_GRADES),
         ),
     )
+
+
+def _reason_to_create(data) -> str | None:
+    # Why an officer created an entity although the organisation holds its identifier.
+    if data.get("create_anyway") in (True, "true", "1", "on", "yes", "y"):
+        return str(data.get("reason") or "").strip() or None
+    return None
+
+
+def _same_identifier(session, user, case, data, errors) -> Entity | None:
+    """The entity of the organisation that holds a strong identifier of the new one, to link;
+    None to create. Raises Conflict when the caller has not said which."""
+    schema_name, properties = data.get("schema"), data.get("properties")
+    if not isinstance(schema_name, str) or not isinstance(properties, dict):
+        return None
+    try:
+        keys = sorted(identifiers_of(schema_name, properties))
+    except (ftm_schema.UnknownSchema, TypeError, ValueError):
+        return None
+    held = None
+    for kind, value in keys:
+        held = session.execute(
+            select(Entity, EntityIdentifier.kind, EntityIdentifier.value)
+            .join(EntityIdentifier, EntityIdentifier.entity_id == Entity.id)
+            .where(
+                Entity.organisation_id == case.organisation_id,
+                Entity.merged_into_id.is_(None),
+                EntityIdentifier.kind == kind,
+                EntityIdentifier.value == value,
+            )
+            .order_by(Entity.id)
+            .limit(1)
+        ).first()
+        if held is not None and matching.is_compatible(schema_name, held[0].schema_name):
+            break
+        held = None
+    if held is None:
+        return None
+    entity, kind, value = held
+    if _flag(errors, "link_existing", data.get("link_existing")):
+        return entity
+    cases = cases_of(session, [entity.id]).get(entity.id, [])
+    label = ftm_schema.get_schema(entity.schema_name).properties[kind].label
+    message = Msg(
+        "this {identifier} belongs to {name} in cases {cases}: link it instead?",
+        identifier=label,
+        name=entity.caption,
+        cases=", ".join(cases) or "—",
+    )
+    problems = {f"properties.{kind}": message}
+    if _flag(errors, "create_anyway", data.get("create_anyway")):
+        reason = data.get("reason")
+        if isinstance(reason, str) and 0 < len(reason.strip()) <= 2000:
+            return None
+        problems = {
+            "reason": Msg("say why this is not the entity that holds the identifier")
+            if not isinstance(reason, str) or not reason.strip()
+            else Msg("must be text of at most {limit} characters", limit=2000)
+        }
+    raise Conflict(
+        str(message),
+        errors=problems,
+        existing={
+            "id": entity.id,
+            "name": entity.caption,
+            "schema": entity.schema_name,
+            "identifier": {"kind": kind, "value": value},
+            "cases": cases,
+        },
+    )
+
+
+def cases_of(session, entity_ids, *, but: int | None = None) -> dict[int, list[str]]:
+    """Return ``{entity id: [case references]}``: the cases each entity appears in (all of
+    its organisation's, whatever their TLP: who holds an identifier is not a disclosure,
+    DECISIONS #12), ``but`` one case left out."""
+    found: dict[int, list[str]] = {}
+    ids = sorted(set(entity_ids))
+    for start in range(0, len(ids), 1000):
+        query = (
+            select(CaseEntity.entity_id, Case.reference)
+            .join(Case, Case.id == CaseEntity.case_id)
+            .where(CaseEntity.entity_id.in_(ids[start : start + 1000]))
+            .order_by(Case.reference)
+        )
+        if but is not None:
+            query = query.where(CaseEntity.case_id != but)
+        for entity_id, reference in session.execute(query):
+            found.setdefault(entity_id, []).append(reference)
+    return found
 
 
 def _existing(session, user, case, raw_id, errors) -> Entity | None:

@@ -35,6 +35,7 @@ from sqlalchemy import bindparam
 from sqlalchemy import delete
 from sqlalchemy import insert
 from sqlalchemy import select
+from sqlalchemy import tuple_
 from sqlalchemy import update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
@@ -45,6 +46,7 @@ from .. import audit
 from .. import jobs
 from ..domain import bods
 from ..domain import ftm
+from ..domain import matching
 from ..domain import schema as ftm_schema
 from ..domain.ftm import ImportFailed
 from ..domain.money import money_text
@@ -65,6 +67,8 @@ from ..models import User
 from ..models import utcnow
 from . import provenance
 from . import sharing
+from . import watchlist
+from .entities import cases_of
 from .entities import identifiers_of
 from .entities import normalise_name
 
@@ -106,6 +110,14 @@ class ImportReport:
     ``linked`` the entities already known that were linked to the case now. ``warnings`` group
     the same message over lines (``{"message", "lines", "count"}``); ``skipped`` lists the bad
     lines left out with ``skip_invalid`` (``{"line", "reason"}``).
+
+    ``linked_entities`` lists the incoming entities that share a strong identifier with one the
+    organisation already holds, whatever the TLP of its cases (DECISIONS #12): the import links
+    to that entity instead of creating a second one (``{"line", "ftm_id", "entity_id", "name",
+    "identifier", "cases"}``, the cases it already appeared in). ``name_candidates`` lists new
+    entities whose name equals (case, accents and spacing aside) one already held: created,
+    not merged, for the officer to review (``{"line", "ftm_id", "entity_id", "name",
+    "existing_id", "existing_name", "cases"}``).
     """
 
     format: str
@@ -118,6 +130,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     linked: int = 0
+    linked_entities: list[dict] = field(default_factory=list)
+    name_candidates: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
     seconds: float = 0.0
@@ -420,6 +434,13 @@ def _import_scanned(session, user, case, scan, fmt, file_name, skip_invalid, pro
     report.counts = dict(sorted(scan.counts.items()))
     report.warnings = _grouped_warnings(scan.warnings, scan.warning_counts)
     report.seconds = time.perf_counter() - started
+    watchlist.tell(
+        session,
+        hit=watchlist.Hit.IMPORT,
+        case=case,
+        entity_ids=writer.entity_ids,
+        actor=user,
+    )
     if report.created or report.linked:
         case.updated_at = utcnow()
         session.add(case)
@@ -438,6 +459,7 @@ def _import_scanned(session, user, case, scan, fmt, file_name, skip_invalid, pro
                 "updated": report.updated,
                 "unchanged": report.unchanged,
                 "linked": report.linked,
+                "linked_by_identifier": [e["entity_id"] for e in report.linked_entities[:100]],
                 "skipped_lines": [s["line"] for s in report.skipped[:100]],
             },
             organisation_id=case.organisation_id,
@@ -458,6 +480,7 @@ class _Writer:
         self.report = report
         self.now = utcnow()
         self.own = org.code.lower()
+        self.entity_ids: set[int] = set()  # the entities of the file, for the watchlists
 
     # entities ----------------------------------------------------------------------------
 
@@ -479,10 +502,110 @@ class _Writer:
                 self.report.unchanged += 1
             else:
                 changed.append((record, row, old))
+        fresh, by_identifier = self._same_identifiers(fresh)
+        linked_ids.extend(by_identifier)
+        self._name_candidates(fresh)
         self._insert_entities(fresh)
         self._update_entities(changed)
         self._link(linked_ids)
+        self.entity_ids.update(self.ids[record.id] for record in records)
         self.report.entities += len(records)
+
+    def _same_identifiers(self, records: list[ftm.Record]) -> tuple[list, list]:
+        """Split new records into those to create and (record, entity id) pairs to link: an
+        entity of the organisation with the same strong identifier is the same thing."""
+        wanted = {tuple(key) for record in records for key in record.extra.get("identifiers", ())}
+        if not wanted:
+            return records, []
+        owner: dict[tuple[str, str], tuple[int, str, str]] = {}
+        keys = sorted(wanted)
+        for chunk in _chunks(keys, 200):
+            for row in self.session.execute(
+                select(
+                    EntityIdentifier.kind,
+                    EntityIdentifier.value,
+                    Entity.id,
+                    Entity.schema_name,
+                    Entity.caption,
+                )
+                .join(Entity, Entity.id == EntityIdentifier.entity_id)
+                .where(
+                    Entity.organisation_id == self.org.id,
+                    Entity.merged_into_id.is_(None),
+                    tuple_(EntityIdentifier.kind, EntityIdentifier.value).in_(chunk),
+                )
+                .order_by(Entity.id)
+            ):
+                owner.setdefault((row.kind, row.value), (row.id, row.schema_name, row.caption))
+        create, link, found = [], [], []
+        for record in records:
+            match = next(
+                (
+                    (key, owner[key])
+                    for key in map(tuple, record.extra.get("identifiers", ()))
+                    if key in owner and matching.is_compatible(record.schema, owner[key][1])
+                ),
+                None,
+            )
+            if match is None:
+                create.append(record)
+                continue
+            (kind, value), (entity_id, _schema, caption) = match
+            self.ids[record.id] = entity_id
+            link.append((record, entity_id))
+            found.append(
+                {
+                    "line": record.line,
+                    "ftm_id": record.id,
+                    "entity_id": entity_id,
+                    "name": caption,
+                    "identifier": f"{kind} {value}",
+                }
+            )
+        cases = cases_of(self.session, [item["entity_id"] for item in found], but=self.case.id)
+        room = _MAX_WARNINGS - len(self.report.linked_entities)
+        for item in found[: max(room, 0)]:
+            item["cases"] = cases.get(item["entity_id"], [])
+            self.report.linked_entities.append(item)
+        return create, link
+
+    def _name_candidates(self, records: list[ftm.Record]) -> None:
+        """List the new records whose normalised name the organisation already holds."""
+        room = _MAX_WARNINGS - len(self.report.name_candidates)
+        names = {r.extra["caption_norm"] for r in records if r.extra.get("caption_norm")}
+        if room <= 0 or not names:
+            return
+        held: dict[str, list] = {}
+        for chunk in _chunks(sorted(names), 200):
+            for row in self.session.execute(
+                select(Entity.id, Entity.schema_name, Entity.caption, Entity.caption_norm)
+                .where(
+                    Entity.organisation_id == self.org.id,
+                    Entity.merged_into_id.is_(None),
+                    Entity.caption_norm.in_(chunk),
+                )
+                .order_by(Entity.id)
+            ):
+                held.setdefault(row.caption_norm, []).append(row)
+        found = []
+        for record in records:
+            for row in held.get(record.extra.get("caption_norm"), ()):
+                if matching.is_compatible(record.schema, row.schema_name):
+                    found.append((record, row))
+                    break
+        found = found[:room]
+        cases = cases_of(self.session, [row.id for _record, row in found], but=self.case.id)
+        for record, row in found:
+            self.report.name_candidates.append(
+                {
+                    "line": record.line,
+                    "ftm_id": record.id,
+                    "name": record.extra["caption"],
+                    "existing_id": row.id,
+                    "existing_name": row.caption,
+                    "cases": cases.get(row.id, []),
+                }
+            )
 
     def _existing_entities(self, ftm_ids: list[str]) -> dict:
         own, others = self._split_own(ftm_ids, _OWN_ENTITY_RE)

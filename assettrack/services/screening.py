@@ -32,6 +32,7 @@ from ..models import ScreeningHit
 from ..models import ScreeningList
 from ..models import User
 from ..models import utcnow
+from . import watchlist
 from .duplicates import MATCHABLE_SCHEMATA
 from .duplicates import load_records
 
@@ -334,4 +335,5 @@ def _screen(session, user, organisation_id: int, entity_ids: list[int]) -> list[
         organisation_id=organisation_id,
         actor=None if user is not None else "assettrack screen-list run",
     )
+    watchlist.tell_screening_hits(session, user, [(h.entity_id, h.entry_id) for h in hits])
     return hits

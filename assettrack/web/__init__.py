@@ -59,6 +59,7 @@ def init_app(app):
     from . import network
     from . import notifications
     from . import reports
+    from . import watchlist
     from .forms import label
     from .forms import schema_label
 
@@ -78,6 +79,7 @@ def init_app(app):
         enrolment,
         notifications,
         entities,
+        watchlist,
     ):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["translate"] = translate

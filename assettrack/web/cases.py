@@ -210,17 +210,38 @@ def add_entity(case_id: int):
     for field in form:
         if field.type == "SelectField" and field.name.startswith("prop_"):
             field.choices = _country_options()
+    existing = None
     if form.validate_on_submit():
+        data = _entity_data(form, name)
+        # The offer of an entity holding the same identifier: link it, or say why not.
+        for choice in ("link_existing", "create_anyway"):
+            data[choice] = request.form.get(choice) == "1"
+        data["reason"] = (request.form.get("reason") or "").strip()[:2000] or None
         try:
             link = entity_service.add_entity_to_case(
-                db, current_user, case, _entity_data(form, name)
+                db, current_user, case, data, offer_existing=True
             )
         except (Invalid, Conflict) as exc:
             db.rollback()
+            existing = exc.extra.get("existing")
             apply_errors(form, _property_errors(_errors_of(exc)))
         else:
+            similar = entity_service.similar_names(
+                db, case.organisation_id, name, data["properties"], but=link.entity_id
+            )
             db.commit()
             flash(gettext("%(name)s added to the case.", name=_caption(db, link)), "success")
+            if similar:
+                flash(
+                    gettext(
+                        "Similar names already recorded: %(names)s. If one is the same, merge"
+                        " them on the Duplicates page.",
+                        names="; ".join(
+                            f"{s['name']} ({', '.join(s['cases']) or '—'})" for s in similar
+                        ),
+                    ),
+                    "info",
+                )
             return redirect(url_for("cases.detail", case_id=case_id, _anchor="entities"))
     return render_template(
         "cases/entity_form.html",
@@ -228,6 +249,7 @@ def add_entity(case_id: int):
         chooser=chooser,
         form=form,
         schema=ftm_schema.get_schema(name),
+        existing=existing,
     ), _status()
 
 
@@ -446,7 +468,11 @@ def add_valuation(asset_id: int):
     """Add a valuation of the asset."""
     fields = ("valued_on", "amount", "currency", "basis", "valuer")
     return _asset_form(
-        asset_id, ValuationForm(), "valuation_form", "valuations", gettext("Valuation added."),
+        asset_id,
+        ValuationForm(),
+        "valuation_form",
+        "valuations",
+        gettext("Valuation added."),
         lambda db, form: decision_service.add_valuation(
             db, current_user, asset_id, {name: _text(form[name].data) for name in fields}
         ),
@@ -458,7 +484,11 @@ def add_ledger_entry(asset_id: int):
     """Book a management cost or income on the asset."""
     fields = ("booked_on", "kind", "amount", "currency", "category", "note")
     return _asset_form(
-        asset_id, LedgerForm(), "ledger_form", "ledger", gettext("Booked in the ledger."),
+        asset_id,
+        LedgerForm(),
+        "ledger_form",
+        "ledger",
+        gettext("Booked in the ledger."),
         lambda db, form: decision_service.add_ledger_entry(
             db, current_user, asset_id, {name: _text(form[name].data) for name in fields}
         ),
@@ -469,7 +499,11 @@ def add_ledger_entry(asset_id: int):
 def change_manager(asset_id: int):
     """Hand a managed asset to another manager from a date."""
     return _asset_form(
-        asset_id, ManagerForm(), "manager_form", "managers", gettext("Manager changed."),
+        asset_id,
+        ManagerForm(),
+        "manager_form",
+        "managers",
+        gettext("Manager changed."),
         lambda db, form: decision_service.assign_manager(
             db, current_user, asset_id, _text(form.manager.data), _text(form.assigned_on.data)
         ),
