@@ -44,6 +44,7 @@ from .reports import Report
 from .screening import ScreeningEntry
 from .screening import ScreeningHit
 from .screening import ScreeningList
+from .search import SearchKey
 from .sessions import EndReason
 from .sessions import SavedForm
 from .sessions import UserSession
@@ -71,6 +72,7 @@ __all__ = [
     "Report",
     "Relation",
     "ScreeningEntry",
+    "SearchKey",
     "ScreeningHit",
     "ScreeningList",
     "Valuation",
