@@ -46,12 +46,13 @@ def init_app(app):
     from . import main
     from . import network
     from . import reports
+    from . import search
     from .forms import label
     from .forms import schema_label
 
     for module in (
         auth, main, dashboard, cases, network, duplicates, reports, admin, audit_log, jobs,
-        imports, enrolment
+        imports, enrolment, search
     ):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["translate"] = translate
