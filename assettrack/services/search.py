@@ -186,7 +186,7 @@ def entity_key(
     # A scoped identifier is stored with its scope ("lu:B123456"): the number is what people type.
     idents.extend(compact(value.rsplit(":", 1)[-1]) for _kind, value in identifiers)
     idents = _unique(idents)
-    terms = _unique(w for name in names for w in words(name))
+    terms = _unique(w for name in _unique(names) for w in words(name))
     return _bounded(terms + [i[:_MAX_WORD] for i in idents]), _bounded(idents)
 
 
