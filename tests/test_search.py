@@ -239,3 +239,49 @@ def test_reindex_all_rebuilds_the_keys_as_the_migration_does(session, world):
     search_service.reindex_all(session.connection(), fresh=True)
     session.commit()
     assert found(session, officer, "de wit johan") == before == {("entity", ids["johan"])}
+
+
+def test_the_migration_indexes_what_was_there_before_it(tmp_path, app, backend):
+    """Upgrading a database that holds entities gives them their search keys."""
+    if backend != "sqlite":
+        pytest.skip("the upgrade runs on a file of its own")
+    from sqlalchemy import create_engine
+    from sqlalchemy import text
+
+    from assettrack.cli import migrate
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    with app.app_context():
+        migrate(url, "0009")
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO organisation (id, code, name, country, timezone, language, kind,"
+                    " created_at) VALUES (1, 'NLRTM', 'Rotterdam', 'NL', 'Europe/Amsterdam',"
+                    " 'nl', 'local', '2026-01-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO entity (id, organisation_id, schema, caption, caption_norm,"
+                    " properties, created_at, updated_at) VALUES (1, 1, 'Vessel', 'Sea Breeze',"
+                    " 'sea breeze', '{\"imoNumber\": [\"9074729\"]}', '2026-01-01', '2026-01-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO entity_identifier (entity_id, kind, value)"
+                    " VALUES (1, 'imoNumber', '9074729')"
+                )
+            )
+        migrate(url, "heads")
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT k.object_id, k.grp FROM search_key k WHERE k.id IN"
+                    " (SELECT rowid FROM search_idents WHERE search_idents MATCH '\"9074729\"')"
+                )
+            ).all()
+        engine.dispose()
+    assert rows == [(1, "vehicles")]
