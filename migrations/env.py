@@ -6,6 +6,7 @@ from sqlalchemy import pool
 from sqlmodel import SQLModel
 
 import assettrack.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from assettrack.models.search import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -43,6 +44,7 @@ def _run(connection):
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=include_name,  # the search index's own tables, column and indexes
     )
     with context.begin_transaction():
         context.run_migrations()

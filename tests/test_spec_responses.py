@@ -130,6 +130,7 @@ def test_every_route_answers_the_demo_data_as_its_spec_declares(demo_api, sessio
 
     # Entities and the network
     officer("get", "/entities", 200, query_string={"q": "Spec"})
+    officer("get", "/search", 200, query_string={"q": "Spec"})
     officer("get", "/entities/{entity_id}", 200, path=f"/entities/{villa}")
     officer("get", "/entities/{entity_id}/owners", 200, path=f"/entities/{villa}/owners")
     officer("get", "/entities/{entity_id}/network", 200, path=f"/entities/{villa}/network")

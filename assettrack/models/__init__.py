@@ -48,6 +48,7 @@ from .reports import Report
 from .screening import ScreeningEntry
 from .screening import ScreeningHit
 from .screening import ScreeningList
+from .search import SearchKey
 from .second_factor import RecoveryCode
 from .second_factor import TotpFactor
 from .sessions import EndReason
@@ -84,6 +85,7 @@ __all__ = [
     "TotpFactor",
     "Relation",
     "ScreeningEntry",
+    "SearchKey",
     "ScreeningHit",
     "ScreeningList",
     "Valuation",

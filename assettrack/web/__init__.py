@@ -59,6 +59,7 @@ def init_app(app):
     from . import network
     from . import notifications
     from . import reports
+    from . import search
     from . import watchlist
     from .forms import label
     from .forms import schema_label
@@ -80,6 +81,7 @@ def init_app(app):
         notifications,
         entities,
         watchlist,
+        search,
     ):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["translate"] = translate
