@@ -42,6 +42,7 @@ __all__ = [
     "MONEY_JSON",
     "MONEY",
     "FreezeIn",
+    "ConfirmIn",
     "ManageIn",
     "ConfiscateIn",
     "DisposeIn",
@@ -126,9 +127,19 @@ class FreezeIn(_Decision):
 
     action: Literal["freeze"]
     urgent: bool = False
+    lapse_acknowledged: bool = Field(
+        default=False,
+        description="a new order after the asset's urgent freeze lapsed unconfirmed",
+    )
     value_at_freezing: Money | None = None
     currency: Currency = DEFAULT_CURRENCY
     owner_notified_on: Day | None = None
+
+
+class ConfirmIn(_Decision):
+    """The judicial order confirming an urgent freeze within its term."""
+
+    action: Literal["confirm"]
 
 
 class ManageIn(_Decision):
@@ -172,7 +183,7 @@ class ReleaseIn(_Decision):
 
 
 DecisionIn = Annotated[
-    Union[FreezeIn, ManageIn, ConfiscateIn, DisposeIn, ReleaseIn],  # noqa: UP007
+    Union[FreezeIn, ConfirmIn, ManageIn, ConfiscateIn, DisposeIn, ReleaseIn],  # noqa: UP007
     Field(discriminator="action"),
 ]
 
@@ -258,7 +269,11 @@ class Decision(BaseModel):
     assets: list[DecisionAsset]
     # freeze
     urgent: bool | None = None
-    confirms_urgent: bool | None = None
+    lapse_acknowledged: bool | None = None
+    lapse_flag: Literal["not_acknowledged_migrated"] | None = Field(
+        default=None,
+        description="a confirmation entered after the lapse before the confirm action existed",
+    )
     expires_on: Day | None = None
     owner_notified_on: Day | None = None
     value_at_freezing: Annotated[str | None, _nullable_money()] = None
@@ -524,6 +539,13 @@ class Statistics(BaseModel):
     freezing_orders: int
     urgent_freezing_orders: int
     confirmations_of_urgent_freezes: int
+    new_orders_after_lapse: int = Field(
+        description="freezing orders after an urgent freeze lapsed unconfirmed (counted above)"
+    )
+    lapse_not_acknowledged: int = Field(
+        description="of those, confirmations entered after the lapse before the confirm action "
+        "existed: lapse not acknowledged (migrated)"
+    )
     confiscation_orders: ConfiscationCounts
     value_frozen: _ByCurrency
     value_confiscated: AmountsByStage

@@ -25,6 +25,10 @@ from .cases import Case
 from .cases import CaseShare
 from .cases import CaseTag
 from .disclosure import RedactionChoice
+from .dossiers import DecisionReclassification
+from .dossiers import DossierSuspension
+from .dossiers import ScreeningDossier
+from .dossiers import ScreeningProcedure
 from .duplicates import DuplicateCandidate
 from .duplicates import DuplicateReview
 from .duplicates import DuplicateScan
@@ -51,6 +55,10 @@ from .sessions import SavedForm
 from .sessions import UserSession
 
 __all__ = [
+    "DecisionReclassification",
+    "DossierSuspension",
+    "ScreeningDossier",
+    "ScreeningProcedure",
     "RegisterEntry",
     "RegisterImport",
     "RegisterMapping",

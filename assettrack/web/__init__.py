@@ -38,6 +38,7 @@ def init_app(app):
     from . import auth
     from . import cases
     from . import dashboard
+    from . import dossiers
     from . import duplicates
     from . import enrolment
     from . import form_pages
@@ -52,7 +53,7 @@ def init_app(app):
 
     for module in (
         auth, main, dashboard, cases, network, duplicates, reports, admin, audit_log, jobs,
-        imports, enrolment, notifications
+        imports, enrolment, notifications, dossiers
     ):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["translate"] = translate
