@@ -343,3 +343,32 @@ def test_a_french_officer_reads_the_dossier_in_french(client, make_user, make_ca
     page = client.get(f"/cases/{case.id}/dossier").get_data(as_text=True)
     assert "Dossier de contrôle" in page
     assert "Permis demandé" in page
+
+
+def test_an_organisation_stores_its_own_procedure_and_dossiers_follow_it(
+    api, officer, make_case, runner, session
+):
+    result = runner.invoke(
+        args=[
+            "dossiers", "procedure", "be-integrity", "--org", "NLRTM",
+            "--advice-term", "30", "--advice-unit", "calendar_days",
+            "--decision-term", "10", "--decision-unit", "working_days", "--no-roll",
+        ]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    case = make_case(officer)
+    with time_machine.travel("2026-12-03T09:00:00Z", tick=False):
+        saved = api.put(
+            f"/api/v1/cases/{case.id}/dossier",
+            {"permit": "Integrity check", "received_on": "2026-12-03", "procedure": "be-integrity"},
+        )
+    assert saved.status_code == 201, saved.json
+    # 10 working days from Thursday 3 December 2026: Fri 4 (1), Mon 7 to Fri 11 (2-6), Mon 14
+    # to Thu 17 (7-10): Thursday 17 December.
+    assert saved.json["clock"]["decision_due_on"] == "2026-12-17"
+    assert saved.json["decision_term_unit"] == "working_days"
+    bad = runner.invoke(
+        args=["dossiers", "procedure", "x", "--org", "NLRTM", "--advice-term", "9999",
+              "--decision-term", "8"]
+    )  # fmt: skip
+    assert bad.exit_code == 2 and "terms" in bad.output
