@@ -100,7 +100,10 @@ def _panel():
     """The dashboard's panel of screening countdowns, computed only where it is included."""
 
     def screening_countdowns():
-        if not current_user.is_authenticated or not access.can_read_cases(current_user):
+        # Outside a request (a PDF rendered by a job) there is no user: no panel.
+        if not getattr(current_user, "is_authenticated", False):
+            return []
+        if not access.can_read_cases(current_user):
             return []
         return dossier_service.open_dossiers(get_session(), current_user, limit=10)
 
