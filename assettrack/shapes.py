@@ -25,6 +25,7 @@ from .domain.decision_shapes import DECISION_MODELS as DECISION_MODELS
 from .domain.decision_shapes import MONEY as MONEY
 from .domain.decision_shapes import MONEY_JSON as MONEY_JSON
 from .domain.decision_shapes import VALUE_FIELD as VALUE_FIELD
+from .domain.decision_shapes import ConfirmIn as ConfirmIn
 from .domain.decision_shapes import ConfiscateIn as ConfiscateIn
 from .domain.decision_shapes import Currency as Currency
 from .domain.decision_shapes import Day as Day
@@ -129,7 +130,11 @@ class Decision(BaseModel):
     assets: list[DecisionAsset]
     # freeze
     urgent: bool | None = None
-    confirms_urgent: bool | None = None
+    lapse_acknowledged: bool | None = None
+    lapse_flag: Literal["not_acknowledged_migrated"] | None = Field(
+        default=None,
+        description="a confirmation entered after the lapse before the confirm action existed",
+    )
     expires_on: Day | None = None
     owner_notified_on: Day | None = None
     value_at_freezing: Annotated[str | None, _nullable_money()] = None
@@ -395,6 +400,13 @@ class Statistics(BaseModel):
     freezing_orders: int
     urgent_freezing_orders: int
     confirmations_of_urgent_freezes: int
+    new_orders_after_lapse: int = Field(
+        description="freezing orders after an urgent freeze lapsed unconfirmed (counted above)"
+    )
+    lapse_not_acknowledged: int = Field(
+        description="of those, confirmations entered after the lapse before the confirm action "
+        "existed: lapse not acknowledged (migrated)"
+    )
     confiscation_orders: ConfiscationCounts
     value_frozen: _ByCurrency
     value_confiscated: AmountsByStage

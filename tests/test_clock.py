@@ -73,9 +73,9 @@ def _asset(api, case_id, name="Villa Ada"):
     return response.json["id"]
 
 
-def _freeze(api, case_id, asset, day, urgent=False):
+def _freeze(api, case_id, asset, day, urgent=False, action="freeze"):
     body = {
-        "action": "freeze",
+        "action": action,
         "asset_ids": [asset],
         "decided_on": day.isoformat(),
         "urgent": urgent,
@@ -107,7 +107,7 @@ def test_a_decision_of_today_is_taken_and_one_of_tomorrow_refused(moment, api):
     assert tomorrow.status_code == 422
     assert "/decided_on" in [e["pointer"] for e in tomorrow.json["errors"]]
     assert _freeze(api, case["id"], asset, moment, urgent=True).status_code == 201
-    before = _freeze(api, case["id"], asset, moment - timedelta(days=1))
+    before = _freeze(api, case["id"], asset, moment - timedelta(days=1), action="confirm")
     assert before.status_code == 422
     assert "/decided_on" in [e["pointer"] for e in before.json["errors"]]
 

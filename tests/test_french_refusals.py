@@ -35,6 +35,16 @@ def _refusals():
             yield f"{state.stage}/{action}", refusal.reason
         except lifecycle.DecisionInvalid as invalid:
             yield from ((f"{action}/{k}", v) for k, v in invalid.errors.items())
+    # After an urgent freeze lapsed unconfirmed (DECISIONS.md #13), with and without the
+    # acknowledgement of the lapse, and acknowledging a lapse that is not there.
+    lapsed = AssetState(Stage.FROZEN, urgent_unconfirmed=True, urgent_expires_on=date(2026, 4, 1))
+    for state, action, acknowledged in itertools.product([lapsed, *STATES], Action, (False, True)):
+        try:
+            lifecycle.next_state(state, action, lapse_acknowledged=acknowledged, decided_on=TODAY)
+        except lifecycle.IllegalTransition as refusal:
+            yield f"{state.stage}/{action}/lapse", refusal.reason
+        except lifecycle.DecisionInvalid as invalid:
+            yield from ((f"{action}/lapse/{k}", v) for k, v in invalid.errors.items())
     # A decision dated before the asset's previous one.
     state = AssetState(Stage.FROZEN, last_decided_on=TODAY)
     try:

@@ -53,7 +53,7 @@ LEGAL_MOVES = {
     ("traced", False, False, "freeze", False, False): ("frozen", False, False),
     ("traced", False, False, "freeze", True, False): ("frozen", True, False),
     ("traced", False, False, "release", False, False): ("released", False, False),
-    ("frozen", True, False, "freeze", False, False): ("frozen", False, False),
+    ("frozen", True, False, "confirm", False, False): ("frozen", False, False),
     ("frozen", True, False, "manage", False, False): ("managed", False, False),
     ("frozen", True, False, "confiscate", False, False): ("confiscated", False, False),
     ("frozen", True, False, "confiscate", False, True): ("confiscated", False, True),
@@ -71,7 +71,7 @@ LEGAL_MOVES = {
     ("confiscated", False, True, "release", False, False): ("released", False, False),
 }
 
-ACTIONS = ["freeze", "manage", "confiscate", "dispose", "release"]
+ACTIONS = ["freeze", "confirm", "manage", "confiscate", "dispose", "release"]
 FLAGS = [(False, False), (True, False), (False, True), (True, True)]
 EVERY_COMBINATION = [
     (*state, action, urgent, final)
@@ -194,6 +194,7 @@ def test_exactly_the_legal_moves_succeed():
 EVERY_DECISION = [
     ("freeze", {}),
     ("freeze", {"urgent": True}),
+    ("confirm", {}),
     ("manage", {}),
     ("confiscate", {}),
     ("confiscate", {"final": True}),
@@ -225,6 +226,7 @@ def test_a_released_asset_says_it_is_terminal():
         (state_of("frozen", True), "freeze", {"urgent": True}),
         (state_of("frozen"), "freeze", {}),
         (state_of("frozen"), "freeze", {"urgent": True}),
+        (state_of("frozen"), "confirm", {}),
         (state_of("managed"), "manage", {}),
         (state_of("confiscated"), "confiscate", {}),
         (state_of("confiscated", confiscation_final=True), "confiscate", {"final": True}),
@@ -233,6 +235,7 @@ def test_a_released_asset_says_it_is_terminal():
         "urgent-freeze-twice",
         "freeze-confirmed-freeze",
         "urgent-freeze-confirmed-freeze",
+        "confirm-twice",
         "manage-twice",
         "first-instance-twice",
         "final-twice",
@@ -266,7 +269,7 @@ def test_changing_the_manager_is_an_assignment_not_a_move():
 def test_an_urgent_freeze_confirmed_by_a_judicial_order_stays_frozen():
     urgent = next_state(state_of("traced"), Action.FREEZE, urgent=True)
     assert urgent == state_of("frozen", urgent_unconfirmed=True)
-    confirmed = next_state(urgent, Action.FREEZE)
+    confirmed = next_state(urgent, Action.CONFIRM)
     assert confirmed == state_of("frozen")
     assert urgent.urgent_unconfirmed, "the input state is never changed"
 
@@ -310,7 +313,7 @@ def test_an_unknown_action_is_a_value_error():
     ("state", "expected"),
     [
         (state_of("traced"), ["freeze", "release"]),
-        (state_of("frozen", True), ["freeze", "manage", "confiscate", "release"]),
+        (state_of("frozen", True), ["confirm", "manage", "confiscate", "release"]),
         (state_of("frozen"), ["manage", "confiscate", "release"]),
         (state_of("managed"), ["confiscate", "release"]),
         (state_of("confiscated"), ["confiscate", "release"]),
@@ -414,6 +417,7 @@ def test_a_freeze_is_cleaned_to_dates_decimals_and_booleans():
         "reference": "RK 26/1234",
         "legal_basis": "Art. 94 Wetboek van Strafvordering",
         "urgent": True,
+        "lapse_acknowledged": False,
         "value_at_freezing": Decimal("185000.50"),
         "currency": "PLN",
         "owner_notified_on": date(2026, 4, 24),
@@ -633,7 +637,7 @@ CURRENCY_SHAPE_MESSAGE = "must be a three-letter ISO 4217 code such as EUR"
             "seize",
             {},
             "action",
-            "must be one of: freeze, manage, confiscate, dispose, release",
+            "must be one of: freeze, confirm, manage, confiscate, dispose, release",
         ),
     ],
 )

@@ -25,7 +25,7 @@ LEGAL = {
     ("traced", "freeze", False): "frozen",
     ("traced", "freeze", True): "frozen-urgent",
     ("traced", "release", False): "released",
-    ("frozen-urgent", "freeze", False): "frozen",
+    ("frozen-urgent", "confirm", False): "frozen",
     ("frozen-urgent", "manage", False): "managed",
     ("frozen", "manage", False): "managed",
     ("frozen-urgent", "confiscate", False): "confiscated-first",
@@ -128,7 +128,7 @@ def test_every_move_of_the_table_is_allowed_or_refused_with_409(api, officer, ma
     case = make_case(officer)
     failures = []
     for state in STATES:
-        for action in ("freeze", "manage", "confiscate", "dispose", "release"):
+        for action in ("freeze", "confirm", "manage", "confiscate", "dispose", "release"):
             for flag in (False, True):
                 if flag and action not in ("freeze", "confiscate"):
                     continue
@@ -141,8 +141,10 @@ def test_every_move_of_the_table_is_allowed_or_refused_with_409(api, officer, ma
                     )
                     assert done.status_code == 201, done.json
                 assert asset_state(api, asset) == state
+                # The day after the path: within the term of an urgent freeze.
+                day = date(2026, 1, 5) + timedelta(days=len(PATHS[state]))
                 response = api.post(
-                    f"/api/v1/cases/{case.id}/decisions", payload(action, [asset], flag)
+                    f"/api/v1/cases/{case.id}/decisions", payload(action, [asset], flag, day)
                 )
                 expected = LEGAL.get((state, action, flag))
                 if expected is None:
@@ -451,9 +453,9 @@ def test_urgent_freeze_expires_after_seven_working_days_with_national_holidays(
     assert api.get(f"/api/v1/assets/{asset}").json["urgent_expires_on"] == "2026-05-05"
     confirm = api.post(
         f"/api/v1/cases/{case.id}/decisions",
-        payload("freeze", [asset], False, day=date(2026, 4, 28)),
+        payload("confirm", [asset], False, day=date(2026, 4, 28)),
     )
-    assert confirm.json["confirms_urgent"] is True
+    assert confirm.json["action"] == "confirm"
     assert api.get(f"/api/v1/assets/{asset}").json["urgent_unconfirmed"] is False
 
 
@@ -539,7 +541,7 @@ def test_statistics_for_a_year_match_the_hand_count(session, officer, make_case)
 
     decide("freeze", [villa, yacht], date(2025, 12, 20), value_at_freezing="900000")  # 2025
     decide("freeze", [account], date(2026, 1, 10), urgent=True, value_at_freezing="50000")
-    decide("freeze", [account], date(2026, 1, 14))  # confirmation: not a new order
+    decide("confirm", [account], date(2026, 1, 14))  # confirmation: not a new order
     decide("freeze", [car, flat], date(2026, 2, 1), value_at_freezing="80000", currency="CHF")
     decide(
         "manage",
@@ -646,7 +648,8 @@ def test_statistics_refuse_a_bad_year_naming_the_parameter(api, year):
 def test_statistics_answer_money_as_decimal_strings(api, officer, make_case):
     case = make_case(officer)
     asset = add_asset(api, case)
-    api.post(f"/api/v1/cases/{case.id}/decisions",
-             payload("freeze", [asset], value_at_freezing="1250.5"))
+    api.post(
+        f"/api/v1/cases/{case.id}/decisions", payload("freeze", [asset], value_at_freezing="1250.5")
+    )
     body = api.get("/api/v1/stats?year=2026").json
     assert body["freezing_orders"] == 1 and body["value_frozen"] == {"EUR": "1250.50"}

@@ -107,6 +107,9 @@ def test_every_route_answers_the_demo_data_as_its_spec_declares(demo_api, sessio
     made = officer("post", "/cases", 201, json={"title": "Spec check: containers"}).json
     new = f"/cases/{made['id']}"
     officer("patch", "/cases/{case_id}", 200, path=new, json={"summary": "checked"})
+    dossier = {"permit": "Spec check: operating licence", "received_on": "2026-11-02"}
+    officer("put", "/cases/{case_id}/dossier", 201, path=f"{new}/dossier", json=dossier)
+    officer("get", "/cases/{case_id}/dossier", 200, path=f"{new}/dossier")
     villa = officer(
         "post",
         "/cases/{case_id}/entities",

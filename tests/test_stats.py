@@ -95,7 +95,7 @@ def _record_year(session, make_user, make_case, tmp_path):
     # Account: an urgent freeze by the asset recovery office, confirmed by the judge (not a new
     # order), finally confiscated by value and paid out to the victims.
     decide("freeze", [account], date(2026, 2, 2), urgent=True, value_at_freezing="40000")
-    decide("freeze", [account], date(2026, 2, 5), urgent=False)
+    decide("confirm", [account], date(2026, 2, 5))
     decide(
         "confiscate",
         [account],
@@ -191,6 +191,8 @@ EXPECTED_2026 = {
     "freezing_orders": 4,
     "urgent_freezing_orders": 1,
     "confirmations_of_urgent_freezes": 1,
+    "new_orders_after_lapse": 0,
+    "lapse_not_acknowledged": 0,
     "confiscation_orders": {
         "first_instance": 2,  # villa 1 Apr, flat 1 Nov
         "final": 3,  # villa 1 Jun, account 1 Jul, yacht 1 Aug

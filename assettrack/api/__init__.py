@@ -57,6 +57,7 @@ def init_app(app):
     """Register the API routes; bearer-token requests skip CSRF, session ones do not."""
     from . import cases  # noqa: F401  (routes register on bp)
     from . import corrections  # noqa: F401
+    from . import dossiers  # noqa: F401
     from . import duplicates  # noqa: F401
     from . import imports  # noqa: F401
     from . import jobs  # noqa: F401

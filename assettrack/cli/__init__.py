@@ -51,6 +51,7 @@ def register_cli(app):
         __import__("assettrack.cli.screening", fromlist=["screen_list_group"]).screen_list_group,
         *__import__("assettrack.cli.imports", fromlist=["COMMANDS"]).COMMANDS,
         __import__("assettrack.cli.reports", fromlist=["report_group"]).report_group,
+        __import__("assettrack.cli.dossiers", fromlist=["dossiers_group"]).dossiers_group,
     ):
         app.cli.add_command(command)
 
@@ -109,10 +110,13 @@ def db_group():
 def db_upgrade():
     """Apply migrations and add the reference port cities that are missing."""
     from ..services import accounts
+    from ..services import decisions
 
     migrate()
     db = get_session()
     added = accounts.seed_reference_organisations(db)
+    for line in decisions.audit_reclassifications(db):
+        click.echo(line)
     db.commit()
     click.echo(f"database at revision head; {added} reference organisations added")
 

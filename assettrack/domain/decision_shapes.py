@@ -40,6 +40,7 @@ __all__ = [
     "MONEY_JSON",
     "MONEY",
     "FreezeIn",
+    "ConfirmIn",
     "ManageIn",
     "ConfiscateIn",
     "DisposeIn",
@@ -119,9 +120,19 @@ class FreezeIn(_Decision):
 
     action: Literal["freeze"]
     urgent: bool = False
+    lapse_acknowledged: bool = Field(
+        default=False,
+        description="a new order after the asset's urgent freeze lapsed unconfirmed",
+    )
     value_at_freezing: Money | None = None
     currency: Currency = DEFAULT_CURRENCY
     owner_notified_on: Day | None = None
+
+
+class ConfirmIn(_Decision):
+    """The judicial order confirming an urgent freeze within its term."""
+
+    action: Literal["confirm"]
 
 
 class ManageIn(_Decision):
@@ -165,7 +176,7 @@ class ReleaseIn(_Decision):
 
 
 DecisionIn = Annotated[
-    Union[FreezeIn, ManageIn, ConfiscateIn, DisposeIn, ReleaseIn],  # noqa: UP007
+    Union[FreezeIn, ConfirmIn, ManageIn, ConfiscateIn, DisposeIn, ReleaseIn],  # noqa: UP007
     Field(discriminator="action"),
 ]
 

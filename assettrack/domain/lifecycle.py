@@ -60,6 +60,7 @@ __all__ = [
     "is_terminal",
     "validate_decision",
     "urgent_freeze_expiry",
+    "is_lapsed",
     "case_stage",
 ]
 
@@ -79,6 +80,7 @@ class Action(StrEnum):
     """What a decision does to the assets it covers."""
 
     FREEZE = "freeze"
+    CONFIRM = "confirm"
     MANAGE = "manage"
     CONFISCATE = "confiscate"
     DISPOSE = "dispose"
@@ -174,6 +176,9 @@ class AssetState:
         have it.
     last_decided_on : datetime.date or None
         Date of the asset's latest standing decision; a new decision may not be earlier.
+    urgent_expires_on : datetime.date or None
+        The last day an unconfirmed urgent freeze holds (:func:`urgent_freeze_expiry`); after
+        it the freeze has lapsed (:func:`is_lapsed`). Only with ``urgent_unconfirmed``.
 
     Raises
     ------
@@ -190,9 +195,12 @@ class AssetState:
     urgent_unconfirmed: bool = False
     confiscation_final: bool = False
     last_decided_on: date | None = None
+    urgent_expires_on: date | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "stage", Stage(self.stage))
+        if self.urgent_expires_on is not None and not self.urgent_unconfirmed:
+            raise ValueError("only an unconfirmed urgent freeze has an expiry date")
         if self.urgent_unconfirmed and self.stage is not Stage.FROZEN:
             raise ValueError(
                 f"only a frozen asset can be under an unconfirmed urgent freeze, "
@@ -258,15 +266,19 @@ def next_state(
     *,
     urgent: bool = False,
     final: bool = False,
+    lapse_acknowledged: bool = False,
     decided_on: date | None = None,
 ) -> AssetState:
     """Return the state an asset reaches by one decision, or refuse the decision.
 
-    The allowed moves are exactly DOMAIN.md's table: traced → frozen (freeze) or released;
-    an urgent freeze confirmed by a judicial (non-urgent) freeze; frozen → managed; frozen or
-    managed → confiscated (first instance or final); a first-instance confiscation made final;
-    frozen, managed or confiscated → released; finally confiscated → disposed. A second
-    identical order is refused, so two officers recording the same order cannot both succeed.
+    The allowed moves are DOMAIN.md's table as DECISIONS.md #13 amends it: traced → frozen
+    (freeze) or released; an urgent freeze confirmed (confirm) within its term; frozen →
+    managed; frozen or managed → confiscated (first instance or final); a first-instance
+    confiscation made final; frozen, managed or confiscated → released; finally confiscated →
+    disposed. After an urgent freeze lapsed unconfirmed (:func:`is_lapsed` on ``decided_on``)
+    the asset is "frozen — lapsed": manage, confiscate and confirm are refused, release is
+    allowed, and a new order is a freeze with ``lapse_acknowledged``. A second identical order
+    is refused, so two officers recording the same order cannot both succeed.
 
     Parameters
     ----------
@@ -278,9 +290,13 @@ def next_state(
         The freeze is urgent (by an asset recovery office, to be confirmed). Freeze only.
     final : bool, optional
         The confiscation order is final (not first instance). Confiscate only.
+    lapse_acknowledged : bool, optional
+        The officer acknowledges that the asset's urgent freeze lapsed: this freeze is a new
+        freezing order. Freeze only, and only on a lapsed asset.
     decided_on : datetime.date, optional
         Date of the decision; it becomes the new ``last_decided_on`` and may not be earlier
-        than the asset's previous decision.
+        than the asset's previous decision. The lapse is judged on this day (not judged
+        without it).
 
     Returns
     -------
@@ -290,8 +306,9 @@ def next_state(
     Raises
     ------
     DecisionInvalid
-        If ``urgent`` or ``final`` is set for an action they do not apply to (checked first),
-        or if ``decided_on`` is before ``state.last_decided_on`` (checked last).
+        If ``urgent``, ``final`` or ``lapse_acknowledged`` is set for an action they do not
+        apply to (checked first), or if ``decided_on`` is before ``state.last_decided_on``
+        (checked last).
     IllegalTransition
         If the table does not allow ``action`` from ``state``.
     ValueError
@@ -302,13 +319,13 @@ def next_state(
     >>> frozen = next_state(AssetState(Stage.TRACED), Action.FREEZE, urgent=True,
     ...                     decided_on=date(2026, 4, 23))
     >>> frozen
-    AssetState(stage=<Stage.FROZEN: 'frozen'>, urgent_unconfirmed=True, confiscation_final=False, last_decided_on=datetime.date(2026, 4, 23))
-    >>> next_state(frozen, "freeze").urgent_unconfirmed
+    AssetState(stage=<Stage.FROZEN: 'frozen'>, urgent_unconfirmed=True, confiscation_final=False, last_decided_on=datetime.date(2026, 4, 23), urgent_expires_on=None)
+    >>> next_state(frozen, "confirm").urgent_unconfirmed
     False
-    >>> next_state(frozen, Action.FREEZE, urgent=True)
+    >>> next_state(frozen, Action.FREEZE)
     Traceback (most recent call last):
     ...
-    assettrack.domain.lifecycle.IllegalTransition: the asset is already under an urgent freeze: only a judicial (non-urgent) freezing order can confirm it
+    assettrack.domain.lifecycle.IllegalTransition: the asset is under an urgent freeze within its term: record the judicial order as its confirmation (confirm), not as a new freezing order
     """  # noqa: E501
     action = Action(action)
     flag_errors = {}
@@ -316,14 +333,23 @@ def next_state(
         flag_errors["urgent"] = Msg("applies only to a freeze")
     if final and action is not Action.CONFISCATE:
         flag_errors["final"] = Msg("applies only to a confiscation")
+    if lapse_acknowledged and action is not Action.FREEZE:
+        flag_errors["lapse_acknowledged"] = Msg("applies only to a freeze")
     if flag_errors:
         raise DecisionInvalid(flag_errors)
-    reason = _refusal(state, action, urgent=urgent, final=final)
+    if decided_on is not None and not _is_plain_date(decided_on):
+        raise TypeError("decided_on must be a datetime.date or None")
+    reason = _refusal(
+        state,
+        action,
+        urgent=urgent,
+        final=final,
+        lapse_acknowledged=lapse_acknowledged,
+        on=decided_on,
+    )
     if reason is not None:
         raise IllegalTransition(state.stage, action, reason)
     if decided_on is not None:
-        if not _is_plain_date(decided_on):
-            raise TypeError("decided_on must be a datetime.date or None")
         if state.last_decided_on is not None and decided_on < state.last_decided_on:
             raise DecisionInvalid(
                 {
@@ -341,19 +367,54 @@ def next_state(
     return AssetState(_TARGET[action], last_decided_on=last)
 
 
-def allowed_moves(state: AssetState) -> list[tuple[Action, dict[str, bool]]]:
+def is_lapsed(state: AssetState, on: date | None) -> bool:
+    """Return whether the asset's urgent freeze lapsed unconfirmed before ``on``.
+
+    Parameters
+    ----------
+    state : AssetState
+        The asset as it stands.
+    on : datetime.date or None
+        The day to judge (a decision's date, or today); None judges nothing (False).
+
+    Returns
+    -------
+    bool
+        True when the asset is under an unconfirmed urgent freeze whose last day
+        (``urgent_expires_on``) is before ``on``: the asset is "frozen — lapsed".
+
+    Examples
+    --------
+    >>> state = AssetState("frozen", urgent_unconfirmed=True, urgent_expires_on=date(2026, 5, 5))
+    >>> is_lapsed(state, date(2026, 5, 5)), is_lapsed(state, date(2026, 5, 6))
+    (False, True)
+    """
+    return (
+        state.urgent_unconfirmed
+        and state.urgent_expires_on is not None
+        and on is not None
+        and on > state.urgent_expires_on
+    )
+
+
+def allowed_moves(
+    state: AssetState, *, on: date | None = None
+) -> list[tuple[Action, dict[str, bool]]]:
     """List every legal decision from ``state`` with the flags it must carry.
 
     Parameters
     ----------
     state : AssetState
         The asset as it stands.
+    on : datetime.date, optional
+        The day of the decision, on which a lapse is judged (:func:`is_lapsed`).
 
     Returns
     -------
     list of (Action, dict)
         In :class:`Action` order; the dict holds the keyword flags of :func:`next_state`
-        (``urgent``, ``final``) for that move, empty when it takes none.
+        (``urgent``, ``final``, ``lapse_acknowledged``) for that move, empty when it takes
+        none.
 
     Examples
     --------
@@ -363,18 +424,20 @@ def allowed_moves(state: AssetState) -> list[tuple[Action, dict[str, bool]]]:
     moves = []
     for action in Action:
         for flags in _FLAG_CHOICES[action]:
-            if _refusal(state, action, **_all_flags(flags)) is None:
+            if _refusal(state, action, on=on, **_all_flags(flags)) is None:
                 moves.append((action, dict(flags)))
     return moves
 
 
-def allowed_actions(state: AssetState) -> list[Action]:
+def allowed_actions(state: AssetState, *, on: date | None = None) -> list[Action]:
     """List the actions that some decision can take from ``state`` now, for a user interface.
 
     Parameters
     ----------
     state : AssetState
         The asset as it stands.
+    on : datetime.date, optional
+        The day of the decision, on which a lapse is judged (:func:`is_lapsed`).
 
     Returns
     -------
@@ -389,7 +452,7 @@ def allowed_actions(state: AssetState) -> list[Action]:
     []
     """
     actions = []
-    for action, _flags in allowed_moves(state):
+    for action, _flags in allowed_moves(state, on=on):
         if action not in actions:
             actions.append(action)
     return actions
@@ -419,7 +482,8 @@ def validate_decision(action: Action | str, fields: Mapping[str, object], *, tod
     fields : mapping
         The raw fields. Common to all actions: ``decided_on`` (date or ``YYYY-MM-DD``, not
         after ``today``), ``authority``, ``reference``, ``legal_basis`` (required text).
-        freeze: ``urgent``, ``value_at_freezing``, ``currency``, ``owner_notified_on``.
+        freeze: ``urgent``, ``lapse_acknowledged``, ``value_at_freezing``, ``currency``,
+        ``owner_notified_on``. confirm: only the common fields.
         manage: ``manager``, ``early_sale``; with an early sale ``ground``, ``price``,
         ``currency``. confiscate: ``confiscation_type``, ``final``,
         ``value_at_confiscation``, ``currency``. dispose: ``disposal``, ``recipient``,
@@ -588,6 +652,7 @@ def case_stage(stages: Iterable[Stage | str]) -> str:
 
 _TARGET = {
     Action.FREEZE: Stage.FROZEN,
+    Action.CONFIRM: Stage.FROZEN,
     Action.MANAGE: Stage.MANAGED,
     Action.CONFISCATE: Stage.CONFISCATED,
     Action.DISPOSE: Stage.DISPOSED,
@@ -596,7 +661,13 @@ _TARGET = {
 
 # The flag combinations that can make sense for each action, tried by allowed_moves.
 _FLAG_CHOICES = {
-    Action.FREEZE: ({"urgent": False}, {"urgent": True}),
+    Action.FREEZE: (
+        {"urgent": False},
+        {"urgent": True},
+        {"urgent": False, "lapse_acknowledged": True},
+        {"urgent": True, "lapse_acknowledged": True},
+    ),
+    Action.CONFIRM: ({},),
     Action.MANAGE: ({},),
     Action.CONFISCATE: ({"final": False}, {"final": True}),
     Action.DISPOSE: ({},),
@@ -609,33 +680,57 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _all_flags(flags):
-    return {"urgent": False, "final": False, **flags}
+    return {"urgent": False, "final": False, "lapse_acknowledged": False, **flags}
 
 
-def _refusal(state, action, *, urgent, final):
+def _refusal(state, action, *, urgent, final, lapse_acknowledged=False, on=None):
     """Return why the table refuses ``action`` from ``state``, or None when it allows it."""
     stage = state.stage
     if stage in TERMINAL_STAGES:
         return Msg(
             "a {stage} asset is terminal: no further decision is possible", stage=stage.value
         )
+    lapsed = is_lapsed(state, on)
+    if lapse_acknowledged and not lapsed:
+        return Msg(
+            "the asset is not under a lapsed urgent freeze: there is no lapse to acknowledge"
+        )
     if action is Action.RELEASE:
         return None
+    if lapsed and not (action is Action.FREEZE and lapse_acknowledged):
+        # DECISIONS.md #13: after the lapse only a new order (or a release) moves the asset.
+        return Msg(
+            "the urgent freeze lapsed unconfirmed after {day}: record a new freezing order "
+            "(freeze, acknowledging the lapse) or a release",
+            day=state.urgent_expires_on.isoformat(),
+        )
+    if action is Action.CONFIRM:
+        if stage is Stage.FROZEN and state.urgent_unconfirmed:
+            return None
+        if stage is Stage.FROZEN:
+            return Msg(
+                "only an urgent freeze not yet confirmed can be confirmed: this asset's "
+                "freezing order is not an unconfirmed urgent freeze"
+            )
+        return Msg(
+            "only an asset under an urgent freeze can be confirmed, not a {stage} one",
+            stage=stage.value,
+        )
     if action is Action.FREEZE:
         if stage is Stage.TRACED:
             return None
-        if stage is Stage.FROZEN and not state.urgent_unconfirmed:
+        if lapsed:
+            return None  # a new freezing order after the lapse, acknowledged
+        if stage is Stage.FROZEN and state.urgent_unconfirmed:
+            return Msg(
+                "the asset is under an urgent freeze within its term: record the judicial "
+                "order as its confirmation (confirm), not as a new freezing order"
+            )
+        if stage is Stage.FROZEN:
             return Msg(
                 "the asset is already frozen by a confirmed order: a second freezing order "
                 "is refused"
             )
-        if stage is Stage.FROZEN and urgent:
-            return Msg(
-                "the asset is already under an urgent freeze: only a judicial (non-urgent) "
-                "freezing order can confirm it"
-            )
-        if stage is Stage.FROZEN:
-            return None  # the judicial order confirming the urgent freeze
         if stage is Stage.MANAGED:
             return Msg("a managed asset is already frozen: a freezing order cannot move it")
         return Msg("a confiscated asset cannot be frozen again: the confiscation order applies")

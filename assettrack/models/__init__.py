@@ -27,6 +27,10 @@ from .cases import CaseTag
 from .corrections import ChangeRecord
 from .corrections import PropertySource
 from .disclosure import RedactionChoice
+from .dossiers import DecisionReclassification
+from .dossiers import DossierSuspension
+from .dossiers import ScreeningDossier
+from .dossiers import ScreeningProcedure
 from .duplicates import DuplicateCandidate
 from .duplicates import DuplicateReview
 from .duplicates import DuplicateScan
@@ -59,6 +63,10 @@ from .watchlist import Watch
 __all__ = [
     "ChangeRecord",
     "PropertySource",
+    "DecisionReclassification",
+    "DossierSuspension",
+    "ScreeningDossier",
+    "ScreeningProcedure",
     "RegisterEntry",
     "RegisterImport",
     "RegisterMapping",

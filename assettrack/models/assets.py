@@ -32,6 +32,7 @@ __all__ = [
     "STAGES",
     "ACTIONS",
     "DecisionSource",
+    "LapseFlag",
     "LedgerKind",
 ]
 
@@ -45,6 +46,12 @@ class DecisionSource(StrEnum):
 
     MANUAL = "manual"
     REGISTER = "register"
+
+
+class LapseFlag(StrEnum):
+    """Why a freezing order carries a lapse mark without the officer's acknowledgement."""
+
+    NOT_ACKNOWLEDGED_MIGRATED = "not_acknowledged_migrated"
 
 
 class LedgerKind(StrEnum):
@@ -110,6 +117,7 @@ class Decision(SQLModel, table=True):
         CheckConstraint("amount IS NULL OR amount >= 0", name="ck_decision_amount"),
         CheckConstraint("price IS NULL OR price >= 0", name="ck_decision_price"),
         enum_check("source", DecisionSource, name="ck_decision_source"),
+        enum_check("lapse_flag", LapseFlag, name="ck_decision_lapse_flag", nullable=True),
         Index("ix_decision_org_year", "organisation_id", "decided_on", "action"),
         # Statistics per action (first freeze, first confiscation) without reading every year.
         Index("ix_decision_org_action", "organisation_id", "action", "decided_on"),
@@ -129,7 +137,11 @@ class Decision(SQLModel, table=True):
     legal_basis: str = Field(sa_type=String(500))
     # freeze
     urgent: bool = Field(default=False)
-    confirms_urgent: bool = Field(default=False)
+    # A new order after an urgent freeze lapsed unconfirmed (DECISIONS.md #13).
+    lapse_acknowledged: bool = Field(default=False)
+    # "not_acknowledged_migrated": a judicial freeze entered after the lapse before the
+    # confirm action existed; the migration w3dossier_01 kept it as a freeze and flagged it.
+    lapse_flag: str | None = Field(default=None, sa_type=String(32))
     expires_on: date | None = None
     owner_notified_on: date | None = None
     # manage

@@ -115,9 +115,7 @@ def case_page(
     entities = case_entities(
         session, user, case, limit=page_size, after=after.get("entities"), labels=labels
     )
-    relations = case_relations(
-        session, case, labels, limit=page_size, after=after.get("relations")
-    )
+    relations = case_relations(session, case, labels, limit=page_size, after=after.get("relations"))
     decisions = case_decisions(
         session, case, names=labels, limit=page_size, after=after.get("decisions")
     )
@@ -211,7 +209,11 @@ def case_assets(
         last_decided_on,
     ) in rows:
         state = lifecycle.AssetState(
-            stage, urgent_unconfirmed=urgent, confiscation_final=final, last_decided_on=None
+            stage,
+            urgent_unconfirmed=urgent,
+            confiscation_final=final,
+            last_decided_on=None,
+            urgent_expires_on=expires_on if urgent else None,
         )
         values = read.values_of(asset_id)
         assets.append(
@@ -238,7 +240,7 @@ def case_assets(
                 "confiscated": values.get("confiscated"),
                 "realised": values.get("realised"),
                 "ledger": read.ledger_of(asset_id),
-                "allowed": [a.value for a in lifecycle.allowed_actions(state)],
+                "allowed": [a.value for a in lifecycle.allowed_actions(state, on=today)],
             }
         )
     return assets
@@ -503,15 +505,15 @@ def asset_page(session: Session, user: User, asset: Asset) -> dict:
             .order_by(Case.reference)
         )
     ]
+    org = session.get(Organisation, asset.organisation_id)
+    today = org_today(org)
     body["allowed"] = [
-        a.value for a in lifecycle.allowed_actions(decision_service.asset_state(asset))
+        a.value for a in lifecycle.allowed_actions(decision_service.asset_state(asset), on=today)
     ]
     user_ids = {d["entered_by"] for d in body["history"]} - {None}
     body["users"] = dict(
         session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all()
     )
-    org = session.get(Organisation, asset.organisation_id)
-    today = org_today(org)
     expires = asset.urgent_expires_on if asset.urgent_unconfirmed else None
     body["today"] = today
     body["overdue"] = bool(expires and expires < today)
@@ -804,7 +806,8 @@ def _decision_row(decision: Decision, assets: list, users: dict) -> dict:
     if decision.action == Action.FREEZE:
         row.update(
             urgent=decision.urgent,
-            confirms_urgent=decision.confirms_urgent,
+            lapse_acknowledged=decision.lapse_acknowledged,
+            lapse_flag=decision.lapse_flag,
             expires_on=decision.expires_on,
             owner_notified_on=decision.owner_notified_on,
         )

@@ -29,6 +29,7 @@ from ..models import Case
 from ..models import CaseEntity
 from ..models import Decision
 from ..models import DecisionAsset
+from ..models import DecisionReclassification
 from ..models import Entity
 from ..models import LedgerEntry
 from ..models import ManagerAssignment
@@ -59,6 +60,7 @@ __all__ = [
     "money_text",
     "DOCUMENT_TYPES",
     "DOCUMENT_MAX_BYTES",
+    "audit_reclassifications",
 ]
 
 DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
@@ -79,6 +81,7 @@ def asset_state(asset: Asset) -> lifecycle.AssetState:
         urgent_unconfirmed=asset.urgent_unconfirmed,
         confiscation_final=asset.confiscation_final,
         last_decided_on=asset.last_decided_on,
+        urgent_expires_on=asset.urgent_expires_on if asset.urgent_unconfirmed else None,
     )
 
 
@@ -122,6 +125,7 @@ def record_decision(
                 action,
                 urgent=bool(getattr(shape, "urgent", False)),
                 final=bool(getattr(shape, "final", False)),
+                lapse_acknowledged=bool(getattr(shape, "lapse_acknowledged", False)),
                 decided_on=shape.decided_on,
             )
         except lifecycle.IllegalTransition as exc:
@@ -530,7 +534,7 @@ def _decision_body(decision: Decision, links: list[DecisionAsset]) -> dict:
             money_text(value) if kind == "money" else day(value) if kind == "date" else value
         )
     if decision.action == Action.FREEZE:
-        body.update(confirms_urgent=decision.confirms_urgent, expires_on=day(decision.expires_on))
+        body.update(lapse_flag=decision.lapse_flag, expires_on=day(decision.expires_on))
     # The model is the declaration of this shape: a key it does not know, or a value of the
     # wrong type, fails here rather than in a client.
     return shapes.Decision.model_validate(body).model_dump(mode="json", exclude_unset=True)
@@ -602,6 +606,57 @@ def asset_as_dict(session: Session, asset: Asset) -> dict:
         ],
         "history": decisions_as_dicts(session, history),
     }
+
+
+def audit_reclassifications(session: Session) -> list[str]:
+    """Audit, once, each decision the confirm migration reclassified; say how figures changed.
+
+    The migration (w3dossier_01) cannot reach the audit key, so it leaves its changes in
+    ``decision_reclassification`` and ``assettrack db upgrade`` records them here: one entry
+    per decision, then a line per organisation and year whose statistics changed.
+    """
+    pending = list(
+        session.scalars(
+            select(DecisionReclassification)
+            .where(DecisionReclassification.audited_at.is_(None))
+            .order_by(DecisionReclassification.decision_id)
+        )
+    )
+    changes: dict[tuple[str, int], int] = {}
+    codes = dict(session.execute(select(Organisation.id, Organisation.code)).all())
+    for row in pending:
+        audit.record(
+            session,
+            None,
+            audit.Action.UPDATE,
+            "decision",
+            row.decision_id,
+            details={
+                "action": [row.action_before, row.action_after],
+                "lapse_flag": row.lapse_flag,
+                "migration": "w3dossier_01",
+            },
+            organisation_id=row.organisation_id,
+            actor="migration",
+        )
+        row.audited_at = utcnow()
+        session.add(row)
+        if row.lapse_flag:
+            key = (codes.get(row.organisation_id, str(row.organisation_id)), row.year)
+            changes[key] = changes.get(key, 0) + 1
+    session.flush()
+    lines = []
+    if pending:
+        lines.append(
+            f"{len(pending)} confirmation(s) of urgent freezes reclassified by the confirm "
+            f"migration and audited"
+        )
+    for (code, year), moved in sorted(changes.items()):
+        lines.append(
+            f"{code} {year}: freezing orders +{moved}, confirmations of urgent freezes "
+            f"-{moved} (lapse not acknowledged, migrated)"
+        )
+    return lines
 
 
 def get_asset(session: Session, user: User, asset_id: int) -> tuple[Asset, Entity]:
@@ -814,9 +869,6 @@ def _decision_row(user, case, org, shape, assets, source, register_label) -> Dec
         value = getattr(shape, name)
         setattr(decision, column, value.value if isinstance(value, Enum) else value)
     if action is lifecycle.Action.FREEZE:
-        decision.confirms_urgent = (not decision.urgent) and any(
-            a.urgent_unconfirmed for a in assets
-        )
         if decision.urgent:
             decision.expires_on = lifecycle.urgent_freeze_expiry(shape.decided_on, org.country)
     return decision

@@ -401,7 +401,7 @@ def _network(session: Session, made: dict) -> None:
         legal_basis="Art. 94 Sv",
         value_at_freezing="343000",
     )
-    decide(reefer, Action.FREEZE, [account, account_de], 296, reference="RC-2025-5521", **court_nl)
+    decide(reefer, Action.CONFIRM, [account, account_de], 296, reference="RC-2025-5521", **court_nl)
     decide(
         reefer,
         Action.FREEZE,

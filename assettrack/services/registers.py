@@ -1338,7 +1338,7 @@ class _RegisterWriter:
                     "reference": _cut(f"{self.register}, import {self.run.id}", 200),
                     "legal_basis": _cut(f'status "{label}" in the register {self.register}', 500),
                     "urgent": False,
-                    "confirms_urgent": False,
+                    "lapse_acknowledged": False,
                     "early_sale": False,
                     "final": bool(flags.get("final")),
                     "manager": self._manager() if action is lifecycle.Action.MANAGE else None,

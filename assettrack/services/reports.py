@@ -947,7 +947,8 @@ def _decision_rows(case, loaded, details, redaction) -> list[dict]:
                 # What distinguishes a decision of its kind (None when it does not apply).
                 "urgent": decision.urgent,
                 "expires_on": decision.expires_on if decision.urgent else None,
-                "confirms_urgent": decision.confirms_urgent,
+                "lapse_acknowledged": decision.lapse_acknowledged,
+                "lapse_flag": decision.lapse_flag,
                 "manager": text(decision.manager),
                 "early_sale": decision.early_sale,
                 "early_sale_ground": decision.early_sale_ground,

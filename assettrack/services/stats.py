@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import and_
 from sqlalchemy import case as sql_case
 from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
@@ -94,7 +95,12 @@ def directive_statistics(session: Session, organisation_id: int, year: int) -> d
     def count(where) -> int:
         return session.scalar(select(func.count()).select_from(Decision).where(in_year, where))
 
-    freezes = and_(Decision.action == Action.FREEZE, Decision.confirms_urgent.is_(False))
+    # Every freeze is a freezing order, a new one after a lapsed urgent freeze included;
+    # confirmations (their own action since DECISIONS.md #13) are not new orders.
+    freezes = Decision.action == Action.FREEZE
+    after_lapse = and_(
+        freezes, or_(Decision.lapse_acknowledged.is_(True), Decision.lapse_flag.is_not(None))
+    )
     confiscations = Decision.action == Action.CONFISCATE
     by_type = {}
     for ctype, final, n in session.execute(
@@ -162,9 +168,9 @@ def directive_statistics(session: Session, organisation_id: int, year: int) -> d
         "year": year,
         "freezing_orders": count(freezes),
         "urgent_freezing_orders": count(and_(freezes, Decision.urgent.is_(True))),
-        "confirmations_of_urgent_freezes": count(
-            and_(Decision.action == Action.FREEZE, Decision.confirms_urgent.is_(True))
-        ),
+        "confirmations_of_urgent_freezes": count(Decision.action == Action.CONFIRM),
+        "new_orders_after_lapse": count(after_lapse),
+        "lapse_not_acknowledged": count(Decision.lapse_flag.is_not(None)),
         "confiscation_orders": {
             "first_instance": count(and_(confiscations, Decision.final.is_(False))),
             "final": count(and_(confiscations, Decision.final.is_(True))),

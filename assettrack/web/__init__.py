@@ -49,6 +49,7 @@ def init_app(app):
     from . import auth
     from . import cases
     from . import dashboard
+    from . import dossiers
     from . import duplicates
     from . import enrolment
     from . import entities
@@ -82,6 +83,7 @@ def init_app(app):
         entities,
         watchlist,
         search,
+        dossiers,
     ):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["translate"] = translate

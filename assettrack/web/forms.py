@@ -253,6 +253,7 @@ VALUE_LABELS = {
     "completed": _l("completed"),
     # actions of a decision
     "freeze": _l("freeze"),
+    "confirm": _l("confirm"),
     "manage": _l("manage"),
     "confiscate": _l("confiscate"),
     "dispose": _l("dispose"),
@@ -543,6 +544,13 @@ class DecisionForm(FlaskForm):
     urgent = BooleanField(
         _l("Urgent freeze (by an asset recovery office, to be confirmed)"),
         description=_l("It lapses after 7 working days unless a judicial order confirms it."),
+    )
+    lapse_acknowledged = BooleanField(
+        _l("New order after a lapsed urgent freeze (I acknowledge the lapse)"),
+        description=_l(
+            "Only when the asset's urgent freeze lapsed unconfirmed: this order counts as a "
+            "new freezing order, not a confirmation."
+        ),
     )
     value_at_freezing = _money_field(_l("Estimated value at freezing"))
     owner_notified_on = _date_field(_l("Owner notified on"))

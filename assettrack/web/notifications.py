@@ -34,7 +34,8 @@ CHANNEL_LABELS = {
 @bp.app_context_processor
 def _bell():
     """The unread count beside the bell, for a signed-in user (one indexed count per page)."""
-    if not current_user.is_authenticated:
+    # Templates rendered outside a request's sign-in (PDFs made by jobs and commands) have none.
+    if not getattr(current_user, "is_authenticated", False):
         return {}
 
     def unread():
