@@ -66,6 +66,7 @@ def test_sections_are_linked_and_decisions_are_rows_with_details_on_demand(
     session.commit()
     login(client, officer)
     html = _page(client, case)
+    assert f"<title>{case.reference} · assettrack</title>" in html
     nav = re.search(r'<nav class="case-sections".*?</nav>', html, re.S).group(0)
     for section in ("summary", "assets", "entities", "relations", "decisions", "documents"):
         assert f'href="#{section}"' in nav

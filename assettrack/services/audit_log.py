@@ -35,6 +35,7 @@ from ..models import Decision
 from ..models import Entity
 from ..models import Organisation
 from ..models import Relation
+from ..models import Report
 from ..models import User
 from .cases import contains_pattern
 
@@ -46,6 +47,7 @@ __all__ = [
     "CSV_COLUMNS",
     "case_condition",
     "entity_condition",
+    "reports_of_case",
     "describe",
     "detail_rows",
 ]
@@ -191,8 +193,6 @@ def case_condition(case_id: int):
 
     An entity held by two cases is part of both trails: a change to it changes both cases.
     """
-    from ..models import Report
-
     entity_ids = select(CaseEntity.entity_id).where(CaseEntity.case_id == case_id)
     key = str(case_id)
     return or_(
@@ -223,17 +223,19 @@ def case_condition(case_id: int):
         ),
         and_(
             AuditEntry.object_type == "report",
-            AuditEntry.object_id.in_(
-                select(_ids(Report.id)).where(
-                    or_(
-                        Report.case_ids == f"[{key}]",
-                        Report.case_ids.like(f"[{key},%"),
-                        Report.case_ids.like(f"% {key},%"),
-                        Report.case_ids.like(f"% {key}]"),
-                    )
-                )
-            ),
+            AuditEntry.object_id.in_(select(_ids(Report.id)).where(reports_of_case(case_id))),
         ),
+    )
+
+
+def reports_of_case(case_id: int):
+    """The condition "the report covers case ``case_id``" (``case_ids`` is a JSON list)."""
+    key = str(int(case_id))
+    return or_(
+        Report.case_ids == f"[{key}]",
+        Report.case_ids.like(f"[{key},%"),
+        Report.case_ids.like(f"% {key},%"),
+        Report.case_ids.like(f"% {key}]"),
     )
 
 

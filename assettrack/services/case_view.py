@@ -256,7 +256,6 @@ def case_story(session: Session, case: Case, today: date, labels: dict | None = 
                 "lapsed": expires_on < today,
             }
         )
-    key = str(case.id)
     reports = [
         {
             "id": report.id,
@@ -270,12 +269,7 @@ def case_story(session: Session, case: Case, today: date, labels: dict | None = 
             .where(
                 Report.issued_at.is_not(None),
                 Report.issuing_organisation_id == case.organisation_id,
-                or_(
-                    Report.case_ids == f"[{key}]",
-                    Report.case_ids.like(f"[{key},%"),
-                    Report.case_ids.like(f"% {key},%"),
-                    Report.case_ids.like(f"% {key}]"),
-                ),
+                audit_log.reports_of_case(case.id),
             )
             .order_by(Report.issued_at.desc(), Report.id.desc())
         )
