@@ -174,3 +174,34 @@ def test_the_case_page_costs_the_same_with_three_or_thirty_decisions(
         assert html.count('<tr id="decision-') == size
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+def test_reports_issued_on_the_case_are_listed_and_drawn(client, session, officer, make_case):
+    from assettrack.models import Report
+
+    case = make_case(officer)
+    other = make_case(officer)
+    issued = datetime(2026, 3, 5, 12, tzinfo=UTC)
+    for case_ids, kind in (
+        (f"[{other.id}, {case.id}]", "case_brief"),
+        (f"[{case.id}]", "ftm"),
+        (f"[{case.id}0]", "gexf"),  # another case whose id starts alike
+    ):
+        session.add(
+            Report(
+                kind=kind,
+                status="issued",
+                issuing_organisation_id=case.organisation_id,
+                recipient_organisation_id=case.organisation_id,
+                tlp="AMBER",
+                case_ids=case_ids,
+                created_by_id=officer.id,
+                issued_at=issued,
+            )
+        )
+    session.commit()
+    login(client, officer)
+    html = _page(client, case)
+    documents = re.search(r'<section[^>]*id="documents".*?</section>', html, re.S).group(0)
+    assert len(re.findall(r'href="/reports/\d+"', documents)) == 2
+    assert html.count("issued</title>") == 2  # two marks on the timeline's report lane
