@@ -205,3 +205,18 @@ def test_reports_issued_on_the_case_are_listed_and_drawn(client, session, office
     documents = re.search(r'<section[^>]*id="documents".*?</section>', html, re.S).group(0)
     assert len(re.findall(r'href="/reports/\d+"', documents)) == 2
     assert html.count("issued</title>") == 2  # two marks on the timeline's report lane
+
+
+def test_entity_names_link_their_page_once_the_application_serves_it(
+    app, client, session, officer, make_case
+):
+    case = make_case(officer)
+    entity = entity_service.add_entity_to_case(
+        session, officer, case, {"schema": "Company", "properties": {"name": ["Smit BV"]}}
+    ).entity_id
+    session.commit()
+    # The entity pages are another blueprint's (#12); a stand-in serves the same path here.
+    app.add_url_rule("/entities/<int:entity_id>", "entity_stand_in", lambda entity_id: "")
+    login(client, officer)
+    html = _page(client, case)
+    assert f'<a href="/entities/{entity}">Smit BV</a>' in html

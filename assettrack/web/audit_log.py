@@ -6,6 +6,7 @@ new for a change. ``?case=`` (an id or a reference) and ``?entity=`` (an id) giv
 one case or one entity; the case page and the entity page link to them.
 """
 
+import re
 from datetime import date
 
 from flask import Blueprint
@@ -53,7 +54,8 @@ def entity_page(entity_id: int) -> str | None:
     served = current_app.extensions.setdefault("assettrack.entity_pages", None)
     if served is None:
         served = any(
-            rule.rule.startswith("/entities/<") for rule in current_app.url_map.iter_rules()
+            re.fullmatch(r"/entities/<[^>]+>/?", rule.rule)
+            for rule in current_app.url_map.iter_rules()
         )
         current_app.extensions["assettrack.entity_pages"] = served
     return f"/entities/{int(entity_id)}" if served else None
