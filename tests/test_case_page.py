@@ -135,6 +135,7 @@ def test_last_change_follows_a_change_to_an_entity_of_the_case(client, session, 
     assert after.group(1).startswith("2026-03-09T14:30")
     history = re.search(r'<ol class="history">.*?</ol>', html, re.S).group(0)
     assert "Sanne de Vries" in history and "changed" in history and "properties" in history
+    assert "Smit BV" in history  # the entity by its name
 
 
 def test_an_auditor_finds_the_case_trail_link_only_when_allowed(

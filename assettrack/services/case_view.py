@@ -157,14 +157,14 @@ HISTORY_SIZE = 10
 
 
 def case_story(session: Session, case: Case, today: date, labels: dict | None = None) -> dict:
-    """Return what happened to ``case``, from its rows and its audit trail (six queries).
+    """Return what happened to ``case``, from its rows and its audit trail (eight queries at most).
 
     ``officer``: the assigned officer's ``name`` and ``email`` (None when nobody);
     ``last_change``: the time of the latest change to the case or anything it holds (its
     entities, their links and relations, decisions, imports, reports), from the audit log, never
     earlier than ``case.updated_at``; ``history``: the :data:`HISTORY_SIZE` latest changes, each
-    ``ts``, ``user`` (a name), ``action``, ``object_type``, ``label`` (an entity's name or its
-    neutral label in ``labels``, a decision's reference) and ``fields`` (the names of the fields
+    ``ts``, ``user`` (a name), ``action``, ``object_type``, ``label`` (an entity's name, or its
+    neutral label in ``labels``; a decision's reference) and ``fields`` (the names of the fields
     an update changed; their values stay in the audit log); ``reports``: the reports issued on
     the case (``id``, ``number``, ``kind``, ``issued_at``, ``withdrawn``); ``timeline``: the
     events by day, oldest first, each ``day``, ``kind`` (``decision``, ``lapse``, ``change``,
@@ -291,12 +291,24 @@ def case_story(session: Session, case: Case, today: date, labels: dict | None = 
         if user_ids
         else {}
     )
+    entity_ids = {
+        int(e.object_id)
+        for e in history
+        if e.object_type in ("entity", "asset") and (e.object_id or "").isdigit()
+    }
+    captions = dict(
+        session.execute(
+            select(Entity.id, Entity.caption).where(Entity.id.in_(entity_ids or {-1}))
+        ).all()
+    )
     return {
         "officer": officer,
         "last_change": last_change,
         "timeline": events,
         "reports": reports,
-        "history": [_history_row(entry, names, labels, references) for entry in history],
+        "history": [
+            _history_row(entry, names, {**captions, **labels}, references) for entry in history
+        ],
     }
 
 
