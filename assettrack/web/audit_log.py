@@ -63,7 +63,8 @@ def entity_page(entity_id: int) -> str | None:
 
 @bp.route("/")
 def index():
-    """List audit entries, newest first, filtered by user, object, action and period."""
+    """List audit entries, newest first, filtered by user, object, action, period, case and
+    entity; each shown by reference with its details as fields (``audit_log.describe``)."""
     db = get_session()
     filters, errors = _filters(request.args, db)
     page = page_number(request.args)
