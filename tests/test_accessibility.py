@@ -371,9 +371,9 @@ def test_audit_log_fits_the_screen(page, problems):
     assert page.locator("table.data tbody tr").count() > 5
     for width in (WIDE, 640, NARROW):
         assert_reflows(page, width, "the audit log")
-    # The details are spaced JSON, so they wrap between values too.
-    details = page.locator("table.data tbody td.wrap.mono").filter(has_text='"').first
-    assert '", "' in details.inner_text() or '": ' in details.inner_text()
+    # The details are fields (old → new for a change), not a line of JSON (#12); they wrap.
+    details = page.locator("table.data tbody td.audit-details dl.changes").first
+    assert details.locator("dt").count() >= 1 and '{"' not in details.inner_text()
     problems.assert_none()
 
 

@@ -31,6 +31,7 @@ from ..errors import Invalid
 from ..errors import Msg
 from ..errors import NotFound
 from ..models import Asset
+from ..models import AuditEntry
 from ..models import Case
 from ..models import CaseEntity
 from ..models import Decision
@@ -40,8 +41,10 @@ from ..models import LedgerEntry
 from ..models import ManagerAssignment
 from ..models import Organisation
 from ..models import Relation
+from ..models import Report
 from ..models import User
 from . import asset_reads
+from . import audit_log
 from . import decisions as decision_service
 from . import stats
 from .cases import org_today
@@ -54,6 +57,7 @@ __all__ = [
     "case_entities",
     "case_relations",
     "case_decisions",
+    "case_story",
     "stage_summary",
     "get_case_decision",
     "read_asset",
@@ -98,7 +102,8 @@ def case_page(
 
     ``assets``: see :func:`case_assets`; ``stages``: :func:`stage_summary` of all the case's
     assets; ``stage``: the case's derived stage; ``entities``, ``relations``, ``decisions``:
-    see :func:`case_entities`, :func:`case_relations`, :func:`case_decisions`.
+    see :func:`case_entities`, :func:`case_relations`, :func:`case_decisions`; ``officer``,
+    ``last_change``, ``timeline``, ``reports`` and ``history``: see :func:`case_story`.
 
     With ``page_size``, each of the four lists holds at most that many rows, from after the
     row whose id ``after[section]`` names (paging by key, so a case of 50,000 entities gives
@@ -130,6 +135,7 @@ def case_page(
         "decisions": decisions,
         "redacted": bool(labels),
         "sections": {},
+        **case_story(session, case, today, labels),
     }
     counts = _section_counts(session, case, by_stage)
     for name in ("assets", "entities", "relations", "decisions"):
@@ -144,6 +150,205 @@ def case_page(
             "next": rows[-1][key] if more else None,
         }
     return page
+
+
+#: The most recent changes the case page lists in its history section.
+HISTORY_SIZE = 10
+
+
+def case_story(session: Session, case: Case, today: date, labels: dict | None = None) -> dict:
+    """Return what happened to ``case``, from its rows and its audit trail (eight queries at most).
+
+    ``officer``: the assigned officer's ``name`` and ``email`` (None when nobody);
+    ``last_change``: the time of the latest change to the case or anything it holds (its
+    entities, their links and relations, decisions, imports, reports), from the audit log, never
+    earlier than ``case.updated_at``; ``history``: the :data:`HISTORY_SIZE` latest changes, each
+    ``ts``, ``user`` (a name), ``action``, ``object_type``, ``label`` (an entity's name, or its
+    neutral label in ``labels``; a decision's reference) and ``fields`` (the names of the fields
+    an update changed; their values stay in the audit log); ``reports``: the reports issued on
+    the case (``id``, ``number``, ``kind``, ``issued_at``, ``withdrawn``); ``timeline``: the
+    events by day, oldest first, each ``day``, ``kind`` (``decision``, ``lapse``, ``change``,
+    ``import``, ``report``) and ``count``; a decision's also ``id``, ``action``, ``urgent``,
+    ``reference`` and ``annulled``; a lapse's ``lapsed`` (before today); a
+    report's ``number``.
+    """
+    labels = labels or {}
+    officer = None
+    if case.assigned_officer_id:
+        row = session.execute(
+            select(User.name, User.email).where(User.id == case.assigned_officer_id)
+        ).first()
+        officer = {"name": row.name, "email": row.email} if row else None
+    about_case = and_(
+        AuditEntry.organisation_id == case.organisation_id,
+        AuditEntry.action.in_(audit_log.CHANGES),
+        audit_log.case_condition(case.id),
+    )
+    events: list[dict] = []
+    last_change = case.updated_at
+    day = func.date(AuditEntry.ts)
+    by_day: dict[tuple, dict] = {}
+    for when, object_type, count, latest in session.execute(
+        select(day, AuditEntry.object_type, func.count(), func.max(AuditEntry.ts))
+        .where(about_case)
+        .group_by(day, AuditEntry.object_type)
+    ):
+        latest = _aware(latest)
+        if latest is not None and (last_change is None or latest > _aware(last_change)):
+            last_change = latest
+        kind = "import" if object_type == "collection" else "change"
+        key = (_as_date(when), kind)
+        if key in by_day:
+            by_day[key]["count"] += count
+        else:
+            by_day[key] = {"day": key[0], "kind": kind, "count": count}
+    events.extend(by_day.values())
+    history = list(
+        session.execute(
+            select(AuditEntry).where(about_case).order_by(AuditEntry.seq.desc()).limit(HISTORY_SIZE)
+        ).scalars()
+    )
+    for (
+        decision_id,
+        decided_on,
+        action,
+        urgent,
+        annulled_at,
+        reference,
+    ) in session.execute(
+        select(
+            Decision.id,
+            Decision.decided_on,
+            Decision.action,
+            Decision.urgent,
+            Decision.annulled_at,
+            Decision.reference,
+        ).where(Decision.case_id == case.id)
+    ):
+        events.append(
+            {
+                "day": decided_on,
+                "kind": "decision",
+                "count": 1,
+                "action": action,
+                "urgent": bool(urgent),
+                "reference": reference,
+                "annulled": annulled_at is not None,
+                "id": decision_id,
+            }
+        )
+    for expires_on, count in session.execute(
+        select(Asset.urgent_expires_on, func.count())
+        .join(
+            CaseEntity, and_(CaseEntity.entity_id == Asset.entity_id, CaseEntity.case_id == case.id)
+        )
+        .where(Asset.urgent_unconfirmed.is_(True), Asset.urgent_expires_on.is_not(None))
+        .group_by(Asset.urgent_expires_on)
+    ):
+        events.append(
+            {
+                "day": expires_on,
+                "kind": "lapse",
+                "count": count,
+                "lapsed": expires_on < today,
+            }
+        )
+    reports = [
+        {
+            "id": report.id,
+            "number": report.number,
+            "kind": report.kind,
+            "issued_at": report.issued_at,
+            "withdrawn": report.withdrawn_at is not None,
+        }
+        for report in session.scalars(
+            select(Report)
+            .where(
+                Report.issued_at.is_not(None),
+                Report.issuing_organisation_id == case.organisation_id,
+                audit_log.reports_of_case(case.id),
+            )
+            .order_by(Report.issued_at.desc(), Report.id.desc())
+        )
+    ]
+    for report in reports:
+        events.append(
+            {
+                "day": _aware(report["issued_at"]).date(),
+                "kind": "report",
+                "count": 1,
+                "number": report["number"],
+            }
+        )
+    events.sort(key=lambda e: (e["day"], _KIND_ORDER.index(e["kind"])))
+    references = {e["id"]: e["reference"] for e in events if e["kind"] == "decision"}
+    user_ids = {e.user_id for e in history} - {None}
+    names = (
+        dict(session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all())
+        if user_ids
+        else {}
+    )
+    entity_ids = {
+        int(e.object_id)
+        for e in history
+        if e.object_type in ("entity", "asset") and (e.object_id or "").isdigit()
+    }
+    captions = dict(
+        session.execute(
+            select(Entity.id, Entity.caption).where(Entity.id.in_(entity_ids or {-1}))
+        ).all()
+    )
+    return {
+        "officer": officer,
+        "last_change": last_change,
+        "timeline": events,
+        "reports": reports,
+        "history": [
+            _history_row(entry, names, {**captions, **labels}, references) for entry in history
+        ],
+    }
+
+
+#: The kinds of timeline events, in the order of the chart's lanes.
+TIMELINE_KINDS = ("decision", "lapse", "change", "import", "report")
+_KIND_ORDER = TIMELINE_KINDS
+
+
+def _history_row(entry: AuditEntry, names: dict, labels: dict, references: dict) -> dict:
+    details = audit_log.detail_rows(entry.action, entry.details)
+    number = int(entry.object_id) if (entry.object_id or "").isdigit() else None
+    if entry.object_type in ("entity", "asset"):
+        label = labels.get(number)
+    elif entry.object_type == "decision":
+        label = references.get(number)
+    else:
+        label = None
+    return {
+        "ts": entry.ts,
+        "user": names.get(entry.user_id) or entry.actor,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": number,
+        "label": label,
+        "fields": [row["field"] for row in details if row["change"]],
+    }
+
+
+def _as_date(value) -> date:
+    """A day as ``func.date`` returns it: a date (PostgreSQL) or its ISO text (SQLite)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _aware(value):
+    """A time read back from SQLite's ``func.max`` may come as naive text: read it as UTC."""
+    from datetime import UTC
+    from datetime import datetime
+
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def case_assets(

@@ -1,5 +1,12 @@
-"""The auditor's view of the audit log: filter, read, export as CSV (a background job)."""
+"""The auditor's view of the audit log: filter, read, export as CSV (a background job).
 
+Entries show their object by reference with a link (a case's reference to its page, an
+entity's name to ``/entities/<id>``, a decision to its case) and their details as fields, old →
+new for a change. ``?case=`` (an id or a reference) and ``?entity=`` (an id) give the trail of
+one case or one entity; the case page and the entity page link to them.
+"""
+
+import re
 from datetime import date
 
 from flask import Blueprint
@@ -18,7 +25,9 @@ from sqlalchemy import select
 from .. import access
 from .. import jobs
 from ..db import get_session
-from ..models import User
+from ..models import Case
+from ..models import Entity
+from ..routing import id_value
 from ..routing import page_number
 from ..services import audit_log
 from .forms import EmptyForm
@@ -33,29 +42,57 @@ def _auditors_only():
         abort(403)
 
 
+@bp.app_context_processor
+def _entity_page_links():
+    """``entity_page(id)``: the path of an entity's page, or None while no blueprint serves
+    ``/entities/<id>`` (the case page and this one then show the name without a link)."""
+    return {"entity_page": entity_page}
+
+
+def entity_page(entity_id: int) -> str | None:
+    """The path of entity ``entity_id``'s page when the application serves entity pages."""
+    served = current_app.extensions.setdefault("assettrack.entity_pages", None)
+    if served is None:
+        served = any(
+            re.fullmatch(r"/entities/<[^>]+>/?", rule.rule)
+            for rule in current_app.url_map.iter_rules()
+        )
+        current_app.extensions["assettrack.entity_pages"] = served
+    return f"/entities/{int(entity_id)}" if served else None
+
+
 @bp.route("/")
 def index():
-    """List audit entries, newest first, filtered by user, object, action and period."""
+    """List audit entries, newest first, filtered by user, object, action, period, case and
+    entity; each shown by reference with its details as fields (``audit_log.describe``)."""
     db = get_session()
-    filters, errors = _filters(request.args)
+    filters, errors = _filters(request.args, db)
     page = page_number(request.args)
     size = current_app.config["PAGE_SIZE"] * 2
-    entries, total = audit_log.search(
-        db, current_user, **filters, limit=size, offset=(page - 1) * size
-    )
+    if errors:  # a search form: the page stays (200), the error beside its field, no entry
+        entries, total = [], 0
+    else:
+        entries, total = audit_log.search(
+            db, current_user, **filters, limit=size, offset=(page - 1) * size
+        )
+    items = audit_log.describe(db, current_user, entries)
     db.commit()
-    users = {u.id: u for u in db.scalars(select(User))}
     return render_template(
         "audit/index.html",
-        entries=entries,
+        items=items,
         total=total,
         page=page,
         pages=max(1, -(-total // size)),
         filters=request.args,
         errors=errors,
-        users=users,
+        scope=_scope(db, filters),
         actions=audit_log.ACTIONS,
         form=EmptyForm(),
+        can_read_cases=access.can_read_cases(current_user),
+        error_summary=[
+            {"id": f"f-{name}", "label": _FILTER_LABELS[name](), "message": message}
+            for name, message in errors.items()
+        ],
     )
 
 
@@ -65,7 +102,7 @@ def export():
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    filters, errors = _filters(request.form)
+    filters, errors = _filters(request.form, get_session())
     if errors:
         flash(gettext("Fix the filters before exporting."), "error")
         return redirect(url_for("audit_log.index", **request.form))
@@ -76,7 +113,15 @@ def export():
     return redirect(url_for("jobs.detail", job_id=job.id))
 
 
-def _filters(args) -> tuple[dict, dict]:
+_FILTER_LABELS = {
+    "since": lambda: gettext("From"),
+    "until": lambda: gettext("Until"),
+    "case": lambda: gettext("Case"),
+    "entity": lambda: gettext("Entity number"),
+}
+
+
+def _filters(args, db) -> tuple[dict, dict]:
     errors = {}
     filters = {
         "user": (args.get("user") or "").strip() or None,
@@ -93,4 +138,45 @@ def _filters(args) -> tuple[dict, dict]:
                 filters[name] = date.fromisoformat(raw).isoformat()
             except ValueError:
                 errors[name] = gettext("must be a date written YYYY-MM-DD")
+    case = (args.get("case") or "").strip()[:64]
+    if case:
+        filters["case"] = _case_id(db, case)
+        if filters["case"] is None:
+            errors["case"] = gettext("no case has this number or reference")
+    entity = (args.get("entity") or "").strip()[:32]
+    if entity:
+        try:
+            filters["entity"] = id_value(entity)
+        except ValueError:
+            errors["entity"] = gettext("must be the number of an entity")
+    if filters.get("since") and filters.get("until") and filters["since"] > filters["until"]:
+        errors["until"] = gettext("must not be before the start of the period")
     return filters, errors
+
+
+def _case_id(db, text: str) -> int | None:
+    """The id of a case given by its number or its reference (None when there is none)."""
+    try:
+        return id_value(text)
+    except ValueError:
+        pass
+    return db.scalar(select(Case.id).where(Case.reference == text.upper()))
+
+
+def _scope(db, filters: dict) -> dict:
+    """What a per-case or per-entity trail is about, for its heading (readable ones only)."""
+    readable = access.organisation_ids(db, current_user) or {-1}
+    scope = {}
+    if filters.get("case"):
+        scope["case"] = db.execute(
+            select(Case.id, Case.reference).where(
+                Case.id == filters["case"], Case.organisation_id.in_(readable)
+            )
+        ).first()
+    if filters.get("entity"):
+        scope["entity"] = db.execute(
+            select(Entity.id, Entity.caption).where(
+                Entity.id == filters["entity"], Entity.organisation_id.in_(readable)
+            )
+        ).first()
+    return scope

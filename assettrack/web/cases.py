@@ -58,6 +58,7 @@ from .forms import entity_form
 from .forms import options
 from .forms import property_field_name
 from .forms import schema_label
+from .timeline import case_timeline
 
 # No url_prefix: the blueprint serves /cases/... and the assets the cases hold, /assets/<id>.
 bp = Blueprint("cases", __name__)
@@ -157,8 +158,10 @@ def detail(case_id: int):
         case=case,
         data=case_service.case_as_dict(db, case),
         page=page,
+        timeline=case_timeline(case, page),
         organisation=db.get(Organisation, case.organisation_id),
         can_edit=access.can_edit_case(current_user, case),
+        can_view_audit=access.can_view_audit(current_user),
         annul_form=AnnulForm(),
         document_form=DocumentForm(),
     )
