@@ -29,6 +29,7 @@ COMMON = {
 }
 MINIMAL = {
     Action.FREEZE: {},
+    Action.CONFIRM: {},
     Action.MANAGE: {"manager": "Domeinen", "early_sale": "on", "ground": "perishable",
                     "price": "10"},
     Action.CONFISCATE: {"confiscation_type": "value"},
