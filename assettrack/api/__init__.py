@@ -55,7 +55,8 @@ limiter.limit(
 
 def init_app(app):
     """Register the API routes; bearer-token requests skip CSRF, session ones do not."""
-    from . import cases  # noqa: F401  (routes register on bp)
+    from . import attachments  # noqa: F401  (routes register on bp)
+    from . import cases  # noqa: F401
     from . import duplicates  # noqa: F401
     from . import imports  # noqa: F401
     from . import jobs  # noqa: F401

@@ -34,9 +34,11 @@ def apply_errors(form, errors: dict) -> None:
 def init_app(app):
     """Register the page blueprints, template helpers and error pages."""
     from . import admin
+    from . import attachments
     from . import audit_log
     from . import auth
     from . import cases
+    from . import comments
     from . import dashboard
     from . import duplicates
     from . import enrolment
@@ -52,7 +54,7 @@ def init_app(app):
 
     for module in (
         auth, main, dashboard, cases, network, duplicates, reports, admin, audit_log, jobs,
-        imports, enrolment, notifications
+        imports, enrolment, notifications, attachments, comments
     ):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["translate"] = translate
