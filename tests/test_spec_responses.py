@@ -139,6 +139,27 @@ def test_every_route_answers_the_demo_data_as_its_spec_declares(demo_api, sessio
     officer("get", "/cases/{case_id}/network.svg", 200, path=f"/cases/{case_id}/network.svg")
     officer("get", "/cases/{case_id}/screening", 200, path=f"/cases/{case_id}/screening")
 
+    # Attachments (#13): a case's and an entity's, uploaded, listed, downloaded
+    for owner, owner_path in (
+        ("cases/{case_id}", new),
+        ("entities/{entity_id}", f"/entities/{villa}"),
+    ):
+        attached = officer(
+            "post",
+            f"/{owner}/attachments",
+            201,
+            path=owner_path + "/attachments",
+            data={"file": (io.BytesIO(b"Seen at quay 7.\n"), "note.txt")},
+            content_type="multipart/form-data",
+        ).json
+        officer("get", f"/{owner}/attachments", 200, path=owner_path + "/attachments")
+        officer(
+            "get",
+            f"/{owner}/attachments/{{attachment_id}}/file",
+            200,
+            path=attached["file"].removeprefix("/api/v1"),
+        )
+
     # Decisions, assets, valuations and the ledger
     order = {
         "decided_on": today,
