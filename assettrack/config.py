@@ -33,8 +33,8 @@ JOB_MEMORY_MB = 500
 JOB_MEMORY_MB_BY_KIND = ("duplicates=1024",)
 # Seconds a job may run (wall clock) before it is stopped and failed.
 JOB_TIME_LIMIT = 3600
-# Job kinds that need another time limit, as "kind=seconds".
-JOB_TIME_LIMIT_BY_KIND = ()
+# Job kinds that need another time limit, as "kind=seconds" (a thumbnail takes a second or two).
+JOB_TIME_LIMIT_BY_KIND = ("thumbnail=120",)
 # Where files made by jobs and uploaded documents are kept; None: instance/files.
 FILES_DIR = None
 # Languages of the user interface.
@@ -106,6 +106,10 @@ REPORT_ANNEX_ROWS = 1_000
 VERIFY_MAX_BYTES = 100 * 1024 * 1024
 CASE_PAGE_SIZE = 100
 # --- Limits on uploaded files (docs/operations.md, "Limits") ---------------------------------
+# Largest attachment of a case or entity, in bytes.
+ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024
+# Most pixels of an attached image the thumbnail job decodes; a larger one is refused (a bomb).
+ATTACHMENT_MAX_PIXELS = 40_000_000
 # Longest register cell, in characters (Excel's own limit); a longer cell makes its row bad.
 REGISTER_MAX_CELL_CHARS = 32767
 # Most columns a register may have.

@@ -65,6 +65,8 @@ __all__ = [
     "Statistics",
     "Job",
     "Problem",
+    "Attachment",
+    "AttachmentList",
     "RESPONSES",
     "CaseCreate",
     "CaseUpdate",
@@ -416,6 +418,35 @@ class Statistics(BaseModel):
     victim_compensations: int
     releases: int
     average_days_freeze_to_confiscation: float | None
+
+
+class Attachment(BaseModel):
+    """A file attached to a case or an entity, its type as read from its bytes."""
+
+    id: int
+    case_id: int | None
+    entity_id: int | None
+    name: str
+    content_type: str = Field(description="found in the file's bytes, not taken from its name")
+    size: int = Field(ge=1, description="bytes")
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+    uploaded_by: str
+    uploaded_at: _Moment
+    preview: Literal["pending", "ready", "none", "refused"] = Field(
+        description="the check of the content by the thumbnail job: pending, ready (a "
+        "thumbnail), none (a type without one), refused (not served)"
+    )
+    preview_error: str | None
+    file: str | None = Field(
+        json_schema_extra={"format": "uri-reference"}, description="download; null when refused"
+    )
+    thumbnail: str | None = Field(json_schema_extra={"format": "uri-reference"})
+
+
+class AttachmentList(BaseModel):
+    """The attachments of a case or an entity, newest first."""
+
+    items: list[Attachment]
 
 
 class ProblemError(BaseModel):

@@ -176,6 +176,26 @@ def test_every_route_answers_the_demo_data_as_its_spec_declares(demo_api, sessio
         "delete", "/cases/{case_id}/entities/{entity_id}", 200, path=link,
         json={"reason": "spec"}, headers={"If-Match": '"2"'},
     )
+    # Attachments (#13): a case's and an entity's, uploaded, listed, downloaded
+    for owner, owner_path in (
+        ("cases/{case_id}", new),
+        ("entities/{entity_id}", f"/entities/{villa}"),
+    ):
+        attached = officer(
+            "post",
+            f"/{owner}/attachments",
+            201,
+            path=owner_path + "/attachments",
+            data={"file": (io.BytesIO(b"Seen at quay 7.\n"), "note.txt")},
+            content_type="multipart/form-data",
+        ).json
+        officer("get", f"/{owner}/attachments", 200, path=owner_path + "/attachments")
+        officer(
+            "get",
+            f"/{owner}/attachments/{{attachment_id}}/file",
+            200,
+            path=attached["file"].removeprefix("/api/v1"),
+        )
 
     # Decisions, assets, valuations and the ledger
     order = {

@@ -55,6 +55,7 @@ limiter.limit(
 
 def init_app(app):
     """Register the API routes; bearer-token requests skip CSRF, session ones do not."""
+    from . import attachments  # noqa: F401  (routes register on bp)
     from . import cases  # noqa: F401  (routes register on bp)
     from . import corrections  # noqa: F401
     from . import dossiers  # noqa: F401

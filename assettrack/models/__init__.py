@@ -12,6 +12,7 @@ from .assets import DecisionAsset
 from .assets import LedgerEntry
 from .assets import ManagerAssignment
 from .assets import Valuation
+from .attachments import Attachment
 from .audit import AuditEntry
 from .audit import AuditHead
 from .audit import Installation
@@ -24,6 +25,8 @@ from .base import utcnow
 from .cases import Case
 from .cases import CaseShare
 from .cases import CaseTag
+from .comments import Comment
+from .comments import CommentVersion
 from .corrections import ChangeRecord
 from .corrections import PropertySource
 from .disclosure import RedactionChoice
@@ -71,6 +74,9 @@ __all__ = [
     "RegisterImport",
     "RegisterMapping",
     "Asset",
+    "Attachment",
+    "Comment",
+    "CommentVersion",
     "CaseEntity",
     "Decision",
     "DuplicateCandidate",

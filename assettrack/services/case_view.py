@@ -46,6 +46,7 @@ from ..models import User
 from . import asset_reads
 from . import audit_log
 from . import decisions as decision_service
+from . import files
 from . import stats
 from .cases import org_today
 from .entities import relation_as_dict
@@ -748,10 +749,7 @@ def document_for_download(
     case, decision = get_case_decision(session, user, case_id, decision_id)
     if not decision.document_path:
         raise NotFound(f"decision {decision_id} has no document")
-    root = Path(files_dir).resolve()
-    path = (root / decision.document_path).resolve()
-    if root not in path.parents or not path.is_file():
-        raise NotFound(f"the document of decision {decision_id} is missing")
+    path = files.stored_path(files_dir, decision.document_path)
     audit.record(
         session,
         user,

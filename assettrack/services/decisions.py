@@ -1,6 +1,5 @@
 """Record, annul and read the legal decisions that move assets through their lifecycle."""
 
-import hashlib
 import json
 from datetime import date
 from decimal import Decimal
@@ -39,6 +38,7 @@ from ..models import Valuation
 from ..models import utcnow
 from ..routing import id_value
 from . import asset_reads
+from . import files
 from .cases import org_today
 from .cases import review_date
 from .validation import clean_date
@@ -286,14 +286,7 @@ def attach_document(
     mimetype = next((t for magic, t in DOCUMENT_TYPES.items() if data.startswith(magic)), None)
     if mimetype is None:
         raise Invalid({"document": Msg("must be a PDF or an image (PNG, JPEG, TIFF)")})
-    digest = hashlib.sha256(data).hexdigest()
-    relative = Path("documents") / digest[:2] / digest
-    path = Path(files_dir) / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+    relative, digest = files.store(files_dir, data)
     decision.document_name = Path(name or "order").name[:255]
     decision.document_path = str(relative)
     decision.document_sha256 = digest

@@ -45,9 +45,11 @@ def init_app(app):
     """Register the page blueprints, template helpers and error pages."""
     from . import account
     from . import admin
+    from . import attachments
     from . import audit_log
     from . import auth
     from . import cases
+    from . import comments
     from . import dashboard
     from . import dossiers
     from . import duplicates
@@ -84,6 +86,8 @@ def init_app(app):
         watchlist,
         search,
         dossiers,
+        attachments,
+        comments,
     ):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["translate"] = translate
