@@ -49,6 +49,8 @@ from .screening import ScreeningList
 from .sessions import EndReason
 from .sessions import SavedForm
 from .sessions import UserSession
+from .tasks import Task
+from .tasks import TaskStatus
 
 __all__ = [
     "RegisterEntry",
@@ -77,6 +79,8 @@ __all__ = [
     "ScreeningEntry",
     "ScreeningHit",
     "ScreeningList",
+    "Task",
+    "TaskStatus",
     "Valuation",
     "ApiToken",
     "AuditEntry",
