@@ -63,6 +63,7 @@ def init_app(app):
     from . import network  # noqa: F401
     from . import openapi  # noqa: F401
     from . import reports  # noqa: F401
+    from . import tasks  # noqa: F401
 
     csrf.exempt(bp)
     app.register_blueprint(bp)

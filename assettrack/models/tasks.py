@@ -77,11 +77,11 @@ class TaskIn(BaseModel):
 
     title: str = PydanticField(min_length=1, max_length=TASK_TITLE_MAX)
     assignee_id: int = PydanticField(
-        ge=1, lt=2**63, description="a user of the case's organisation"
+        ge=1, le=2**63 - 1, description="a user of the case's organisation"
     )
     due_on: date | None = PydanticField(default=None, description="YYYY-MM-DD")
     entity_id: int | None = PydanticField(
-        default=None, ge=1, lt=2**63, description="an entity or asset of the case"
+        default=None, ge=1, le=2**63 - 1, description="an entity or asset of the case"
     )
 
 
@@ -91,9 +91,9 @@ class TaskChange(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     title: str | None = PydanticField(default=None, min_length=1, max_length=TASK_TITLE_MAX)
-    assignee_id: int | None = PydanticField(default=None, ge=1, lt=2**63)
+    assignee_id: int | None = PydanticField(default=None, ge=1, le=2**63 - 1)
     due_on: date | None = None
-    entity_id: int | None = PydanticField(default=None, ge=1, lt=2**63)
+    entity_id: int | None = PydanticField(default=None, ge=1, le=2**63 - 1)
     status: TaskStatus | None = None
 
 

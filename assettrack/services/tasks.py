@@ -44,7 +44,9 @@ __all__ = [
     "get_task",
     "may_change",
     "my_tasks",
+    "record_list_read",
     "task_link",
+    "task_view",
     "update_task",
 ]
 
@@ -196,6 +198,14 @@ def case_tasks(session: Session, user: User, case: Case, *, audit_read: bool = F
     return items
 
 
+def task_view(session: Session, user: User, task: Task, case: Case) -> dict:
+    """Return one task as a dict, as :func:`case_tasks` shows it."""
+    assignee = session.get(User, task.assignee_id)
+    names = _entity_names(session, user, case) if task.entity_id else {}
+    today = org_today(session.get(Organisation, case.organisation_id))
+    return _as_dict(task, assignee.name, case.reference, names, today)
+
+
 def my_tasks(session: Session, user: User, *, include_closed: bool = False) -> list[dict]:
     """Return the tasks assigned to ``user`` in cases they read, by due date (two queries)."""
     orgs = access.readable_organisation_ids(session, user)
@@ -220,6 +230,18 @@ def my_tasks(session: Session, user: User, *, include_closed: bool = False) -> l
         names = {task.entity_id: caption} if organisation_id in named and caption else {}
         items.append(_as_dict(task, user.name, reference, names, today))
     return items
+
+
+def record_list_read(session: Session, user: User, items: list[dict], *, query: dict) -> None:
+    """Log a list of tasks as read: the query and the ids shown (a list is a consultation)."""
+    audit.record(
+        session,
+        user,
+        audit.Action.READ,
+        "task_list",
+        None,
+        details={"query": query, "task_ids": [item["id"] for item in items]},
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------

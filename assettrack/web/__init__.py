@@ -47,12 +47,13 @@ def init_app(app):
     from . import network
     from . import notifications
     from . import reports
+    from . import tasks
     from .forms import label
     from .forms import schema_label
 
     for module in (
         auth, main, dashboard, cases, network, duplicates, reports, admin, audit_log, jobs,
-        imports, enrolment, notifications
+        imports, enrolment, notifications, tasks
     ):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["translate"] = translate
