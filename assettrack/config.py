@@ -63,6 +63,25 @@ SESSION_KEEP_DAYS = 30
 SAVED_FORM_HOURS = 24
 # Notifications (read or not) are deleted after this many days.
 NOTIFICATION_KEEP_DAYS = 90
+# --- E-mail of notifications (docs/operations.md, "E-mail and the schedule") ----------------
+# SMTP server; None (unset) sends no e-mail at all: notifications stay under the bell.
+SMTP_HOST = None
+# SMTP port: 587 (submission with STARTTLS) by default.
+SMTP_PORT = 587
+# Account on the SMTP server, if it asks for one (sent only after STARTTLS when it is on).
+SMTP_USERNAME = None
+SMTP_PASSWORD = None
+# Sender address of the e-mails; None: assettrack@<SMTP_HOST>.
+SMTP_FROM = None
+# Upgrade the connection with STARTTLS before anything else (turn off only for a local relay).
+SMTP_STARTTLS = True
+# Seconds to wait for the SMTP server before giving up until the next run.
+SMTP_TIMEOUT = 30
+# Minutes between two runs of the mailer sending the notifications of channel "e-mail" (1-59).
+MAIL_SEND_MINUTES = 5
+# Hour of the day (UTC, 0-23) of the daily run: reminders (tasks, urgent freezes, reviews),
+# then the daily digests, then the purge of notifications older than NOTIFICATION_KEEP_DAYS.
+DAILY_RUN_HOUR = 5
 # API tokens are refused after this long (from their creation).
 API_TOKEN_LIFETIME = timedelta(days=90)
 # Per-address and per-token rate limits (Flask-Limiter syntax); counted in Redis when

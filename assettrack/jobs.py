@@ -163,6 +163,46 @@ def init_app(app):
         _forget_inherited_connections(app)
 
     app.extensions[_KEY] = (huey, run_job)
+    app.extensions[_SCHEDULE_KEY] = _schedule(app, huey)
+
+
+# --- the schedule of notifications (issue #13) -------------------------------------------------
+# Every worker's scheduler enqueues these, so with two workers each runs twice: both are safe to
+# run at once (reminders carry a dedupe key, each e-mail is claimed by a compare-and-set).
+
+_SCHEDULE_KEY = "assettrack.schedule"
+
+
+def _schedule(app, huey) -> dict:
+    """Register the mailer (every MAIL_SEND_MINUTES) and the daily run (DAILY_RUN_HOUR, UTC)."""
+    minutes = min(59, max(1, int(app.config["MAIL_SEND_MINUTES"])))
+    hour = min(23, max(0, int(app.config["DAILY_RUN_HOUR"])))
+
+    @huey.periodic_task(
+        crontab(minute="*" if minutes == 1 else f"*/{minutes}"), name="assettrack.send_emails"
+    )
+    def send_emails():
+        from .services import mailer
+
+        with app.app_context(), session_scope() as session:
+            sent = mailer.send_pending(session)
+        if sent:
+            log.info("e-mailed %s notifications", sent)
+
+    @huey.periodic_task(crontab(minute="0", hour=str(hour)), name="assettrack.daily_run")
+    def daily_run():
+        from .services import reminders
+
+        with app.app_context():
+            report = reminders.run_daily()
+        log.info(
+            "daily run: told %s, %s digests, %s notifications purged",
+            report.told,
+            report.digests,
+            report.purged,
+        )
+
+    return {"send_emails": send_emails, "daily_run": daily_run}
 
 
 def create_job(session: Session, user: User, kind: str, params: dict) -> Job:

@@ -67,6 +67,7 @@ def init_app(app):
     from . import openapi  # noqa: F401
     from . import reports  # noqa: F401
     from . import search  # noqa: F401
+    from . import tasks  # noqa: F401
     from . import watchlist  # noqa: F401
 
     csrf.exempt(bp)

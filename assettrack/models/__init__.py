@@ -61,6 +61,8 @@ from .second_factor import TotpFactor
 from .sessions import EndReason
 from .sessions import SavedForm
 from .sessions import UserSession
+from .tasks import Task
+from .tasks import TaskStatus
 from .watchlist import Watch
 
 __all__ = [
@@ -102,6 +104,8 @@ __all__ = [
     "SearchKey",
     "ScreeningHit",
     "ScreeningList",
+    "Task",
+    "TaskStatus",
     "Valuation",
     "ApiToken",
     "AuditEntry",

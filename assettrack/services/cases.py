@@ -33,6 +33,7 @@ from ..models.cases import SUMMARY_MAX
 from ..models.cases import TAG_MAX
 from ..models.cases import TITLE_MAX
 from ..routing import is_id
+from . import notifications
 from .validation import Errors
 from .validation import clean_choice
 from .validation import clean_text
@@ -541,6 +542,7 @@ def _set_shares(session, case, orgs) -> None:
     for org_id in wanted - set(current):
         session.add(CaseShare(case_id=case.id, organisation_id=org_id))
     session.flush()
+    notifications.tell_case_shared(session, case, wanted - set(current))
 
 
 def _set_tags(session, case, tags) -> None:

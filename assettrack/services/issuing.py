@@ -50,6 +50,7 @@ from ..models import Report
 from ..models import Role
 from ..models import User
 from ..models import utcnow
+from . import notifications
 from . import reports as content
 from . import sharing
 from .cases import org_today
@@ -384,6 +385,8 @@ def make_file(
             )
         chosen = {row.mention_key: row.choice for row in rows}
     _record_disclosure(session, user, report, context, chosen)
+    if report.kind == "partner":
+        notifications.tell_report_addressed(session, report)
     return data
 
 

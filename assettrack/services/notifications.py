@@ -24,7 +24,9 @@ from sqlmodel import Session
 from ..errors import Invalid
 from ..errors import Msg
 from ..models import Case
+from ..models import Role
 from ..models import User
+from ..models import UserOrganisation
 from ..models.base import utcnow
 from ..models.notifications import Channel
 from ..models.notifications import Notification
@@ -42,6 +44,8 @@ __all__ = [
     "notify",
     "purge",
     "set_channels",
+    "tell_case_shared",
+    "tell_report_addressed",
     "unread_count",
 ]
 
@@ -236,3 +240,56 @@ def purge(session: Session, keep_days: int) -> int:
     """Delete notifications older than ``keep_days`` (their declared fate); return how many."""
     cutoff = utcnow() - timedelta(days=keep_days)
     return session.execute(delete(Notification).where(Notification.created_at < cutoff)).rowcount
+
+
+#: Who hears that something reached their organisation: the roles that read cases or reports.
+_CASE_READERS = (Role.OFFICER.value, Role.LIAISON.value)
+_REPORT_READERS = (Role.OFFICER.value, Role.LIAISON.value, Role.PARTNER.value)
+
+
+def tell_case_shared(session: Session, case: Case, organisation_ids) -> list[Notification]:
+    """Tell the case readers of each organisation ``case`` was just shared with (once each)."""
+    made = []
+    for organisation_id in sorted(set(organisation_ids)):
+        made += notify(
+            session,
+            user_ids=_members(session, organisation_id, _CASE_READERS),
+            event=NotificationEvent.CASE_SHARED,
+            message=Msg(
+                "Case {reference} is shared with your organisation", reference=case.reference
+            ),
+            case=case,
+            link=f"/shared/cases/{case.id}",
+            dedupe_key=f"case_shared:{case.id}:{organisation_id}",
+        )
+    return made
+
+
+def tell_report_addressed(session: Session, report) -> list[Notification]:
+    """Tell the users of a partner report's recipient organisation that it was issued to them."""
+    return notify(
+        session,
+        user_ids=_members(session, report.recipient_organisation_id, _REPORT_READERS),
+        event=NotificationEvent.REPORT_ADDRESSED,
+        message=Msg(
+            "Partner report {number} is addressed to your organisation", number=report.number
+        ),
+        link=f"/reports/{report.id}",
+        dedupe_key=f"report_addressed:{report.id}",
+    )
+
+
+def _members(session: Session, organisation_id: int, roles) -> list[int]:
+    """Active users of ``roles`` at home in the organisation or granted it."""
+    granted = select(UserOrganisation.user_id).where(
+        UserOrganisation.organisation_id == organisation_id
+    )
+    return list(
+        session.scalars(
+            select(User.id).where(
+                User.active.is_(True),
+                User.role.in_(roles),
+                (User.organisation_id == organisation_id) | User.id.in_(granted),
+            )
+        )
+    )

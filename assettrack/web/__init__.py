@@ -63,6 +63,7 @@ def init_app(app):
     from . import notifications
     from . import reports
     from . import search
+    from . import tasks
     from . import watchlist
     from .forms import label
     from .forms import schema_label
@@ -88,6 +89,7 @@ def init_app(app):
         dossiers,
         attachments,
         comments,
+        tasks,
     ):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["translate"] = translate

@@ -1,6 +1,7 @@
 """The bell: a user's notifications, marking them read, and the channel chosen per event."""
 
 from flask import Blueprint
+from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -17,6 +18,7 @@ from ..models.notifications import Channel
 from ..models.notifications import NotificationEvent
 from ..routing import id_value
 from ..routing import page_number
+from ..services import mailer
 from ..services import notifications
 from . import translate
 
@@ -140,6 +142,7 @@ def settings():
         "notifications/settings.html",
         rows=rows,
         channels=channels,
+        email_enabled=mailer.is_enabled(current_app.config),
         error_summary=[
             {
                 "id": f"{key}-{Channel.IN_APP.value}",
