@@ -248,20 +248,40 @@ _REPORT_READERS = (Role.OFFICER.value, Role.LIAISON.value, Role.PARTNER.value)
 
 
 def tell_case_shared(session: Session, case: Case, organisation_ids) -> list[Notification]:
-    """Tell the case readers of each organisation ``case`` was just shared with (once each)."""
+    """Tell the case readers of each organisation ``case`` was just shared with (once each).
+
+    Each is told only when they may open it, with the link they can follow: the case itself
+    for a reader of the owning organisation (a liaison of both cities), else its shared reading,
+    which the sharing rules may still refuse (AMBER+STRICT, H2 without permission).
+    """
+    from .. import access
+    from ..errors import NotFound
+    from . import sharing
+
     made = []
     for organisation_id in sorted(set(organisation_ids)):
-        made += notify(
-            session,
-            user_ids=_members(session, organisation_id, _CASE_READERS),
-            event=NotificationEvent.CASE_SHARED,
-            message=Msg(
-                "Case {reference} is shared with your organisation", reference=case.reference
-            ),
-            case=case,
-            link=f"/shared/cases/{case.id}",
-            dedupe_key=f"case_shared:{case.id}:{organisation_id}",
-        )
+        for user_id in _members(session, organisation_id, _CASE_READERS):
+            user = session.get(User, user_id)
+            if case.organisation_id in access.readable_organisation_ids(session, user):
+                link = f"/cases/{case.id}"
+            else:
+                try:
+                    sharing.get_shared_case(session, user, case.id)
+                except NotFound:
+                    continue
+                link = f"/shared/cases/{case.id}"
+            made += notify(
+                session,
+                user_ids=[user_id],
+                event=NotificationEvent.CASE_SHARED,
+                message=Msg(
+                    "Case {reference} is shared with your organisation",
+                    reference=case.reference,
+                ),
+                case=case,
+                link=link,
+                dedupe_key=f"case_shared:{case.id}:{organisation_id}",
+            )
     return made
 
 
