@@ -201,7 +201,7 @@ def test_the_smit_walk_states_no_false_name_and_the_choices_are_recorded(
     case_id = int(re.search(r"/cases/(\d+)", page.url).group(1))
 
     # Its entities, as an officer adds them.
-    def add(schema, role, fields, value=None):
+    def add(schema, role, fields, value=None, anyway=None):
         page.goto(f"/cases/{case_id}/entities/new?schema={schema}")
         for label, text in fields.items():
             page.get_by_label(label, exact=True).fill(text)
@@ -209,11 +209,21 @@ def test_the_smit_walk_states_no_false_name_and_the_choices_are_recorded(
         if value:
             page.get_by_label("Estimated value").fill(value)
         page.get_by_role("button", name="Add to the case").click()
+        if anyway:
+            # The organisation holds this identifier already (#12): say why this is another.
+            page.get_by_label("Or create a new entity anyway: why is it not the same?").fill(anyway)
+            page.get_by_role("button", name="Create a new one anyway").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
 
     add("Person", "other", {"Name": PROTECTED, "Birth date": BIRTH_DATE, "ID Number": ID_NUMBER})
     add("Company", "suspect", {"Name": COMPANY})
-    add("Vessel", "other", {"Name": VESSEL, "IMO Number": IMO}, value="1800000")
+    add(
+        "Vessel",
+        "other",
+        {"Name": VESSEL, "IMO Number": IMO},
+        value="1800000",
+        anyway="Tip names this ship; the file of the reefer case is kept apart for now.",
+    )
 
     def relate(schema, source, target, share=None):
         page.goto(f"/cases/{case_id}/relations/new")

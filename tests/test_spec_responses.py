@@ -25,6 +25,10 @@ NOT_CALLED = {
     "test_duplicates_api.py undoes one",
     ("post", "/duplicates/review"): "needs a candidate pair the demo does not hold",
     ("post", "/entities/merge"): "needs a candidate pair the demo does not hold",
+    ("get", "/cases/{case_id}/tasks"): "the demo holds no task; tests/test_tasks.py calls it",
+    ("post", "/cases/{case_id}/tasks"): "tests/test_tasks.py creates tasks",
+    ("get", "/tasks/{task_id}"): "the demo holds no task; tests/test_tasks.py reads one",
+    ("patch", "/tasks/{task_id}"): "the demo holds no task; tests/test_tasks.py changes one",
 }
 
 
