@@ -179,6 +179,8 @@ def test_end_my_other_sessions_from_a_second_browser(app, make_user):
         assert _signed_in(browser)
     page = first.get("/account/security").get_data(as_text=True)
     assert "End my other sessions" in page
+    assert "<title>Security of my account · assettrack</title>" in page
+    assert page.count('id="tokens-title"') == 1
     first.post("/account/sessions/end", data={})
     assert _signed_in(first)
     assert not _signed_in(second)
