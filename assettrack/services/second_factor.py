@@ -153,11 +153,14 @@ def confirm_enrolment(session: Session, user: User, code: str, key: str) -> list
     return codes
 
 
-def verify(session: Session, user: User, code: str, key: str, limits: Limits) -> str:
+def verify(session: Session, user: User, code: str, config) -> str:
     """Check ``code`` (TOTP or recovery); return "totp" or "recovery", else raise ``Invalid``.
 
-    A failure counts toward the pause and is audited; the caller commits in both cases.
+    ``config`` is the application's settings: the data key (``DATA_KEY``) opens the secret, the
+    ``LOGIN_*`` settings pace the failures. A failure counts toward the pause and is audited;
+    the caller commits in both cases.
     """
+    key, limits = config["DATA_KEY"], Limits.from_config(config)
     factor = session.get(TotpFactor, user.id)
     if factor is None or factor.confirmed_at is None:
         raise Invalid({"code": Msg("No authenticator is set up for this account.")})
@@ -226,9 +229,9 @@ def remaining_recovery_codes(session: Session, user: User) -> int:
     )
 
 
-def new_recovery_codes(session: Session, user: User, code: str, key: str, limits: Limits):
+def new_recovery_codes(session: Session, user: User, code: str, config):
     """Replace the recovery codes after a fresh code from the app; return the new ones."""
-    verify(session, user, code, key, limits)
+    verify(session, user, code, config)
     codes = _replace_recovery_codes(session, user)
     audit.record(
         session,
@@ -311,5 +314,3 @@ def _recovery_code() -> str:
 def _code_hash(text: str) -> str:
     normalised = "".join(ch for ch in text.lower() if ch.isalnum())
     return hashlib.sha256(normalised.encode("ascii", "ignore")).hexdigest()
-
-

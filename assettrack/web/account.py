@@ -131,13 +131,7 @@ def recovery_codes():
     form = SecondFactorForm()
     if form.validate_on_submit():
         try:
-            codes = second_factor.new_recovery_codes(
-                db,
-                user,
-                form.code.data,
-                current_app.config["DATA_KEY"],
-                second_factor.Limits.from_config(current_app.config),
-            )
+            codes = second_factor.new_recovery_codes(db, user, form.code.data, current_app.config)
         except Invalid as exc:
             db.commit()  # the failure count and its audit entry
             apply_errors(form, exc.errors)
@@ -167,13 +161,7 @@ def create_token():
             errors["days"] = gettext("Enter a number of days from 1 to %(most)s.", most=longest)
         if second_factor.is_enrolled(db, user) and not errors:
             try:
-                second_factor.verify(
-                    db,
-                    user,
-                    form.code.data,
-                    current_app.config["DATA_KEY"],
-                    second_factor.Limits.from_config(current_app.config),
-                )
+                second_factor.verify(db, user, form.code.data, current_app.config)
             except Invalid as exc:
                 db.commit()  # the failure count and its audit entry
                 errors.update(exc.errors)

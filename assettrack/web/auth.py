@@ -99,13 +99,7 @@ def second_factor_step():
     form = SecondFactorForm()
     if form.validate_on_submit():
         try:
-            kind = second_factor.verify(
-                db,
-                user,
-                form.code.data,
-                current_app.config["DATA_KEY"],
-                second_factor.Limits.from_config(current_app.config),
-            )
+            kind = second_factor.verify(db, user, form.code.data, current_app.config)
         except Invalid as exc:
             db.commit()  # the failure count, its pause and its audit entry are kept
             apply_errors(form, exc.errors)
