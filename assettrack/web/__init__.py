@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 from ..errors import DomainError
 from ..errors import Msg
 
-__all__ = ["init_app", "translate", "apply_errors"]
+__all__ = ["init_app", "translate", "apply_errors", "case_readers_only"]
 
 
 def translate(message) -> str:
@@ -28,6 +28,22 @@ def _translated_param(value):
     if isinstance(value, Label):
         return value.shown(ftm_label)
     return translate(value) if isinstance(value, Msg) else value
+
+
+def case_readers_only(blueprint) -> None:
+    """Let only the users who read cases (officers, liaisons) into ``blueprint``: sign-in first,
+    then 403 for every other role (partners, auditors, admins)."""
+    from flask import abort
+    from flask_login import current_user
+    from flask_login import login_required
+
+    from .. import access
+
+    @blueprint.before_request
+    @login_required
+    def _readers_only():
+        if not access.can_read_cases(current_user):
+            abort(403)
 
 
 def apply_errors(form, errors: dict) -> None:

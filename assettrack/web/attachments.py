@@ -6,7 +6,6 @@ reads its rows through ``attachments_of``, a template helper of this blueprint.
 """
 
 from flask import Blueprint
-from flask import abort
 from flask import current_app
 from flask import flash
 from flask import redirect
@@ -17,7 +16,6 @@ from flask import url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import TextAreaField
@@ -30,6 +28,7 @@ from ..models import Case
 from ..models.attachments import REASON_MAX
 from ..services import attachments as attachment_service
 from . import apply_errors
+from . import case_readers_only
 
 bp = Blueprint("attachments", __name__)
 
@@ -51,11 +50,7 @@ class RemovalForm(FlaskForm):
     reason = TextAreaField(_l("Why is it removed?"), render_kw={"maxlength": REASON_MAX, "rows": 3})
 
 
-@bp.before_request
-@login_required
-def _readers_only():
-    if not access.can_read_cases(current_user):
-        abort(403)
+case_readers_only(bp)
 
 
 @bp.app_context_processor

@@ -20,7 +20,6 @@ from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext
 from flask_login import current_user
-from flask_login import login_required
 from sqlalchemy import select
 
 from .. import access
@@ -40,6 +39,7 @@ from ..services import cases as case_service
 from ..services import decisions as decision_service
 from ..services import entities as entity_service
 from . import apply_errors
+from . import case_readers_only
 from . import translate
 from .forms import DECISION_FIELDS
 from .forms import ENTITY_SCHEMA_CHOICES
@@ -64,11 +64,7 @@ from .timeline import case_timeline
 bp = Blueprint("cases", __name__)
 
 
-@bp.before_request
-@login_required
-def _readers_only():
-    if not access.can_read_cases(current_user):
-        abort(403)
+case_readers_only(bp)
 
 
 @bp.route("/cases/")

@@ -16,7 +16,6 @@ from flask import url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms import TextAreaField
@@ -27,6 +26,7 @@ from ..errors import Invalid
 from ..models.comments import BODY_MAX
 from ..services import comments as comment_service
 from . import apply_errors
+from . import case_readers_only
 
 bp = Blueprint("comments", __name__)
 
@@ -45,11 +45,7 @@ class CommentForm(FlaskForm):
     task_id = HiddenField()
 
 
-@bp.before_request
-@login_required
-def _readers_only():
-    if not access.can_read_cases(current_user):
-        abort(403)
+case_readers_only(bp)
 
 
 @bp.app_context_processor

@@ -8,14 +8,13 @@ from flask_babel import format_currency
 from flask_babel import gettext
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_login import login_required
 
-from .. import access
 from ..db import get_session
 from ..errors import Invalid
 from ..services import case_view
 from ..services import cases as case_service
 from . import apply_errors
+from . import case_readers_only
 from .charts import Bar
 from .charts import bar_chart
 from .forms import DashboardForm
@@ -25,11 +24,7 @@ from .forms import options
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 
-@bp.before_request
-@login_required
-def _readers_only():
-    if not access.can_read_cases(current_user):
-        abort(403)
+case_readers_only(bp)
 
 
 @bp.route("/")

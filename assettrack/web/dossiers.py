@@ -10,7 +10,6 @@ from flask import url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import FieldList
 from wtforms import FormField
@@ -28,6 +27,7 @@ from ..errors import Conflict
 from ..errors import Invalid
 from ..services import dossiers as dossier_service
 from . import apply_errors
+from . import case_readers_only
 from . import translate
 from .forms import options
 
@@ -88,11 +88,7 @@ class DossierForm(FlaskForm):
     version = HiddenField()
 
 
-@bp.before_request
-@login_required
-def _readers_only():
-    if not access.can_read_cases(current_user):
-        abort(403)
+case_readers_only(bp)
 
 
 @bp.app_context_processor

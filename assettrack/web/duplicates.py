@@ -9,7 +9,6 @@ from flask import request
 from flask import url_for
 from flask_babel import gettext
 from flask_login import current_user
-from flask_login import login_required
 from sqlalchemy import select
 
 from .. import access
@@ -21,6 +20,7 @@ from ..models import Organisation
 from ..routing import is_id
 from ..routing import page_number
 from ..services import duplicates as duplicate_service
+from . import case_readers_only
 from . import translate
 
 bp = Blueprint("duplicates", __name__, url_prefix="/duplicates")
@@ -28,11 +28,7 @@ bp = Blueprint("duplicates", __name__, url_prefix="/duplicates")
 PAGE_SIZE = 20
 
 
-@bp.before_request
-@login_required
-def _readers_only():
-    if not access.can_read_cases(current_user):
-        abort(403)
+case_readers_only(bp)
 
 
 @bp.route("/")

@@ -17,7 +17,6 @@ from flask import url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import HiddenField
@@ -36,6 +35,7 @@ from ..services import corrections
 from ..services import entity_view
 from ..services.entities import get_entity
 from . import apply_errors
+from . import case_readers_only
 from . import translate
 from .forms import INFO_GRADE_CHOICES
 from .forms import SOURCE_GRADE_CHOICES
@@ -47,11 +47,7 @@ bp = Blueprint("entities", __name__)
 _REASON_HINT = _l("Why the change: kept in the entity's history and the audit log.")
 
 
-@bp.before_request
-@login_required
-def _readers_only():
-    if not access.can_read_cases(current_user):
-        abort(403)
+case_readers_only(bp)
 
 
 class _Correction(FlaskForm):

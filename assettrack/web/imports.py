@@ -23,7 +23,6 @@ from flask import session
 from flask import url_for
 from flask_babel import gettext
 from flask_login import current_user
-from flask_login import login_required
 
 from .. import access
 from .. import jobs
@@ -35,6 +34,7 @@ from ..models.imports import REGISTER_TARGETS
 from ..services import imports as import_service
 from ..services import registers
 from . import apply_errors
+from . import case_readers_only
 from .forms import ImportForm
 from .forms import RegisterUploadForm
 from .forms import options
@@ -47,11 +47,7 @@ _SESSION_KEY = "register_uploads"
 _KEEP_UPLOADS = 5  # tokens remembered per user session
 
 
-@bp.before_request
-@login_required
-def _readers_only():
-    if not access.can_read_cases(current_user):
-        abort(403)
+case_readers_only(bp)
 
 
 @bp.route("/cases/<int:case_id>/imports/new", methods=["GET", "POST"])

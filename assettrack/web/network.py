@@ -7,12 +7,10 @@ not) and hands the API addresses and the translated words to the script in ``dat
 """
 
 from flask import Blueprint
-from flask import abort
 from flask import render_template
 from flask import request
 from flask_babel import gettext
 from flask_login import current_user
-from flask_login import login_required
 
 from .. import access
 from ..db import get_session
@@ -20,6 +18,7 @@ from ..domain import schema as ftm_schema
 from ..i18n import ftm_label
 from ..models.entities import CASE_ROLES
 from ..services import entities as entity_service
+from . import case_readers_only
 
 bp = Blueprint("network", __name__)
 
@@ -42,11 +41,7 @@ LEGEND_SCHEMATA = (
 )
 
 
-@bp.before_request
-@login_required
-def _readers_only():
-    if not access.can_read_cases(current_user):
-        abort(403)
+case_readers_only(bp)
 
 
 @bp.route("/cases/<int:case_id>/network")

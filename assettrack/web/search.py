@@ -1,23 +1,21 @@
 """/search: one box in every page's header; results grouped by kind, with counts and pages."""
 
 from flask import Blueprint
-from flask import abort
 from flask import render_template
 from flask import request
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import SearchField
 
-from .. import access
 from ..api.search import page_arg
 from ..api.search import results_shape
 from ..db import get_session
 from ..errors import Invalid
 from ..services import search as search_service
 from . import apply_errors
+from . import case_readers_only
 
 bp = Blueprint("search", __name__)
 
@@ -42,11 +40,7 @@ class SearchForm(FlaskForm):
     q = SearchField(_l("Name, identifier or case reference"))
 
 
-@bp.before_request
-@login_required
-def _readers_only():
-    if not access.can_read_cases(current_user):
-        abort(403)
+case_readers_only(bp)
 
 
 @bp.route("/search")

@@ -15,7 +15,6 @@ from flask import url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms import StringField
@@ -29,6 +28,7 @@ from ..models.tasks import TASK_TITLE_MAX
 from ..models.tasks import TaskStatus
 from ..services import tasks as task_service
 from . import apply_errors
+from . import case_readers_only
 
 bp = Blueprint("tasks", __name__)
 
@@ -57,11 +57,7 @@ class TaskForm(FlaskForm):
     status = SelectField(_l("Status"), choices=[], validate_choice=False)
 
 
-@bp.before_request
-@login_required
-def _readers_only():
-    if not access.can_read_cases(current_user):
-        abort(403)
+case_readers_only(bp)
 
 
 @bp.app_template_global()
