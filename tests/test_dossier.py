@@ -372,3 +372,21 @@ def test_an_organisation_stores_its_own_procedure_and_dossiers_follow_it(
               "--decision-term", "8"]
     )  # fmt: skip
     assert bad.exit_code == 2 and "terms" in bad.output
+
+
+def test_the_daily_run_tells_the_dossier_milestones(api, officer, make_case, session):
+    from assettrack.services import reminders
+
+    case = make_case(officer)
+    api.put(
+        f"/api/v1/cases/{case.id}/dossier",
+        {"permit": "Exploitatievergunning", "received_on": "2026-10-05",
+         "advice_requested_on": "2026-10-12"},
+    )  # fmt: skip
+    # The advice is due Monday 7 December 2026: inside the warning days on 25 November.
+    with time_machine.travel("2026-11-25T06:00:00Z", tick=False):
+        told = reminders.remind(session)
+        session.commit()
+        again = reminders.remind(session)
+    assert told["screening_milestone"] == 1
+    assert "screening_milestone" not in again  # told once

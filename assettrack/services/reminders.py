@@ -59,6 +59,13 @@ def remind(session: Session) -> dict[str, int]:
             *_reviews(session, org, today).items(),
         ):
             told[event] = told.get(event, 0) + count
+    # Screening dossiers' milestones (advice due or overdue, decision due or overdue), each
+    # dossier in its organisation's own date.
+    from . import dossiers
+
+    milestones = dossiers.due_milestones(session)
+    if milestones:
+        told["screening_milestone"] = told.get("screening_milestone", 0) + len(milestones)
     return told
 
 
