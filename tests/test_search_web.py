@@ -120,8 +120,10 @@ def test_a_too_long_query_is_shown_beside_the_field(client, officer_case):
     login(client, officer)
     response = client.get("/search?q=" + "x" * 201)
     html = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Error: Search" in html and "At most 200 characters." in html
+    title = html[html.index("<title>") : html.index("</title>")]
+    assert "x" * 61 not in title  # the title does not repeat an oversized query
     assert 'id="q-error"' in html
 
 

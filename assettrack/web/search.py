@@ -49,6 +49,7 @@ def index():
     form = SearchForm(request.args)
     kind = request.args.get("kind") or None
     results = None
+    status = 200
     try:
         if kind is not None and kind not in search_service.GROUPS:
             kind = None
@@ -61,6 +62,7 @@ def index():
     except Invalid as exc:
         apply_errors(form, {k if k == "q" else "": v for k, v in exc.errors.items()})
         shape = None
+        status = 422
     return render_template(
         "search/index.html",
         form=form,
@@ -69,7 +71,7 @@ def index():
         labels=GROUP_LABELS,
         args={"q": form.q.data or "", **({"kind": kind} if kind else {})},
         preview=search_service.GROUP_PREVIEW,
-    )
+    ), status
 
 
 def _href(kind: str, object_id: int) -> str:
