@@ -32,17 +32,7 @@ _USER_HELP = "E-mail of the officer acting (default: the case's officer)."
 @with_appcontext
 def import_ftm_command(file, reference, skip_invalid, email):
     """Import FILE, FollowTheMoney entities (JSON lines or a JSON array, plain or gzip)."""
-    from ..services import imports
-
-    db = get_session()
-    case, user = _case_and_user(db, reference, email)
-    report = _run(
-        lambda progress: imports.import_ftm(
-            db, user, case, file, skip_invalid=skip_invalid, progress=progress
-        )
-    )
-    db.commit()
-    _summary(report)
+    _import_file("import_ftm", file, reference, email, skip_invalid)
 
 
 @click.command("import-bods")
@@ -53,12 +43,17 @@ def import_ftm_command(file, reference, skip_invalid, email):
 @with_appcontext
 def import_bods_command(file, reference, skip_invalid, email):
     """Import FILE, Beneficial Ownership Data Standard 0.4 statements (JSON array or lines)."""
+    _import_file("import_bods", file, reference, email, skip_invalid)
+
+
+def _import_file(importer: str, file, reference, email, skip_invalid) -> None:
+    """Run ``services.imports.<importer>`` on FILE into the case, with progress and summary."""
     from ..services import imports
 
     db = get_session()
     case, user = _case_and_user(db, reference, email)
     report = _run(
-        lambda progress: imports.import_bods(
+        lambda progress: getattr(imports, importer)(
             db, user, case, file, skip_invalid=skip_invalid, progress=progress
         )
     )
