@@ -23,12 +23,12 @@ from sqlalchemy import select
 
 from assettrack.models import AuditEntry
 from assettrack.models import Entity
-from assettrack.models import UserOrganisation
 from assettrack.services import entities as entity_service
 from assettrack.services import issuing
 from assettrack.services import sharing
 from tests.conftest import bearer
 from tests.conftest import login
+from tests.test_sharing_matrix import make_viewers
 
 CASES = {
     "victim": {"tlp": "GREEN", "handling_code": "H0", "shared_with": ["BEANR"]},
@@ -58,22 +58,8 @@ JUSTIFICATION = "JIT-2026-07, request of the public prosecutor"
 
 @pytest.fixture
 def world(session, make_user, make_case):
-    owner = make_user("officer", "NLRTM")
-    viewers = {
-        "owner": owner,
-        "liaison_named": make_user("liaison", "DEHAM", "NLRTM"),
-        "liaison": make_user("liaison", "DEHAM", "NLRTM"),
-        "shared_reader": make_user("officer", "BEANR"),
-        "partner": make_user("partner", "BEANR"),
-        "auditor": make_user("auditor", "NLRTM"),
-    }
-    grant = session.scalar(
-        select(UserOrganisation).where(
-            UserOrganisation.user_id == viewers["liaison_named"].id,
-            UserOrganisation.organisation_id == owner.organisation_id,
-        )
-    )
-    grant.names = True
+    viewers = make_viewers(session, make_user)
+    owner = viewers["owner"]
     cases, people = {}, {}
     for kind, fields in CASES.items():
         case = make_case(owner, title=f"Case {kind}", **fields)

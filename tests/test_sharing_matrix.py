@@ -89,8 +89,10 @@ def test_each_cell_is_what_the_policy_decides(path, viewer, kind):
 # --- the read views, for real -------------------------------------------------------------------
 
 
-@pytest.fixture
-def world(session, make_user, make_case):
+def make_viewers(session, make_user) -> dict:
+    """Rotterdam's officer (the owner) and one user of each way of looking at its cases: a
+    liaison granted Rotterdam with names and one without, Antwerp's officer (shared with),
+    Antwerp's partner, Rotterdam's auditor."""
     owner = make_user("officer", "NLRTM")
     viewers = {
         "owner": owner,
@@ -107,6 +109,13 @@ def world(session, make_user, make_case):
         )
     )
     grant.names = True
+    return viewers
+
+
+@pytest.fixture
+def world(session, make_user, make_case):
+    viewers = make_viewers(session, make_user)
+    owner = viewers["owner"]
     cases = {}
     for kind, fields in CASES.items():
         case = make_case(owner, title=f"Case {kind}", **fields)
