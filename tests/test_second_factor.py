@@ -309,3 +309,22 @@ def test_an_organisation_admin_sets_the_sign_in_policy_of_their_own_only(
     officer = make_user("officer")
     other = client.application.test_client()
     assert _password(other, officer).location.endswith("/login/set-up-code")
+
+
+def test_showing_the_set_up_writes_nothing_a_post_starts_it(client, session, make_user, clock):
+    from sqlalchemy import func
+
+    officer = make_user("officer")
+    _password(client, officer)  # not required here: signed in with the password
+    count = select(func.count()).select_from(TotpFactor)
+    assert client.get("/account/security/set-up").status_code == 302  # nothing waits
+    assert session.scalar(count) == 0
+    started = client.post("/account/security/set-up/start")
+    assert started.location.endswith("/account/security/set-up")
+    for _ in range(2):
+        page = client.get("/account/security/set-up").get_data(as_text=True)
+    secret = re.search(r'<code class="secret-key">([A-Z2-7]+)</code>', page).group(1)
+    session.expire_all()
+    assert session.scalar(count) == 1  # the same pending secret, shown twice
+    done = client.post("/account/security/set-up", data={"code": pyotp.TOTP(secret).now()})
+    assert "Your recovery codes" in done.get_data(as_text=True)

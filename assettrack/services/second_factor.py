@@ -44,7 +44,8 @@ __all__ = [
     "RECOVERY_CODES",
     "Enrolment",
     "Limits",
-    "begin_enrolment",
+    "pending_enrolment",
+    "start_enrolment",
     "confirm_enrolment",
     "is_enrolled",
     "new_recovery_codes",
@@ -111,19 +112,25 @@ def is_enrolled(session: Session, user: User) -> bool:
     return factor is not None and factor.confirmed_at is not None
 
 
-def begin_enrolment(session: Session, user: User, key: str) -> Enrolment:
-    """Make (or show again) the pending secret of ``user``; a confirmed one is not replaced."""
+def start_enrolment(session: Session, user: User, key: str) -> None:
+    """Make the pending secret of ``user`` unless one waits already (a POST's work: the page
+    that shows it only reads). A confirmed authenticator is not replaced."""
     factor = session.get(TotpFactor, user.id)
     if factor is not None and factor.confirmed_at is not None:
         raise Invalid({"code": Msg("An authenticator is already set up for this account.")})
     if factor is None:
-        factor = TotpFactor(user_id=user.id, secret_sealed=seal(key, pyotp.random_base32()))
-        session.add(factor)
+        session.add(TotpFactor(user_id=user.id, secret_sealed=seal(key, pyotp.random_base32())))
         session.flush()
+
+
+def pending_enrolment(session: Session, user: User, key: str) -> Enrolment | None:
+    """What the set-up page shows of the pending secret (None when none waits)."""
+    factor = session.get(TotpFactor, user.id)
+    if factor is None or factor.confirmed_at is not None:
+        return None
     secret = open_sealed(key, factor.secret_sealed)
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
-    qr = segno.make(uri, error="m")
-    svg = qr.svg_inline(scale=4, dark="#000", light="#fff", title=None)
+    svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff")
     return Enrolment(secret=secret, uri=uri, qr_svg=svg)
 
 

@@ -88,11 +88,31 @@ def _security_page(db, user, *, form=None, token_form=None):
     )
 
 
+@bp.route("/security/set-up/start", methods=["POST"])
+@login_required
+@limiter.limit(limit_from("RATELIMIT_SENSITIVE"))
+def start_set_up():
+    """Make the pending secret of an authenticator set up while signed in, then show it."""
+    _browser_session()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    db = get_session()
+    try:
+        second_factor.start_enrolment(
+            db, current_user._get_current_object(), current_app.config["DATA_KEY"]
+        )
+    except Invalid:
+        flash(gettext("An authenticator is already set up for this account."), "info")
+        return redirect(url_for("account.security"))
+    db.commit()
+    return redirect(url_for("account.set_up"))
+
+
 @bp.route("/security/set-up", methods=["GET", "POST"])
 @login_required
 @limiter.limit(limit_from("RATELIMIT_SENSITIVE"), methods=["POST"])
 def set_up():
-    """Set up an authenticator app while signed in (when the organisation does not require it)."""
+    """Show the pending secret and confirm it with a first code (the GET writes nothing)."""
     _browser_session()
     db = get_session()
     user = current_user._get_current_object()
@@ -109,12 +129,9 @@ def set_up():
             return render_template(
                 "auth/recovery_codes.html", codes=codes, next_url=url_for("account.security")
             )
-    try:
-        enrolment = second_factor.begin_enrolment(db, user, key)
-    except Invalid:
-        flash(gettext("An authenticator is already set up for this account."), "info")
+    enrolment = second_factor.pending_enrolment(db, user, key)
+    if enrolment is None:
         return redirect(url_for("account.security"))
-    db.commit()
     return render_template(
         "auth/enrol_second_factor.html", form=form, enrolment=enrolment, signed_in=True
     ), (422 if request.method == "POST" else 200)

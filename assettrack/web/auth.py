@@ -82,6 +82,8 @@ def login():
             }
             if second_factor.is_enrolled(db, user):
                 return redirect(url_for("auth.second_factor_step"))
+            second_factor.start_enrolment(db, user, current_app.config["DATA_KEY"])
+            db.commit()
             return redirect(url_for("auth.enrol_second_factor"))
         return _open_session(db, user, next_url=request.args.get("next"))
     status = 400 if request.method == "POST" else 200
@@ -146,8 +148,9 @@ def enrol_second_factor():
                 codes=codes,
                 next_url=response.location,
             )
-    enrolment = second_factor.begin_enrolment(db, user, key)
-    db.commit()
+    enrolment = second_factor.pending_enrolment(db, user, key)
+    if enrolment is None:  # nothing waits (set up meanwhile, or reset): sign in again
+        return _pending_expired()
     status = 422 if request.method == "POST" else 200
     return render_template("auth/enrol_second_factor.html", form=form, enrolment=enrolment), status
 
